@@ -1,0 +1,35 @@
+// Simulator state that survives the process: a JSON snapshot in the data directory, written atomically
+// (temp file + rename) shortly after each change and on close, so consecutive CLI commands see one marketplace.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class PersistentState<T> {
+  private timer: NodeJS.Timeout | undefined;
+  readonly data: T;
+
+  /** file undefined = memory only (tests). */
+  constructor(
+    private readonly file: string | undefined,
+    initial: () => T,
+    private readonly debounceMs = 200,
+  ) {
+    this.data = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : initial();
+  }
+
+  /** Call after every change. */
+  changed(): void {
+    if (!this.file || this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    this.timer.unref();
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.file) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.data));
+    renameSync(tmp, this.file);
+  }
+}

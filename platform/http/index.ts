@@ -1,0 +1,243 @@
+// The one outbound HTTP client: timeouts, retry with backoff and Retry-After, token-bucket rate limits,
+// a circuit breaker, and an outcome record for every call (the integration log).
+import Bottleneck from 'bottleneck';
+import type { Logger } from 'pino';
+import { silentLogger } from '../log/index.js';
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface HttpPolicy {
+  timeoutMs: number;
+  retries: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_POLICY: HttpPolicy = { timeoutMs: 15000, retries: 4, backoffBaseMs: 500, backoffMaxMs: 30000 };
+
+export interface CallOutcome {
+  system: string;
+  operation: string;
+  method: string;
+  url: string;
+  status: number | null;
+  ok: boolean;
+  attempts: number;
+  durationMs: number;
+  error?: string;
+  at: Date;
+}
+
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Headers,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export class CircuitOpenError extends Error {
+  constructor(system: string, retryInMs: number) {
+    super(`${system}: circuit open after repeated failures; next try in ${Math.ceil(retryInMs / 1000)} s`);
+    this.name = 'CircuitOpenError';
+  }
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json<T = unknown>(): T;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute URL, or a path joined to the client's baseUrl. */
+  url: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON; URLSearchParams as form-encoded; strings as they are. */
+  body?: unknown;
+  /** A short name for the integration log, e.g. "getInventorySummaries". */
+  operation: string;
+  /** Name of the rate-limit bucket (clients with several per-endpoint limits); default bucket otherwise. */
+  bucket?: string;
+  /** Statuses that are returned to the caller instead of thrown (e.g. 401 to trigger a token refresh). */
+  acceptStatus?: number[];
+}
+
+export interface HttpClientOptions {
+  system: string;
+  baseUrl?: string;
+  policy?: Partial<HttpPolicy>;
+  /** Token buckets by name; "default" applies to requests that name none. */
+  rateLimits?: Record<string, RateLimit>;
+  logger?: Logger;
+  onOutcome?: (outcome: CallOutcome) => void;
+  /** Consecutive failed calls (after retries) that open the circuit, and how long it stays open. */
+  circuit?: { failures: number; openMs: number };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+
+export class HttpClient {
+  readonly system: string;
+  private readonly policy: HttpPolicy;
+  private readonly limiters = new Map<string, Bottleneck>();
+  private readonly logger: Logger;
+  private consecutiveFailures = 0;
+  private openUntil = 0;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.system = opts.system;
+    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.logger = opts.logger ?? silentLogger;
+    for (const [name, limit] of Object.entries(opts.rateLimits ?? {})) {
+      const interval = Math.max(1, Math.round(1000 / limit.perSecond));
+      this.limiters.set(
+        name,
+        new Bottleneck({
+          reservoir: limit.burst,
+          reservoirIncreaseAmount: 1,
+          reservoirIncreaseInterval: interval,
+          reservoirIncreaseMaximum: limit.burst,
+          maxConcurrent: limit.burst,
+        }),
+      );
+    }
+  }
+
+  async request(req: RequestOptions): Promise<HttpResponse> {
+    const circuit = this.opts.circuit;
+    if (circuit && Date.now() < this.openUntil) {
+      throw new CircuitOpenError(this.system, this.openUntil - Date.now());
+    }
+    const url = this.buildUrl(req);
+    const started = Date.now();
+    let attempts = 0;
+    let lastError: Error | undefined;
+    let lastStatus: number | null = null;
+    for (;;) {
+      attempts++;
+      let waitMs: number | undefined;
+      try {
+        const res = await this.once(req, url);
+        lastStatus = res.status;
+        if (res.status < 400 || req.acceptStatus?.includes(res.status)) {
+          this.record(req, url, res.status, true, attempts, started);
+          return res;
+        }
+        lastError = new HttpError(`${this.system} ${req.operation}: HTTP ${res.status}: ${res.text.slice(0, 500)}`, res.status, res.text, res.headers);
+        if (!isRetryableStatus(res.status)) break;
+        waitMs = retryAfterMs(res.headers.get('retry-after'));
+      } catch (err) {
+        lastError = err as Error;
+        lastStatus = null;
+      }
+      if (attempts > this.policy.retries) break;
+      const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempts - 1));
+      const delay = waitMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      this.logger.debug({ system: this.system, operation: req.operation, attempt: attempts, delayMs: delay, error: lastError.message }, 'retrying');
+      await sleep(delay);
+    }
+    this.record(req, url, lastStatus, false, attempts, started, lastError.message);
+    throw lastError;
+  }
+
+  /** Stops the rate-limit timers so the process can exit. */
+  async close(): Promise<void> {
+    await Promise.all([...this.limiters.values()].map((l) => l.disconnect()));
+  }
+
+  private buildUrl(req: RequestOptions): URL {
+    const url = /^https?:/.test(req.url) ? new URL(req.url) : new URL(req.url.replace(/^\//, ''), this.baseWithSlash());
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private baseWithSlash(): string {
+    if (!this.opts.baseUrl) throw new Error(`${this.system}: relative URL without baseUrl`);
+    return this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`;
+  }
+
+  private async once(req: RequestOptions, url: URL): Promise<HttpResponse> {
+    const limiter = this.limiters.get(req.bucket ?? 'default') ?? this.limiters.get('default');
+    const send = () => this.send(req, url);
+    return limiter ? limiter.schedule(send) : send();
+  }
+
+  private async send(req: RequestOptions, url: URL): Promise<HttpResponse> {
+    const headers: Record<string, string> = { ...req.headers };
+    let body: string | undefined;
+    if (req.body instanceof URLSearchParams) {
+      body = req.body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (typeof req.body === 'string') {
+      body = req.body;
+    } else if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url, {
+      method: req.method ?? 'GET',
+      headers,
+      body,
+      signal: AbortSignal.timeout(this.policy.timeoutMs),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      headers: res.headers,
+      text,
+      json<T>() {
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          throw new Error(`expected JSON from ${url.pathname}, got: ${text.slice(0, 200)}`);
+        }
+      },
+    };
+  }
+
+  private record(req: RequestOptions, url: URL, status: number | null, ok: boolean, attempts: number, started: number, error?: string) {
+    const circuit = this.opts.circuit;
+    if (circuit) {
+      // Client errors are the caller's fault, not the remote system's: they do not trip the breaker.
+      const remoteFailure = !ok && (status === null || isRetryableStatus(status));
+      this.consecutiveFailures = remoteFailure ? this.consecutiveFailures + 1 : 0;
+      if (this.consecutiveFailures >= circuit.failures) this.openUntil = Date.now() + circuit.openMs;
+    }
+    const outcome: CallOutcome = {
+      system: this.system,
+      operation: req.operation,
+      method: req.method ?? 'GET',
+      url: `${url.origin}${url.pathname}`,
+      status,
+      ok,
+      attempts,
+      durationMs: Date.now() - started,
+      error,
+      at: new Date(),
+    };
+    this.logger.debug({ outcome }, 'external call');
+    this.opts.onOutcome?.(outcome);
+  }
+}

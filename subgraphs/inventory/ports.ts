@@ -1,0 +1,56 @@
+// The interfaces the stock-sync engine talks to. Connectors implement them; the engine never knows
+// which marketplace is behind one.
+
+/** One SKU as the stock source reports it. */
+export interface SourceItem {
+  sku: string;
+  /** The figure that drives allocation (Amazon: inventoryDetails.fulfillableQuantity). */
+  quantity: number;
+  productName?: string;
+}
+
+export interface StockSource {
+  readonly name: string;
+  /** Every item the source holds, page by page. */
+  pages(): AsyncIterable<SourceItem[]>;
+}
+
+export type Channel = 'yahoo' | 'rakuten';
+export const CHANNELS: readonly Channel[] = ['yahoo', 'rakuten'];
+
+export interface StockUpdate {
+  /** The channel's own item code from the SKU master (yahoo_item_code / rakuten_item_number). */
+  code: string;
+  quantity: number;
+}
+
+export interface StockWriteResult {
+  code: string;
+  ok: boolean;
+  /** Error text from the channel when ok is false. */
+  error?: string;
+}
+
+export interface StockTarget {
+  readonly channel: Channel;
+  /** Most items one write call accepts (Yahoo setStock 1000, Rakuten bulk-upsert 400). */
+  readonly maxWriteBatch: number;
+  /** Most items one read call accepts. */
+  readonly maxReadBatch: number;
+  /** What the channel holds now, per code; null where the channel has no such listing. At most maxReadBatch codes. */
+  getStock(codes: string[]): Promise<Map<string, number | null>>;
+  /** Sets absolute quantities; at most maxWriteBatch items. Throws when the call as a whole fails. */
+  setStock(updates: StockUpdate[]): Promise<StockWriteResult[]>;
+}
+
+export interface ConnectorHealth {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** Days until the credential that expires first runs out; null when it does not expire. */
+  expiresInDays: number | null;
+}
+
+export interface HealthCheck {
+  health(): Promise<ConnectorHealth>;
+}
