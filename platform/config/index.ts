@@ -34,6 +34,8 @@ const amazonSchema = z.object({
   clientId: optionalString,
   clientSecret: optionalString,
   refreshToken: optionalString,
+  /** LWA client secrets rotate (180 days); the date lets `health` warn ahead of time. */
+  clientSecretExpiresAt: optionalString,
   rateLimit: rateLimit.default({ perSecond: 2, burst: 2 }),
 });
 

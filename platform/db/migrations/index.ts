@@ -1,0 +1,4 @@
+// Checked-in migrations, listed explicitly so the same list runs from TypeScript (tests) and dist/.
+import { Migration20261121000000Init } from './Migration20261121000000Init.js';
+
+export const MIGRATIONS = [{ name: 'Migration20261121000000Init', class: Migration20261121000000Init }];

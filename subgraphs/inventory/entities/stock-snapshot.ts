@@ -1,0 +1,14 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** The last quantity Tsunagi read from or wrote to a channel (amazon = the FBA source figure). */
+export const StockSnapshot = defineEntity({
+  name: 'StockSnapshot',
+  tableName: 'stock_snapshot',
+  properties: {
+    channel: p.string().primary(),
+    sku: p.string().primary(),
+    code: p.string(),
+    quantity: p.integer(),
+    updatedAt: p.datetime(),
+  },
+});

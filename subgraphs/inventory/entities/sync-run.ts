@@ -1,0 +1,34 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED', 'INTERRUPTED', 'ROLLED_BACK'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One stock sync or rollback, dry or applied, with its counts. */
+export const SyncRun = defineEntity({
+  name: 'SyncRun',
+  tableName: 'sync_run',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    kind: p.enum(['SYNC', 'ROLLBACK'] as const),
+    dryRun: p.boolean(),
+    status: p.enum(RUN_STATUSES).index(),
+    trigger: p.string(),
+    source: p.string(),
+    /** The run a ROLLBACK undoes. */
+    rollbackOf: p.integer().nullable(),
+    /** The ROLLBACK run that undid this run. */
+    rolledBackBy: p.integer().nullable(),
+    startedAt: p.datetime().index(),
+    finishedAt: p.datetime().nullable(),
+    heartbeatAt: p.datetime(),
+    owner: p.string(),
+    sourceItems: p.integer().default(0),
+    mappedSkus: p.integer().default(0),
+    skippedInactive: p.integer().default(0),
+    skippedUnmapped: p.integer().default(0),
+    updates: p.integer().default(0),
+    failed: p.integer().default(0),
+    channels: p.json<Record<string, { updates: number; failed: number }>>(),
+    errorSummary: p.text().nullable(),
+  },
+});
