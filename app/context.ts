@@ -1,0 +1,123 @@
+// The composition root: config → logger → database → event bus → credential store → services → connectors.
+// `npm start`, the CLI, the job worker, tests and benchmarks all build Tsunagi through this one function.
+import type { Logger } from 'pino';
+import { AmazonClient } from '../connectors/amazon/client.js';
+import { AMAZON_SANDBOX_CREDENTIALS } from '../connectors/amazon/simulator.js';
+import { RakutenClient } from '../connectors/rakuten/client.js';
+import { RAKUTEN_SANDBOX_CREDENTIALS } from '../connectors/rakuten/simulator.js';
+import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
+import { YahooClient } from '../connectors/yahoo/client.js';
+import { REFRESH_TOKEN_LIFETIME_DAYS, YAHOO_REFRESH_TOKEN_CREDENTIAL } from '../connectors/yahoo/oauth.js';
+import { yahooSandboxConfig } from '../connectors/yahoo/simulator.js';
+import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
+import type { Config, IntegrationsConfig } from '../platform/config/index.js';
+import { openDatabase, type Database } from '../platform/db/index.js';
+import { createEventBus, type EventBus } from '../platform/events/index.js';
+import { silentLogger } from '../platform/log/index.js';
+import { CatalogService } from '../subgraphs/catalog/service.js';
+import { InventoryService } from '../subgraphs/inventory/service.js';
+import { AdvisoryRunLock, FileRunLock } from '../subgraphs/inventory/run-lock.js';
+import type { HealthCheck } from '../subgraphs/inventory/ports.js';
+import { ReportingService } from '../subgraphs/reporting/service.js';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  events: EventBus;
+  credentials: DatabaseCredentialStore;
+  reporting: ReportingService;
+  catalog: CatalogService;
+  inventory: InventoryService;
+  connectors: { amazon: AmazonClient; yahoo: YahooClient; rakuten: RakutenClient };
+  /** Present in sandbox mode. */
+  sandbox?: Sandbox;
+  /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
+  integrations: IntegrationsConfig;
+  healthChecks(): HealthCheck[];
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  config: Config;
+  logger?: Logger;
+  /** Overrides config.database.url (tests). */
+  databaseUrl?: string;
+  /** A sandbox the caller already opened (tests, benchmarks); otherwise opened from config.dataDir. */
+  sandbox?: Sandbox;
+  /** false: simulators without rate limits (benchmarks). */
+  rateLimits?: boolean;
+}
+
+export async function createContext(opts: ContextOptions): Promise<AppContext> {
+  const { config } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const url = opts.databaseUrl ?? config.database.url;
+  const db = await openDatabase({ url, dataDir: config.dataDir, logger });
+  const closers: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    const events = createEventBus({ url: db.url, embedded: db.embedded, logger });
+    closers.unshift(() => events.close());
+    const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
+    const reporting = new ReportingService(db);
+    const catalog = new CatalogService(db, reporting);
+
+    let sandbox = opts.sandbox;
+    let integrations = config.integrations;
+    if (config.sandbox) {
+      if (!sandbox) {
+        sandbox = await openSandbox({ dataDir: config.dataDir, rateLimits: opts.rateLimits });
+        closers.unshift(() => sandbox!.close());
+      }
+      integrations = sandboxIntegrations(config.integrations, sandbox);
+      await ensureSandboxYahooToken(sandbox, credentials);
+    }
+
+    const common = { policy: integrations.http, logger, onOutcome: reporting.recordCall };
+    const connectors = {
+      amazon: new AmazonClient({ config: integrations.amazon, ...common }),
+      yahoo: new YahooClient({ config: integrations.yahoo, credentials, ...common }),
+      rakuten: new RakutenClient({ config: integrations.rakuten, ...common }),
+    };
+    closers.unshift(() => Promise.all(Object.values(connectors).map((c) => c.close())));
+    const targets = config.sync.channels.map((c) => connectors[c]);
+    const inventory = new InventoryService({
+      db, catalog, reporting, events, logger, targets, source: connectors.amazon,
+      runLock: db.embedded ? new FileRunLock(config.dataDir) : new AdvisoryRunLock(db.url),
+      configTiers: config.sync.allocation.tiers,
+      rollbackWindowHours: config.sync.rollbackWindowHours,
+    });
+    closers.unshift(() => reporting.flushCalls());
+
+    return {
+      config, logger, db, events, credentials, reporting, catalog, inventory, connectors, sandbox, integrations,
+      healthChecks: () => [connectors.amazon, connectors.yahoo, connectors.rakuten],
+      async close() {
+        for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => {});
+    throw err;
+  }
+}
+
+/** The connectors' config pointed at the simulators, with the credentials the simulators accept. */
+export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox): IntegrationsConfig {
+  return {
+    ...base,
+    amazon: {
+      ...base.amazon, endpoint: sandbox.urls.amazon, tokenUrl: `${sandbox.urls.amazon}/auth/o2/token`, ...AMAZON_SANDBOX_CREDENTIALS,
+    },
+    yahoo: yahooSandboxConfig(sandbox.urls.yahoo, { rateLimit: base.yahoo.rateLimit }),
+    rakuten: { ...base.rakuten, endpoint: sandbox.urls.rakuten, ...RAKUTEN_SANDBOX_CREDENTIALS },
+  };
+}
+
+/** In sandbox mode the operator has no Yahoo! account to authorise: the simulator issues the refresh token. */
+async function ensureSandboxYahooToken(sandbox: Sandbox, credentials: DatabaseCredentialStore): Promise<void> {
+  const stored = await credentials.get(YAHOO_REFRESH_TOKEN_CREDENTIAL);
+  if (stored && (!stored.expiresAt || stored.expiresAt > new Date())) return;
+  const token = await sandbox.call<string>('yahoo', 'issueRefreshToken');
+  await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + REFRESH_TOKEN_LIFETIME_DAYS * 86_400_000));
+}

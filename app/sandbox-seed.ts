@@ -1,0 +1,36 @@
+// Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
+import type { AppContext } from './context.js';
+
+export const DEMO_SKUS = 30;
+
+/** Code scheme of seeded listings: AMZ-000001 ↔ YH-000001 (Yahoo!) ↔ rkt-000001 (Rakuten). */
+const yahooCode = (n: string) => `YH-${n}`;
+const rakutenCode = (n: string) => `rkt-${n}`;
+
+/**
+ * Seeds `count` SKUs. Every 10th SKU is inactive and every 25th is left out of the master, so a sync shows
+ * its skip counts; listings start at 0 so the first sync has work to do.
+ */
+export async function seedSandbox(ctx: AppContext, count: number): Promise<{ skus: number; mapped: number }> {
+  if (!ctx.sandbox) throw new Error('sandbox seed works only in sandbox mode (no marketplace credentials configured)');
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--skus must be a whole number >= 1, got ${count}`);
+  await ctx.sandbox.call('amazon', 'seed', count);
+  const skus = (await ctx.sandbox.call<string[]>('amazon', 'skus')).slice(0, count);
+  const rows = skus
+    .map((sku, i) => ({ sku, n: sku.replace(/^AMZ-/, ''), index: i + 1 }))
+    .filter((r) => r.index % 25 !== 0)
+    .map((r) => ({ amazonSku: r.sku, yahooItemCode: yahooCode(r.n), rakutenItemNumber: rakutenCode(r.n), isActive: r.index % 10 !== 0 }));
+  await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.yahooItemCode), 0);
+  await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.rakutenItemNumber), 0);
+  await ctx.catalog.upsertMappings(rows);
+  return { skus: skus.length, mapped: rows.length };
+}
+
+/** On the first sandbox start the marketplace is empty: give the new user something to sync. */
+export async function ensureDemoData(ctx: AppContext): Promise<boolean> {
+  if (!ctx.sandbox) return false;
+  const existing = await ctx.sandbox.call<string[]>('amazon', 'skus');
+  if (existing.length > 0) return false;
+  await seedSandbox(ctx, DEMO_SKUS);
+  return true;
+}

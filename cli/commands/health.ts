@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { ConnectorHealth } from '../../subgraphs/inventory/ports.js';
+import { runCommand } from '../context.js';
+import { EXIT } from '../output.js';
+
+export function registerHealth(program: Command): void {
+  program
+    .command('health')
+    .description('database, each connector (auth, reachability, credential expiry) and the last run')
+    .action((_opts: unknown, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        let database = { ok: true, detail: ctx.db.embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL server' };
+        try {
+          await ctx.db.em().getConnection().execute('select 1');
+        } catch (err) {
+          database = { ok: false, detail: (err as Error).message };
+        }
+        const connectors: ConnectorHealth[] = await Promise.all(
+          ctx.healthChecks().map((c) => c.health().catch((err: Error) => ({ name: '?', ok: false, detail: err.message, expiresInDays: null }))),
+        );
+        const lastRun = await ctx.inventory.lastRun();
+        out.result({ database: { ok: database.ok }, connectors, lastRun });
+        const mark = (ok: boolean) => (ok ? '[OK]  ' : '[FAIL]');
+        out.line(`${mark(database.ok)} database   ${database.detail}`);
+        for (const c of connectors) {
+          const days = c.expiresInDays === null ? '' : ` (credential expires in ${c.expiresInDays} days)`;
+          out.line(`${mark(c.ok)} ${c.name.padEnd(10)} ${c.detail}${days}`);
+        }
+        out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${lastRun.startedAt.toISOString()}` : 'Last run: none yet');
+        const lastRunOk = !lastRun || ['SUCCESS', 'ROLLED_BACK', 'RUNNING'].includes(lastRun.status);
+        return database.ok && connectors.every((c) => c.ok) && lastRunOk ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}

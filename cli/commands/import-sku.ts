@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { SkuMasterInvalidError } from '../../subgraphs/catalog/service.js';
+import { runCommand } from '../context.js';
+import { operatorName } from './identity.js';
+
+export function registerImportSku(program: Command): void {
+  program
+    .command('import-sku')
+    .description('import the Excel SKU master (amazon_sku, yahoo_item_code, rakuten_item_number, is_active); all or nothing')
+    .requiredOption('-f, --file <master.xlsx>', 'the SKU master workbook (first worksheet is read)')
+    .option('--replace', 'delete every existing mapping first, in the same transaction')
+    .action((opts: { file: string; replace?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        let file: Buffer;
+        try {
+          file = await readFile(opts.file);
+        } catch (err) {
+          throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${opts.file}: ${(err as Error).message}` }]);
+        }
+        const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor: operatorName(), fileName: basename(opts.file) });
+        out.result(r);
+        out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
+      }),
+    );
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { runCommand } from '../context.js';
+import { EXIT, parseNonNegativeInt } from '../output.js';
+import { operatorName } from './identity.js';
+
+export function registerRollback(program: Command): void {
+  program
+    .command('rollback [runId]')
+    .description('put every channel back to what it held before the most recent applied run (within 24 h, once)')
+    .option('--dry-run', 'list the changes a rollback would make, send nothing')
+    .action((runId: string | undefined, opts: { dryRun?: boolean }, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        const r = await ctx.inventory.rollback({
+          runId: runId === undefined ? undefined : parseNonNegativeInt(runId, 'runId'),
+          dryRun: Boolean(opts.dryRun),
+          trigger: 'cli',
+          actor: operatorName(),
+        });
+        out.result({ runId: r.rollbackOf, rollbackRunId: r.runId, dryRun: r.dryRun, status: r.status, changes: r.changes, failures: r.failures });
+        out.line(`${r.dryRun ? '[DRY-RUN] Rollback' : 'Rollback'} of run #${r.rollbackOf}: ${r.changes.length} change(s)`);
+        for (const c of r.changes.slice(0, 50)) out.line(`  ${c.channel.padEnd(8)} ${c.code} (${c.sku}): ${c.from ?? '-'} → ${c.to}`);
+        if (r.changes.length > 50) out.line(`  ... and ${r.changes.length - 50} more`);
+        for (const f of r.failures.slice(0, 20)) out.line(`  [FAILED] ${f.channel} ${f.code}: ${f.error}`);
+        out.line(r.dryRun ? '[DRY-RUN] No changes made to API.' : `[${r.status}] Rollback run #${r.runId}`);
+        return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { InventoryFileSource } from '../../subgraphs/inventory/inventory-file.js';
+import type { SyncReport } from '../../subgraphs/inventory/service.js';
+import { runCommand } from '../context.js';
+import { EXIT, type Output } from '../output.js';
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description('sync stock: Amazon FBA → allocation tiers → Yahoo! Shopping and Rakuten (only changes are sent)')
+    .option('--dry-run', 'compute and report the changes, send nothing')
+    .option('--file <inventory file>', 'read the FBA inventory report (TSV/CSV) instead of the SP-API')
+    .action((opts: { dryRun?: boolean; file?: string }, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        out.line(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
+        const report = await ctx.inventory.runSync({
+          dryRun: Boolean(opts.dryRun),
+          trigger: 'cli',
+          source: opts.file ? new InventoryFileSource(opts.file) : undefined,
+        });
+        printReport(report, out);
+        return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}
+
+function printReport(r: SyncReport, out: Output): void {
+  out.result({
+    runId: r.runId,
+    dryRun: r.dryRun,
+    status: r.status,
+    sourceItems: r.sourceItems,
+    mappedSkus: r.mappedSkus,
+    updates: r.updates,
+    failed: r.failed,
+    skipped: r.skipped,
+    channels: r.channels,
+    failures: r.failures.slice(0, 100),
+    errorSummary: r.errorSummary,
+  });
+  if (out.json) return;
+  out.line(`Amazon Inventory: ${r.sourceItems} items found`);
+  out.line(`Mapped SKUs: ${r.mappedSkus} items`);
+  out.line(`${r.dryRun ? 'Updates to be sent' : 'Updates sent'}: ${r.updates} items`);
+  if (r.dryRun) out.line('[DRY-RUN] No changes made to API.');
+  for (const [channel, c] of Object.entries(r.channels)) {
+    out.line(`  ${channel.padEnd(8)} updates ${c!.updates}, unchanged ${c!.unchanged}, not listed ${c!.notListed}${r.dryRun ? '' : `, failed ${c!.failed}`}`);
+  }
+  const s = r.skipped;
+  if (s.inactive + s.unmapped + s.notInSource > 0) {
+    out.line(`Skipped: ${s.inactive} inactive in the SKU master, ${s.unmapped} not in the SKU master, ${s.notInSource} mapped but not reported by Amazon`);
+  }
+  for (const f of r.failures.slice(0, 20)) out.line(`  [FAILED] ${f.channel} ${f.code} (${f.sku}) ${f.before ?? '-'} → ${f.after}: ${f.error}`);
+  if (r.failures.length > 20) out.line(`  ... and ${r.failures.length - 20} more failures (tsunagi status / the run ledger)`);
+  out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
+}

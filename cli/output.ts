@@ -1,0 +1,44 @@
+// How the CLI talks: readable lines for people, or exactly one JSON document on stdout with --json.
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export interface Output {
+  json: boolean;
+  /** A line for people (suppressed with --json). */
+  line(text?: string): void;
+  /** The command's one JSON document (only with --json). */
+  result(value: unknown): void;
+  /** Banners and warnings: stdout for people, stderr with --json. */
+  notice(text: string): void;
+}
+
+export function createOutput(json: boolean): Output {
+  return {
+    json,
+    line: (text = '') => {
+      if (!json) process.stdout.write(`${text}\n`);
+    },
+    result: (value) => {
+      if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    notice: (text) => (json ? process.stderr : process.stdout).write(`${text}\n`),
+  };
+}
+
+/** Fixed-width table for status and history listings. */
+export function table(rows: (string | number)[][], header: string[]): string {
+  const all = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export function parseNonNegativeInt(value: string, what: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${what} must be a whole number >= 0, got "${value}"`);
+  return Number(value);
+}

@@ -1,0 +1,38 @@
+// Fault injection for simulators: tests and `tsunagi sandbox` make a simulator fail the way production can.
+import type { SimRequest, SimResponse } from './server.js';
+
+export interface Fault {
+  /** Matches when the request path contains this text. */
+  path: string;
+  /** Let this many matching requests through first. */
+  after?: number;
+  /** Fail this many matching requests (default: all following). */
+  times?: number;
+  /** The response to send instead; simulators pass their own error shape. */
+  response: SimResponse;
+}
+
+export class FaultPlan {
+  private faults: (Fault & { seen: number; failed: number })[] = [];
+
+  add(fault: Fault): void {
+    this.faults.push({ ...fault, seen: 0, failed: 0 });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** The injected response for this request, if a fault applies. */
+  match(req: SimRequest): SimResponse | undefined {
+    for (const f of this.faults) {
+      if (!req.path.includes(f.path)) continue;
+      f.seen++;
+      if (f.seen <= (f.after ?? 0)) continue;
+      if (f.times !== undefined && f.failed >= f.times) continue;
+      f.failed++;
+      return f.response;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+/** Refusals the operator can act on: the CLI prints the message and exits 1 (2 for bad input). */
+export class SyncRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SyncRefusedError';
+  }
+}
+
+export class RuleChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuleChangeError';
+  }
+}

@@ -1,0 +1,582 @@
+// The inventory module's public API: the stock sync (Amazon FBA → Yahoo!/Rakuten by allocation tiers),
+// rollback from the ledger, allocation previews and rule changes, run history and retention.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/index.js';
+import { allocate, type AllocationTier } from '../../platform/config/tiers.js';
+import { TOPICS, type EventBus } from '../../platform/events/index.js';
+import type { CatalogService } from '../catalog/service.js';
+import type { ReportingService } from '../reporting/service.js';
+import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
+import { StockSnapshot } from './entities/stock-snapshot.js';
+import { SyncRun, type RunStatus } from './entities/sync-run.js';
+import { SyncRefusedError } from './errors.js';
+import type { Channel, SourceItem, StockSource, StockTarget } from './ports.js';
+import { AllocationRules, type Actor } from './rules.js';
+import type { RunLock } from './run-lock.js';
+
+export interface ChannelSummary {
+  updates: number;
+  failed: number;
+  unchanged: number;
+  /** Mapped SKUs whose code the channel has no listing for: never created by a sync. */
+  notListed: number;
+}
+
+export interface StockChange {
+  channel: Channel;
+  sku: string;
+  code: string;
+  before: number | null;
+  after: number;
+}
+
+export interface ItemFailure extends StockChange {
+  error: string;
+}
+
+export interface SyncReport {
+  runId: number;
+  dryRun: boolean;
+  status: RunStatus;
+  source: string;
+  sourceItems: number;
+  mappedSkus: number;
+  updates: number;
+  failed: number;
+  skipped: { inactive: number; unmapped: number; notInSource: number };
+  channels: Partial<Record<Channel, ChannelSummary>>;
+  /** Every change planned (dry run) or sent (applied run). */
+  changes: StockChange[];
+  failures: ItemFailure[];
+  errorSummary: string | null;
+}
+
+export interface RollbackReport {
+  runId: number;
+  /** The run this rollback undoes. */
+  rollbackOf: number;
+  dryRun: boolean;
+  status: RunStatus;
+  changes: { channel: Channel; sku: string; code: string; from: number | null; to: number }[];
+  failures: ItemFailure[];
+}
+
+export interface StockChangedEvent {
+  sku: string;
+  channel: string;
+  before: number | null;
+  after: number;
+  runId: number | null;
+  at: string;
+}
+
+export interface RunProgressEvent {
+  runId: number;
+  phase: 'reading-source' | 'reading-channels' | 'sending' | 'finished';
+  done: number;
+  total: number;
+  status: RunStatus;
+}
+
+export interface RunView {
+  id: number;
+  kind: 'SYNC' | 'ROLLBACK';
+  dryRun: boolean;
+  status: RunStatus;
+  trigger: string;
+  source: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  sourceItems: number;
+  mappedSkus: number;
+  skippedInactive: number;
+  skippedUnmapped: number;
+  updates: number;
+  failed: number;
+  channels: Record<string, { updates: number; failed: number }>;
+  errorSummary: string | null;
+  rollbackOf: number | null;
+  rolledBackBy: number | null;
+}
+
+export interface InventoryDeps {
+  db: Database;
+  catalog: CatalogService;
+  reporting: ReportingService;
+  events: EventBus;
+  source: StockSource;
+  targets: StockTarget[];
+  runLock: RunLock;
+  configTiers: AllocationTier[];
+  rollbackWindowHours: number;
+  logger: Logger;
+}
+
+export interface SyncOptions {
+  dryRun: boolean;
+  trigger: string;
+  /** Another source for this run only (e.g. an FBA inventory report file). */
+  source?: StockSource;
+}
+
+const HEARTBEAT_MS = 5000;
+/** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
+const SQL_CHUNK = 2000;
+/** Stock events per NOTIFY payload (each payload must stay under 8 kB). */
+const EVENTS_PER_MESSAGE = 40;
+
+const chunk = <T>(items: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenItemNumber: string | null }) =>
+  channel === 'yahoo' ? m.yahooItemCode : m.rakutenItemNumber;
+
+export class InventoryService {
+  readonly rules: AllocationRules;
+  private readonly owner = `${hostname()}:${process.pid}`;
+
+  constructor(private readonly deps: InventoryDeps) {
+    this.rules = new AllocationRules(deps.db, deps.reporting, deps.configTiers);
+  }
+
+  get channels(): Channel[] {
+    return this.deps.targets.map((t) => t.channel);
+  }
+
+  // ---- sync -------------------------------------------------------------------------------------------
+
+  async runSync(opts: SyncOptions): Promise<SyncReport> {
+    const source = opts.source ?? this.deps.source;
+    return this.withRunLock(async () => {
+      const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name });
+      const stopHeartbeat = this.heartbeat(run.id);
+      const report: SyncReport = {
+        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: source.name, sourceItems: 0, mappedSkus: 0,
+        updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [],
+        failures: [], errorSummary: null,
+      };
+      try {
+        await this.execute(run.id, source, opts.dryRun, report);
+        report.status = report.failed === 0 ? 'SUCCESS' : report.failed < report.updates ? 'PARTIAL' : 'FAILED';
+        if (report.failed > 0) report.errorSummary = summarise(report.failures);
+      } catch (err) {
+        report.status = 'FAILED';
+        report.errorSummary = (err as Error).message;
+        this.deps.logger.error({ runId: run.id, err }, 'sync run failed');
+      } finally {
+        stopHeartbeat();
+      }
+      await this.finishRun(run.id, report);
+      return report;
+    });
+  }
+
+  private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
+    const { logger } = this.deps;
+    await this.progress({ runId, phase: 'reading-source', done: 0, total: 0, status: 'RUNNING' });
+    const sourceQty = new Map<string, SourceItem>();
+    for await (const page of source.pages()) for (const item of page) sourceQty.set(item.sku, item);
+    report.sourceItems = sourceQty.size;
+
+    const mappings = await this.deps.catalog.allMappings();
+    const { tiers } = await this.rules.current();
+    const mapped: { sku: string; quantity: number; yahooItemCode: string | null; rakutenItemNumber: string | null }[] = [];
+    for (const [sku, item] of sourceQty) {
+      const m = mappings.get(sku);
+      if (!m) report.skipped.unmapped++;
+      else if (!m.isActive) report.skipped.inactive++;
+      else mapped.push({ sku, quantity: item.quantity, yahooItemCode: m.yahooItemCode, rakutenItemNumber: m.rakutenItemNumber });
+    }
+    for (const [sku, m] of mappings) if (m.isActive && !sourceQty.has(sku)) report.skipped.notInSource++;
+    report.mappedSkus = mapped.length;
+    logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
+    await this.saveSnapshots('amazon', mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
+
+    // Channels are independent systems with their own limits: work on them side by side.
+    await Promise.all(
+      this.deps.targets.map(async (target) => {
+        const summary: ChannelSummary = { updates: 0, failed: 0, unchanged: 0, notListed: 0 };
+        report.channels[target.channel] = summary;
+        const wanted = mapped
+          .map((m) => ({ sku: m.sku, code: codeFor(target.channel, m), after: allocate(m.quantity, tiers) }))
+          .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code));
+        const current = await this.readChannel(target, wanted.map((w) => w.code));
+        const changes: StockChange[] = [];
+        const seen: { sku: string; code: string; quantity: number }[] = [];
+        for (const w of wanted) {
+          const before = current.get(w.code);
+          if (before === null || before === undefined) summary.notListed++;
+          else if (before === w.after) summary.unchanged++;
+          else changes.push({ channel: target.channel, sku: w.sku, code: w.code, before, after: w.after });
+          if (before !== null && before !== undefined) seen.push({ sku: w.sku, code: w.code, quantity: before });
+        }
+        await this.saveSnapshots(target.channel, seen);
+        summary.updates = changes.length;
+        report.changes.push(...changes);
+        if (dryRun) return;
+        const failures = await this.send(runId, target, changes, report);
+        summary.failed = failures.length;
+        report.failures.push(...failures);
+      }),
+    );
+    report.updates = report.changes.length;
+    report.failed = report.failures.length;
+  }
+
+  private async readChannel(target: StockTarget, codes: string[]): Promise<Map<string, number | null>> {
+    const result = new Map<string, number | null>();
+    for (const batch of chunk([...new Set(codes)], target.maxReadBatch)) {
+      for (const [code, qty] of await target.getStock(batch)) result.set(code, qty);
+    }
+    return result;
+  }
+
+  /**
+   * Sends changes batch by batch. Each batch is written to the ledger as PENDING first and settled after the
+   * channel answers, so a crash at any point leaves a ledger that says which items may have been sent.
+   */
+  private async send(runId: number, target: StockTarget, changes: StockChange[], report: SyncReport): Promise<ItemFailure[]> {
+    const failures: ItemFailure[] = [];
+    let done = 0;
+    for (const batch of chunk(changes, target.maxWriteBatch)) {
+      const ids = await this.insertLedger(runId, batch);
+      let results: Map<string, { ok: boolean; error?: string }>;
+      try {
+        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })));
+        results = new Map(answer.map((r) => [r.code, r]));
+      } catch (err) {
+        const error = (err as Error).message;
+        results = new Map(batch.map((c) => [c.code, { ok: false, error }]));
+      }
+      const settled = batch.map((c, i) => {
+        const r = results.get(c.code) ?? { ok: false, error: 'the channel did not answer for this item' };
+        if (!r.ok) failures.push({ ...c, error: r.error ?? 'rejected by the channel' });
+        return { id: ids[i], result: (r.ok ? 'APPLIED' : 'FAILED') as LedgerResult, error: r.ok ? null : (r.error ?? 'rejected') };
+      });
+      await this.settleLedger(settled);
+      const applied = batch.filter((c, i) => settled[i].result === 'APPLIED');
+      await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })));
+      await this.publishChanges(runId, applied);
+      done += batch.length;
+      await this.progress({ runId, phase: 'sending', done, total: report.changes.length || changes.length, status: 'RUNNING' });
+    }
+    return failures;
+  }
+
+  // ---- rollback ---------------------------------------------------------------------------------------
+
+  /** Returns every channel to what it held before the most recent applied sync run, from that run's ledger. */
+  async rollback(opts: { runId?: number; dryRun: boolean; trigger: string; actor: string }): Promise<RollbackReport> {
+    return this.withRunLock(async () => {
+      const em = this.deps.db.em();
+      const latest = await em.findOne(SyncRun, { kind: 'SYNC', dryRun: false, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
+      if (!latest) throw new SyncRefusedError('there is no applied sync run to roll back');
+      if (opts.runId !== undefined && opts.runId !== latest.id) {
+        throw new SyncRefusedError(`only the most recent applied run can be rolled back: that is run ${latest.id}, not ${opts.runId}`);
+      }
+      if (latest.rolledBackBy) throw new SyncRefusedError(`run ${latest.id} was already rolled back by run ${latest.rolledBackBy}`);
+      const ageHours = (Date.now() - (latest.finishedAt ?? latest.startedAt).getTime()) / 3_600_000;
+      if (ageHours > this.deps.rollbackWindowHours) {
+        throw new SyncRefusedError(
+          `run ${latest.id} finished ${ageHours.toFixed(1)} hours ago; rollback is only possible within ${this.deps.rollbackWindowHours} hours`,
+        );
+      }
+      const entries = await em.find(LedgerEntry, { runId: latest.id, result: 'APPLIED' }, { orderBy: { id: 'asc' } });
+      const report: RollbackReport = { runId: 0, rollbackOf: latest.id, dryRun: opts.dryRun, status: 'RUNNING', changes: [], failures: [] };
+      const run = await this.startRun({ kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id });
+      report.runId = run.id;
+      const stopHeartbeat = this.heartbeat(run.id);
+      const summary: SyncReport = {
+        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: `run:${latest.id}`, sourceItems: entries.length,
+        mappedSkus: entries.length, updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 },
+        channels: {}, changes: [], failures: [], errorSummary: null,
+      };
+      try {
+        for (const target of this.deps.targets) {
+          const mine = entries.filter((e) => e.channel === target.channel && e.before !== null);
+          const current = await this.readChannel(target, mine.map((e) => e.code));
+          const changes: StockChange[] = mine.map((e) => ({
+            channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before!,
+          }));
+          report.changes.push(...changes.map((c) => ({ channel: c.channel, sku: c.sku, code: c.code, from: c.before, to: c.after })));
+          summary.changes.push(...changes);
+          summary.channels[target.channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
+          if (opts.dryRun) continue;
+          const failures = await this.send(run.id, target, changes, summary);
+          summary.channels[target.channel]!.failed = failures.length;
+          report.failures.push(...failures);
+        }
+        summary.updates = summary.changes.length;
+        summary.failed = report.failures.length;
+        summary.status = summary.failed === 0 ? 'SUCCESS' : summary.failed < summary.updates ? 'PARTIAL' : 'FAILED';
+        if (summary.failed) summary.errorSummary = summarise(report.failures);
+      } catch (err) {
+        summary.status = 'FAILED';
+        summary.errorSummary = (err as Error).message;
+      } finally {
+        stopHeartbeat();
+      }
+      await this.finishRun(run.id, summary);
+      report.status = summary.status;
+      if (!opts.dryRun && summary.status !== 'FAILED') {
+        await em.nativeUpdate(SyncRun, { id: latest.id }, { status: 'ROLLED_BACK', rolledBackBy: run.id });
+        await this.deps.reporting.audit({
+          actor: opts.actor, action: 'sync.rollback', subject: `run:${latest.id}`,
+          detail: { rollbackRun: run.id, changes: report.changes.length, failed: report.failures.length },
+        });
+      }
+      return report;
+    });
+  }
+
+  // ---- previews, history, retention ---------------------------------------------------------------------
+
+  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number }[]> {
+    const { tiers } = await this.rules.current();
+    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers) }));
+  }
+
+  /** Allocation preview for the current source inventory: per SKU, what each channel would get. */
+  async simulateCurrent(): Promise<{ sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[]> {
+    const { tiers } = await this.rules.current();
+    const mappings = await this.deps.catalog.allMappings();
+    const out: { sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[] = [];
+    for await (const page of this.deps.source.pages()) {
+      for (const item of page) {
+        const m = mappings.get(item.sku);
+        const allocations: Partial<Record<Channel, number | null>> = {};
+        for (const channel of this.channels) {
+          allocations[channel] = m?.isActive && codeFor(channel, m) ? allocate(item.quantity, tiers) : null;
+        }
+        out.push({ sku: item.sku, amazon: item.quantity, allocations });
+      }
+    }
+    return out;
+  }
+
+  async listRuns(limit = 20): Promise<RunView[]> {
+    await this.recoverInterrupted();
+    const rows = await this.deps.db.em().find(SyncRun, {}, { orderBy: { id: 'desc' }, limit });
+    return rows.map(runView);
+  }
+
+  async getRun(id: number): Promise<RunView | null> {
+    const row = await this.deps.db.em().findOne(SyncRun, { id });
+    return row ? runView(row) : null;
+  }
+
+  async lastRun(): Promise<RunView | null> {
+    return (await this.listRuns(1))[0] ?? null;
+  }
+
+  /** A run's ledger, keyset-paginated by entry id. */
+  async ledger(runId: number, opts: { first?: number; after?: number } = {}) {
+    const first = Math.min(opts.first ?? 100, 1000);
+    const rows = await this.deps.db.em().find(
+      LedgerEntry,
+      { runId, ...(opts.after !== undefined ? { id: { $gt: opts.after } } : {}) },
+      { orderBy: { id: 'asc' }, limit: first + 1 },
+    );
+    return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  /** What Tsunagi last read from or wrote to each channel for these SKUs (amazon = the source figure). */
+  async stock(skus: string[], channels?: string[]) {
+    return this.deps.db.em().find(
+      StockSnapshot,
+      { sku: { $in: skus }, ...(channels?.length ? { channel: { $in: channels } } : {}) },
+      { orderBy: { sku: 'asc', channel: 'asc' } },
+    );
+  }
+
+  /** Deletes finished runs and their ledgers older than the cutoff; never a run that is still running. */
+  async deleteRunsOlderThan(cutoff: Date): Promise<{ runs: number; ledgerEntries: number }> {
+    return this.deps.db.em().transactional(async (em) => {
+      const old = await em.find(SyncRun, { startedAt: { $lt: cutoff }, status: { $ne: 'RUNNING' } }, { fields: ['id'] });
+      const ids = old.map((r) => r.id);
+      if (ids.length === 0) return { runs: 0, ledgerEntries: 0 };
+      const ledgerEntries = await em.nativeDelete(LedgerEntry, { runId: { $in: ids } });
+      const runs = await em.nativeDelete(SyncRun, { id: { $in: ids } });
+      return { runs, ledgerEntries };
+    });
+  }
+
+  /**
+   * Marks runs whose process died as INTERRUPTED and settles their PENDING ledger entries by asking each
+   * channel what it holds now: an entry is APPLIED if the channel shows its target quantity.
+   */
+  async recoverInterrupted(): Promise<number[]> {
+    const em = this.deps.db.em();
+    const running = await em.find(SyncRun, { status: 'RUNNING' });
+    if (running.length === 0 || (await this.deps.runLock.heldByAnyone())) return [];
+    const recovered: number[] = [];
+    for (const run of running) {
+      const pending = await em.find(LedgerEntry, { runId: run.id, result: 'PENDING' });
+      for (const target of this.deps.targets) {
+        const mine = pending.filter((p) => p.channel === target.channel);
+        if (mine.length === 0) continue;
+        let current: Map<string, number | null> | undefined;
+        try {
+          current = await this.readChannel(target, mine.map((p) => p.code));
+        } catch (err) {
+          this.deps.logger.warn({ runId: run.id, channel: target.channel, err }, 'cannot read channel to settle interrupted run');
+        }
+        for (const p of mine) {
+          const now = current?.get(p.code);
+          if (current && now === p.after) p.result = 'APPLIED';
+          else {
+            p.result = 'FAILED';
+            p.error = current ? `interrupted before the channel confirmed; it holds ${now ?? 'nothing'}` : 'interrupted; channel state unknown';
+          }
+        }
+      }
+      run.status = 'INTERRUPTED';
+      run.finishedAt = run.heartbeatAt;
+      run.errorSummary = `the process running it (${run.owner}) stopped; last sign of life ${run.heartbeatAt.toISOString()}`;
+      await em.flush();
+      recovered.push(run.id);
+      this.deps.logger.warn({ runId: run.id, owner: run.owner }, 'run marked INTERRUPTED');
+    }
+    return recovered;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------
+
+  private async withRunLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (!(await this.deps.runLock.acquire())) {
+      const running = await this.deps.db.em().findOne(SyncRun, { status: 'RUNNING' }, { orderBy: { id: 'desc' } });
+      throw new SyncRefusedError(
+        running
+          ? `another sync run is in progress: run ${running.id} (${running.kind.toLowerCase()}, started ${running.startedAt.toISOString()} by ${running.owner})`
+          : 'another sync run is in progress',
+      );
+    }
+    try {
+      await this.recoverInterrupted();
+      return await fn();
+    } finally {
+      await this.deps.runLock.release();
+    }
+  }
+
+  private async startRun(r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number }) {
+    const em = this.deps.db.em();
+    const now = new Date();
+    const run = em.create(SyncRun, {
+      kind: r.kind, dryRun: r.dryRun, status: 'RUNNING', trigger: r.trigger, source: r.source, rollbackOf: r.rollbackOf ?? null,
+      startedAt: now, heartbeatAt: now, owner: this.owner, channels: {},
+    });
+    await em.flush();
+    this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source }, 'run started');
+    return run;
+  }
+
+  private async finishRun(runId: number, report: SyncReport): Promise<void> {
+    const channels = Object.fromEntries(
+      Object.entries(report.channels).map(([k, v]) => [k, { updates: v!.updates, failed: v!.failed }]),
+    );
+    await this.deps.db.em().nativeUpdate(SyncRun, { id: runId }, {
+      status: report.status, finishedAt: new Date(), sourceItems: report.sourceItems, mappedSkus: report.mappedSkus,
+      skippedInactive: report.skipped.inactive, skippedUnmapped: report.skipped.unmapped, updates: report.updates,
+      failed: report.failed, channels, errorSummary: report.errorSummary,
+    });
+    await this.deps.reporting.flushCalls();
+    await this.progress({ runId, phase: 'finished', done: report.updates, total: report.updates, status: report.status });
+    this.deps.logger.info(
+      { runId, status: report.status, updates: report.updates, failed: report.failed, dryRun: report.dryRun },
+      'run finished',
+    );
+  }
+
+  private heartbeat(runId: number): () => void {
+    const timer = setInterval(() => {
+      this.deps.db.em().nativeUpdate(SyncRun, { id: runId }, { heartbeatAt: new Date() }).catch((err) => {
+        this.deps.logger.warn({ runId, err }, 'heartbeat failed');
+      });
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async insertLedger(runId: number, batch: StockChange[]): Promise<number[]> {
+    const conn = this.deps.db.em().getConnection();
+    const ids: number[] = [];
+    for (const part of chunk(batch, SQL_CHUNK)) {
+      const rows = await conn.execute<{ id: string }[]>(
+        `insert into sync_ledger (run_id, channel, sku, code, before, after, result, at)
+         select ?, channel, sku, code, before, after, 'PENDING', now()
+         from json_to_recordset(?::json) as x(channel text, sku text, code text, before int, after int)
+         returning id`,
+        [runId, JSON.stringify(part)],
+      );
+      ids.push(...rows.map((r) => Number(r.id)));
+    }
+    return ids;
+  }
+
+  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[]): Promise<void> {
+    const conn = this.deps.db.em().getConnection();
+    for (const part of chunk(rows, SQL_CHUNK)) {
+      await conn.execute(
+        `update sync_ledger l set result = x.result, error = x.error, at = now()
+         from json_to_recordset(?::json) as x(id bigint, result text, error text) where l.id = x.id`,
+        [JSON.stringify(part)],
+      );
+    }
+  }
+
+  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[]): Promise<void> {
+    const conn = this.deps.db.em().getConnection();
+    for (const part of chunk(rows, SQL_CHUNK)) {
+      await conn.execute(
+        `insert into stock_snapshot (channel, sku, code, quantity, updated_at)
+         select ?, sku, code, quantity, now() from json_to_recordset(?::json) as x(sku text, code text, quantity int)
+         on conflict (channel, sku) do update set code = excluded.code, quantity = excluded.quantity, updated_at = excluded.updated_at`,
+        [channel, JSON.stringify(part)],
+      );
+    }
+  }
+
+  private async publishChanges(runId: number, applied: StockChange[]): Promise<void> {
+    const at = new Date().toISOString();
+    const events: StockChangedEvent[] = applied.map((c) => ({ sku: c.sku, channel: c.channel, before: c.before, after: c.after, runId, at }));
+    for (const part of chunk(events, EVENTS_PER_MESSAGE)) {
+      await this.deps.events.publish(TOPICS.stockChanged, part).catch((err) => {
+        this.deps.logger.warn({ runId, err }, 'stock event not published');
+      });
+    }
+  }
+
+  private async progress(event: RunProgressEvent): Promise<void> {
+    await this.deps.events.publish(TOPICS.runProgress, event).catch(() => {});
+  }
+}
+
+function summarise(failures: ItemFailure[]): string {
+  const byError = new Map<string, number>();
+  for (const f of failures) {
+    const key = `${f.channel}: ${f.error}`;
+    byError.set(key, (byError.get(key) ?? 0) + 1);
+  }
+  return [...byError].slice(0, 5).map(([e, n]) => `${n} × ${e}`).join('; ') + (byError.size > 5 ? `; and ${byError.size - 5} more kinds` : '');
+}
+
+function runView(r: {
+  id: number; kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; status: RunStatus; trigger: string; source: string; startedAt: Date;
+  finishedAt?: Date | null; sourceItems: number; mappedSkus: number; skippedInactive: number; skippedUnmapped: number;
+  updates: number; failed: number; channels: Record<string, { updates: number; failed: number }>; errorSummary?: string | null;
+  rollbackOf?: number | null; rolledBackBy?: number | null;
+}): RunView {
+  return {
+    id: r.id, kind: r.kind, dryRun: r.dryRun, status: r.status, trigger: r.trigger, source: r.source, startedAt: r.startedAt,
+    finishedAt: r.finishedAt ?? null, sourceItems: r.sourceItems, mappedSkus: r.mappedSkus, skippedInactive: r.skippedInactive,
+    skippedUnmapped: r.skippedUnmapped, updates: r.updates, failed: r.failed, channels: r.channels,
+    errorSummary: r.errorSummary ?? null, rollbackOf: r.rollbackOf ?? null, rolledBackBy: r.rolledBackBy ?? null,
+  };
+}
+
+export type { Actor } from './rules.js';
