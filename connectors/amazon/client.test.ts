@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallOutcome, HttpPolicy } from '../../platform/http/index.js';
 import type { SourceItem } from '../../subgraphs/inventory/ports.js';
+import { SimulatorServer, type SimRequest } from '../sandbox/server.js';
 import { AmazonApiError, AmazonAuthError, AmazonClient, AmazonPaginationError, type AmazonConfig } from './client.js';
 import {
   AMAZON_JP_MARKETPLACE_ID,
@@ -221,6 +222,34 @@ describe('AmazonClient', () => {
     expect(items[0]).toEqual({ sku: 'AMZ-000001', quantity: 0, productName: 'サンプル商品 AMZ-000001' });
     expect(sim.stats.summariesRequests).toBe(5);
     expect(sim.stats.tokenGrants).toBe(1);
+  });
+
+  it('sends the LWA grant form-encoded and the SP-API headers and query', async () => {
+    const seen: SimRequest[] = [];
+    const capture = new SimulatorServer('capture', (req) => {
+      seen.push(req);
+      if (req.path === '/auth/o2/token') return { status: 200, body: { access_token: 'Atza|captured', token_type: 'bearer', expires_in: 3600 } };
+      return { status: 200, body: { payload: { granularity: {}, inventorySummaries: [] } } };
+    });
+    const url = await capture.listen();
+    open.push(capture);
+    const client = new AmazonClient({ config: configFor(url), policy: FAST });
+    open.push(client);
+    await collect(client);
+    const [grant, call] = seen;
+    expect(grant!.method).toBe('POST');
+    expect(grant!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(new URLSearchParams(grant!.body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: AMAZON_SANDBOX_CREDENTIALS.refreshToken,
+      client_id: AMAZON_SANDBOX_CREDENTIALS.clientId,
+      client_secret: AMAZON_SANDBOX_CREDENTIALS.clientSecret,
+    });
+    expect(call!.path).toBe(SUMMARIES_PATH);
+    expect(call!.headers['x-amz-access-token']).toBe('Atza|captured');
+    expect(call!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(call!.headers['user-agent']).toBe('Tsunagi/0.1 (Language=TypeScript)');
+    expect(Object.fromEntries(call!.query)).toEqual({ ...FULL_QUERY, details: 'true' });
   });
 
   it('yields an empty first page for an empty inventory', async () => {

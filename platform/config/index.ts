@@ -20,10 +20,11 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): s
   });
 }
 
+// An unset ${VAR:-} placeholder leaves an empty YAML value, which parses as null.
 const optionalString = z
   .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+  .nullish()
+  .transform((v) => (v == null || v.trim() === '' ? undefined : v.trim()));
 
 const rateLimit = z.object({ perSecond: z.number().positive(), burst: z.number().int().positive() });
 

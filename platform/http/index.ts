@@ -120,6 +120,8 @@ export class HttpClient {
           reservoirIncreaseInterval: interval,
           reservoirIncreaseMaximum: limit.burst,
           maxConcurrent: limit.burst,
+          // Bottleneck refills only on its heartbeat (250 ms by default), which would cap every bucket at 4/s.
+          heartbeatInterval: Math.min(interval, 250),
         }),
       );
     }

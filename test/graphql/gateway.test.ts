@@ -1,0 +1,125 @@
+// End to end through the gateway over real HTTP and a real graphql-ws client, on a real PostgreSQL database
+// with the marketplace simulators.
+import type { Client } from 'graphql-ws';
+import { gql, seedDemo, startHarness, token, wsClient, type Harness } from './support.js';
+
+const PRODUCTS = `query($first: Int, $after: String) {
+  products(first: $first, after: $after) {
+    edges { cursor node { sku nameJa nameEn listings { channel code } stock { channel quantity updatedAt } sourceQuantity prices { amount } images { url } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const SYNC = 'mutation($dryRun: Boolean!) { runStockSync(dryRun: $dryRun) { runId status updates changes { channel sku before after } } }';
+
+let h: Harness;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  await seedDemo(h.app);
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await h.close();
+});
+
+test('without a token the API answers 401 and runs nothing', async () => {
+  const res = await gql(h.gateway.url, SYNC, { dryRun: false });
+  expect(res.status).toBe(401);
+  expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  expect(await h.app.inventory.listRuns()).toEqual([]);
+});
+
+test('a partner may read products but not sync: FORBIDDEN, no run recorded', async () => {
+  const partner = await token('partner');
+  const read = await gql(h.gateway.url, '{ product(sku: "AMZ-000001") { sku listings { channel code } } }', {}, partner);
+  expect(read.body).toEqual({ data: { product: { sku: 'AMZ-000001', listings: [{ channel: 'yahoo', code: 'y-1' }, { channel: 'rakuten', code: 'r-1' }] } } });
+
+  const res = await gql(h.gateway.url, SYNC, { dryRun: false }, partner);
+  expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  expect(res.body.data).toBeNull();
+  expect(await h.app.inventory.listRuns()).toEqual([]);
+});
+
+test('an operator syncs by mutation; a subscriber sees each change with its product resolved across subgraphs', async () => {
+  const operator = await token('operator');
+  const subscriber = wsClient(h.gateway.wsUrl, await token('partner'));
+  clients.push(subscriber);
+  const events = subscriber.iterate<{ stockChanged: { sku: string; channel: string; before: number; after: number; runId: number; at: string; product: { sku: string; listings: { code: string }[] } } }>({
+    query: 'subscription { stockChanged(channels: ["yahoo"]) { sku channel before after runId at product { sku listings { code } } } }',
+  });
+  // The first next() opens the subscription; give the upstream a moment to attach to the event bus.
+  const first = events.next();
+  await new Promise((r) => setTimeout(r, 300));
+
+  const sync = await gql(h.gateway.url, SYNC, { dryRun: false }, operator);
+  expect(sync.body.errors).toBeUndefined();
+  const report = sync.body.data!.runStockSync;
+  expect(report.status).toBe('SUCCESS');
+  // Tiers: 20 → 1/5 = 4, 10 → 1/4 = 2, 4 → 1/2 = 2, on both malls.
+  expect(report.updates).toBe(6);
+
+  const received = [(await first).value];
+  for (let i = 0; i < 2; i++) received.push((await events.next()).value);
+  const changes = received.map((r) => r!.data!.stockChanged).sort((a, b) => a.sku.localeCompare(b.sku));
+  expect(changes.map(({ sku, channel, before, after, runId, product }) => ({ sku, channel, before, after, runId, product }))).toEqual([
+    { sku: 'AMZ-000001', channel: 'yahoo', before: 0, after: 4, runId: report.runId, product: { sku: 'AMZ-000001', listings: [{ code: 'y-1' }, { code: 'r-1' }] } },
+    { sku: 'AMZ-000002', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000002', listings: [{ code: 'y-2' }, { code: 'r-2' }] } },
+    { sku: 'AMZ-000003', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000003', listings: [{ code: 'y-3' }, { code: 'r-3' }] } },
+  ]);
+  expect(Number.isNaN(Date.parse(changes[0]!.at))).toBe(false);
+  await events.return?.();
+});
+
+test('products query joins catalog, inventory, pricing and media, paginated', async () => {
+  const partner = await token('partner');
+  const page1 = await gql(h.gateway.url, PRODUCTS, { first: 2 }, partner);
+  expect(page1.body.errors).toBeUndefined();
+  const conn = page1.body.data!.products;
+  expect(conn.pageInfo).toEqual({ hasNextPage: true, endCursor: 'AMZ-000002' });
+  const node = conn.edges[0].node;
+  expect(node).toMatchObject({ sku: 'AMZ-000001', nameJa: null, nameEn: null, sourceQuantity: 20, prices: [], images: [] });
+  expect(node.stock.map((s: { channel: string; quantity: number }) => [s.channel, s.quantity])).toEqual([['rakuten', 4], ['yahoo', 4]]);
+
+  const page2 = await gql(h.gateway.url, PRODUCTS, { first: 2, after: conn.pageInfo.endCursor }, partner);
+  expect(page2.body.data!.products.edges.map((e: { node: { sku: string } }) => e.node.sku)).toEqual(['AMZ-000003']);
+  expect(page2.body.data!.products.pageInfo.hasNextPage).toBe(false);
+});
+
+test('run history with its ledger is served by reporting', async () => {
+  const operator = await token('operator');
+  const res = await gql(h.gateway.url, '{ syncRuns(limit: 5) { id status dryRun updates ledger(first: 2) { edges { node { sku channel after result } } pageInfo { hasNextPage } } } }', {}, operator);
+  expect(res.body.errors).toBeUndefined();
+  const [run] = res.body.data!.syncRuns;
+  expect(run).toMatchObject({ status: 'SUCCESS', dryRun: false, updates: 6 });
+  expect(run.ledger.edges).toHaveLength(2);
+  expect(run.ledger.pageInfo.hasNextPage).toBe(true);
+});
+
+test('a WebSocket without a valid token is closed with 4401', async () => {
+  const client = wsClient(h.gateway.wsUrl, 'not-a-token');
+  clients.push(client);
+  const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code: number }).code)));
+  const sub = client.iterate({ query: 'subscription { stockChanged { sku } }' });
+  await expect(sub.next()).rejects.toBeDefined();
+  expect(await closed).toBe(4401);
+});
+
+test('depth and cost limits refuse oversized queries before they run', async () => {
+  const operator = await token('operator');
+  const res = await gql(h.gateway.url, '{ products(first: 1000) { edges { node { sku stock { channel } listings { code } } } } syncRuns(limit: 500) { ledger(first: 500) { edges { node { sku } } } } }', {}, operator);
+  expect(res.status).toBe(400);
+  expect(res.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+});
+
+test('health, readiness and metrics endpoints', async () => {
+  const base = h.gateway.url.replace(/\/graphql$/, '');
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  const ready = await fetch(`${base}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  expect(metrics).toContain('tsunagi_graphql_requests_total');
+  expect(metrics).toContain('tsunagi_graphql_subscriptions_active');
+});

@@ -1,0 +1,50 @@
+// A whole Tsunagi on a fresh database of the real PostgreSQL server and in-memory simulators over real HTTP.
+import { createContext, type AppContext } from '../../app/context.js';
+import { openSandbox, type Sandbox } from '../../connectors/sandbox/index.js';
+import { loadConfig } from '../../platform/config/index.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestApp {
+  ctx: AppContext;
+  sandbox: Sandbox;
+  sims: NonNullable<Sandbox['simulators']>;
+  t: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** Fast HTTP policy for tests: retries stay real, waits are short. */
+export const TEST_HTTP = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 50 };
+
+export async function createTestApp(opts: { rateLimits?: boolean } = {}): Promise<TestApp> {
+  const t = await createTestDatabase();
+  const sandbox = await openSandbox({ rateLimits: opts.rateLimits ?? false });
+  const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: `/tmp/tsunagi-test-${t.name}` });
+  const config = { ...base, integrations: { ...base.integrations, http: TEST_HTTP } };
+  const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
+  return {
+    ctx,
+    sandbox,
+    sims: sandbox.simulators!,
+    t,
+    async close() {
+      await ctx.close();
+      await sandbox.close();
+      await t.drop();
+    },
+  };
+}
+
+/** Seeds Amazon quantities, SKU-master rows and channel listings (all at `listed`) for the given SKUs. */
+export async function seed(app: TestApp, items: { sku: string; quantity: number; active?: boolean; yahoo?: boolean; rakuten?: boolean }[], listed = 0) {
+  for (const i of items) app.sims.amazon.setQuantity(i.sku, i.quantity);
+  const rows = items.map((i) => ({
+    amazonSku: i.sku,
+    yahooItemCode: i.yahoo === false ? null : `Y-${i.sku}`,
+    rakutenItemNumber: i.rakuten === false ? null : `r-${i.sku.toLowerCase()}`,
+    isActive: i.active !== false,
+  }));
+  app.sims.yahoo.seed(rows.flatMap((r) => (r.yahooItemCode ? [r.yahooItemCode] : [])), listed);
+  app.sims.rakuten.seed(rows.flatMap((r) => (r.rakutenItemNumber ? [r.rakutenItemNumber] : [])), listed);
+  await app.ctx.catalog.upsertMappings(rows);
+  return rows;
+}
