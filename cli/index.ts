@@ -9,6 +9,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerToken } from './commands/token.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
@@ -24,7 +25,7 @@ const program = new Command('tsunagi')
 
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
-  registerSandbox, registerYahooToken, registerRules,
+  registerSandbox, registerYahooToken, registerRules, registerToken,
 ]) {
   register(program);
 }

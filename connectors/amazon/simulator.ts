@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { FaultPlan } from '../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
 import { PersistentState } from '../sandbox/state.js';
-import { TokenBucket } from '../sandbox/token-bucket.js';
+import { TokenBucket } from '../../platform/http/token-bucket.js';
 
 /** What sandbox mode configures the client with; the simulator accepts nothing else. */
 export const AMAZON_SANDBOX_CREDENTIALS = {

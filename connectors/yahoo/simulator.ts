@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { FaultPlan } from '../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
 import { PersistentState } from '../sandbox/state.js';
-import { TokenBucket } from '../sandbox/token-bucket.js';
+import { TokenBucket } from '../../platform/http/token-bucket.js';
 import type { RateLimit } from '../../platform/http/index.js';
 import type { YahooConfig } from './oauth.js';
 

@@ -1,8 +1,8 @@
 // The one outbound HTTP client: timeouts, retry with backoff and Retry-After, token-bucket rate limits,
 // a circuit breaker, and an outcome record for every call (the integration log).
-import Bottleneck from 'bottleneck';
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface RateLimit {
   perSecond: number;
@@ -101,7 +101,7 @@ const isRetryableStatus = (status: number) => status === 429 || status === 408 |
 export class HttpClient {
   readonly system: string;
   private readonly policy: HttpPolicy;
-  private readonly limiters = new Map<string, Bottleneck>();
+  private readonly limiters = new Map<string, TokenBucket>();
   private readonly logger: Logger;
   private consecutiveFailures = 0;
   private openUntil = 0;
@@ -111,19 +111,7 @@ export class HttpClient {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.logger = opts.logger ?? silentLogger;
     for (const [name, limit] of Object.entries(opts.rateLimits ?? {})) {
-      const interval = Math.max(1, Math.round(1000 / limit.perSecond));
-      this.limiters.set(
-        name,
-        new Bottleneck({
-          reservoir: limit.burst,
-          reservoirIncreaseAmount: 1,
-          reservoirIncreaseInterval: interval,
-          reservoirIncreaseMaximum: limit.burst,
-          maxConcurrent: limit.burst,
-          // Bottleneck refills only on its heartbeat (250 ms by default), which would cap every bucket at 4/s.
-          heartbeatInterval: Math.min(interval, 250),
-        }),
-      );
+      this.limiters.set(name, new TokenBucket(limit.perSecond, limit.burst));
     }
   }
 
@@ -164,10 +152,8 @@ export class HttpClient {
     throw lastError;
   }
 
-  /** Stops the rate-limit timers so the process can exit. */
-  async close(): Promise<void> {
-    await Promise.all([...this.limiters.values()].map((l) => l.disconnect()));
-  }
+  /** Nothing to release today; kept so connectors close their client the same way whatever it holds. */
+  async close(): Promise<void> {}
 
   private buildUrl(req: RequestOptions): URL {
     const url = /^https?:/.test(req.url) ? new URL(req.url) : new URL(req.url.replace(/^\//, ''), this.baseWithSlash());
@@ -182,8 +168,8 @@ export class HttpClient {
 
   private async once(req: RequestOptions, url: URL): Promise<HttpResponse> {
     const limiter = this.limiters.get(req.bucket ?? 'default') ?? this.limiters.get('default');
-    const send = () => this.send(req, url);
-    return limiter ? limiter.schedule(send) : send();
+    await limiter?.acquire();
+    return this.send(req, url);
   }
 
   private async send(req: RequestOptions, url: URL): Promise<HttpResponse> {

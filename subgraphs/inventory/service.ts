@@ -11,7 +11,7 @@ import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
 import { SyncRefusedError } from './errors.js';
-import type { Channel, SourceItem, StockSource, StockTarget } from './ports.js';
+import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import type { RunLock } from './run-lock.js';
 
@@ -178,18 +178,19 @@ export class InventoryService {
   private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
     const { logger } = this.deps;
     await this.progress({ runId, phase: 'reading-source', done: 0, total: 0, status: 'RUNNING' });
-    const sourceQty = new Map<string, SourceItem>();
-    for await (const page of source.pages()) for (const item of page) sourceQty.set(item.sku, item);
+    // Only the figure is kept: at 100,000 SKUs the rest of each item is memory the run does not need.
+    const sourceQty = new Map<string, number>();
+    for await (const page of source.pages()) for (const item of page) sourceQty.set(item.sku, item.quantity);
     report.sourceItems = sourceQty.size;
 
     const mappings = await this.deps.catalog.allMappings();
     const { tiers } = await this.rules.current();
     const mapped: { sku: string; quantity: number; yahooItemCode: string | null; rakutenItemNumber: string | null }[] = [];
-    for (const [sku, item] of sourceQty) {
+    for (const [sku, quantity] of sourceQty) {
       const m = mappings.get(sku);
       if (!m) report.skipped.unmapped++;
       else if (!m.isActive) report.skipped.inactive++;
-      else mapped.push({ sku, quantity: item.quantity, yahooItemCode: m.yahooItemCode, rakutenItemNumber: m.rakutenItemNumber });
+      else mapped.push({ sku, quantity, yahooItemCode: m.yahooItemCode, rakutenItemNumber: m.rakutenItemNumber });
     }
     for (const [sku, m] of mappings) if (m.isActive && !sourceQty.has(sku)) report.skipped.notInSource++;
     report.mappedSkus = mapped.length;
@@ -215,6 +216,7 @@ export class InventoryService {
           if (before !== null && before !== undefined) seen.push({ sku: w.sku, code: w.code, quantity: before });
         }
         await this.saveSnapshots(target.channel, seen);
+        logger.info({ runId, channel: target.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
         summary.updates = changes.length;
         report.changes.push(...changes);
         if (dryRun) return;

@@ -28,18 +28,18 @@ test('without a token the API answers 401 and runs nothing', async () => {
   const res = await gql(h.gateway.url, SYNC, { dryRun: false });
   expect(res.status).toBe(401);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-  expect(await h.app.inventory.listRuns()).toEqual([]);
+  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
 });
 
 test('a partner may read products but not sync: FORBIDDEN, no run recorded', async () => {
   const partner = await token('partner');
   const read = await gql(h.gateway.url, '{ product(sku: "AMZ-000001") { sku listings { channel code } } }', {}, partner);
-  expect(read.body).toEqual({ data: { product: { sku: 'AMZ-000001', listings: [{ channel: 'yahoo', code: 'y-1' }, { channel: 'rakuten', code: 'r-1' }] } } });
+  expect(read.body).toEqual({ data: { product: { sku: 'AMZ-000001', listings: [{ channel: 'yahoo', code: 'Y-AMZ-000001' }, { channel: 'rakuten', code: 'r-amz-000001' }] } } });
 
   const res = await gql(h.gateway.url, SYNC, { dryRun: false }, partner);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   expect(res.body.data).toBeNull();
-  expect(await h.app.inventory.listRuns()).toEqual([]);
+  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
 });
 
 test('an operator syncs by mutation; a subscriber sees each change with its product resolved across subgraphs', async () => {
@@ -64,9 +64,9 @@ test('an operator syncs by mutation; a subscriber sees each change with its prod
   for (let i = 0; i < 2; i++) received.push((await events.next()).value);
   const changes = received.map((r) => r!.data!.stockChanged).sort((a, b) => a.sku.localeCompare(b.sku));
   expect(changes.map(({ sku, channel, before, after, runId, product }) => ({ sku, channel, before, after, runId, product }))).toEqual([
-    { sku: 'AMZ-000001', channel: 'yahoo', before: 0, after: 4, runId: report.runId, product: { sku: 'AMZ-000001', listings: [{ code: 'y-1' }, { code: 'r-1' }] } },
-    { sku: 'AMZ-000002', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000002', listings: [{ code: 'y-2' }, { code: 'r-2' }] } },
-    { sku: 'AMZ-000003', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000003', listings: [{ code: 'y-3' }, { code: 'r-3' }] } },
+    { sku: 'AMZ-000001', channel: 'yahoo', before: 0, after: 4, runId: report.runId, product: { sku: 'AMZ-000001', listings: [{ code: 'Y-AMZ-000001' }, { code: 'r-amz-000001' }] } },
+    { sku: 'AMZ-000002', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000002', listings: [{ code: 'Y-AMZ-000002' }, { code: 'r-amz-000002' }] } },
+    { sku: 'AMZ-000003', channel: 'yahoo', before: 0, after: 2, runId: report.runId, product: { sku: 'AMZ-000003', listings: [{ code: 'Y-AMZ-000003' }, { code: 'r-amz-000003' }] } },
   ]);
   expect(Number.isNaN(Date.parse(changes[0]!.at))).toBe(false);
   await events.return?.();

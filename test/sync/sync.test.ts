@@ -32,7 +32,7 @@ describe('stock sync against the simulators', () => {
     expect(dry.skipped.unmapped).toBe(1);
     const applied = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
     const ledger = await app.ctx.db.em().find(LedgerEntry, { runId: applied.runId }, { orderBy: { id: 'asc' } });
-    const key = (c: { channel: string; sku: string; before: number | null; after: number }) => `${c.channel}/${c.sku}/${c.before}->${c.after}`;
+    const key = (c: { channel: string; sku: string; before?: number | null; after: number }) => `${c.channel}/${c.sku}/${c.before}->${c.after}`;
     expect(ledger.map(key).sort()).toEqual(dry.changes.map(key).sort());
     expect(ledger.every((e) => e.result === 'APPLIED')).toBe(true);
     expect(applied.updates).toBe(dry.updates);

@@ -1,4 +1,5 @@
-// Rate limiting as marketplaces enforce it: a token bucket per client (rate per second, burst size).
+// A token bucket (rate per second, burst size): how marketplaces limit calls, so both our clients (waiting
+// for a token) and our simulators (answering 429 without one) use it.
 export class TokenBucket {
   private tokens: number;
   private last = Date.now();
@@ -10,7 +11,7 @@ export class TokenBucket {
     this.tokens = burst;
   }
 
-  /** Takes a token if one is available; false means the caller should answer 429. */
+  /** Takes a token if one is available; false means the caller should wait (or, as a server, answer 429). */
   take(): boolean {
     const now = Date.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
@@ -18,6 +19,13 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Waits until a token is available and takes it. */
+  async acquire(): Promise<void> {
+    while (!this.take()) {
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000))));
+    }
   }
 
   /** Seconds until the next token: the Retry-After a polite server sends. */

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { issueToken, resolveJwtSecret } from '../../gateway/auth.js';
+import { runCommand } from '../context.js';
+import { UsageError } from '../output.js';
+import { cliActor } from './identity.js';
+
+export function registerToken(program: Command): void {
+  program
+    .command('token')
+    .description('issue an API token (JWT) for sandbox and development use')
+    .option('--role <role>', 'operator, manager, admin or partner', 'operator')
+    .option('--name <name>', 'who the token is for (default: you)')
+    .option('--expires-in <duration>', 'lifetime, e.g. 12h or 30m', '12h')
+    .action((opts: { role: string; name?: string; expiresIn: string }, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        if (!/^\d+[smhd]$/.test(opts.expiresIn)) throw new UsageError(`--expires-in must look like 12h or 30m, got "${opts.expiresIn}"`);
+        const actor = { ...cliActor(opts.role), ...(opts.name ? { name: opts.name } : {}) };
+        const token = await issueToken(resolveJwtSecret(process.env, ctx.config.dataDir), actor, opts.expiresIn);
+        out.result({ token });
+        out.line(token);
+      }),
+    );
+}

@@ -1,0 +1,90 @@
+// One subgraph as its own HTTP + WebSocket server (distributed mode). It answers only the gateway: every request
+// must carry the shared gateway secret, and the caller's identity comes from the gateway, which authenticated it.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { AppContext } from '../app/context.js';
+import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
+import { executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
+import { buildSubgraphs, type SubgraphName } from './supergraph.js';
+
+export const GATEWAY_SECRET_HEADER = 'x-tsunagi-gateway-secret';
+export const ACTOR_HEADER = 'x-tsunagi-actor';
+
+function sameSecret(given: unknown, expected: string): boolean {
+  const a = Buffer.from(typeof given === 'string' ? given : '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function actorFrom(value: unknown): Actor | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const parsed = JSON.parse(value) as Actor;
+  return typeof parsed.name === 'string' && typeof parsed.role === 'string' ? { name: parsed.name, role: parsed.role } : null;
+}
+
+export interface SubgraphServerOptions {
+  port?: number;
+  host?: string;
+  /** The secret the gateway sends (TSUNAGI_SUBGRAPH_SECRET); 32+ characters. */
+  secret: string;
+  maxBodyBytes?: number;
+}
+
+export async function startSubgraphServer(app: AppContext, name: SubgraphName, opts: SubgraphServerOptions): Promise<{ url: string; close(): Promise<void> }> {
+  if (opts.secret.length < 32) throw new Error('the subgraph secret must be 32+ characters');
+  const subgraph = (await buildSubgraphs()).find((s) => s.name === name)!;
+  const server = new ApolloServer<SubgraphContext>({
+    schema: subgraph.schema, csrfPrevention: true, introspection: false, plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await server.start();
+  const maxBodyBytes = opts.maxBodyBytes ?? 32 * 1024 * 1024;
+
+  const httpServer = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
+    if (!sameSecret(req.headers[GATEWAY_SECRET_HEADER], opts.secret)) {
+      return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer the gateway only');
+    }
+    void (async () => {
+      const body = await readBody(req, maxBodyBytes);
+      const user = actorFrom(req.headers[ACTOR_HEADER]);
+      await executeHttp(server, req, res, body, async () => ({ app, user, loaders: new Map() }));
+    })().catch((err) => {
+      app.logger.error({ err, subgraph: name }, 'subgraph request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
+      else res.end();
+    });
+  });
+
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxBodyBytes });
+  const ws = useServer<Record<string, unknown> | undefined>(
+    {
+      schema: subgraph.schema,
+      onConnect: (ctx) => sameSecret(ctx.connectionParams?.[GATEWAY_SECRET_HEADER], opts.secret),
+      context: (ctx): SubgraphContext => ({ app, user: actorFrom(ctx.connectionParams?.[ACTOR_HEADER]), loaders: new Map() }),
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    async close() {
+      await ws.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await server.stop();
+    },
+  };
+}

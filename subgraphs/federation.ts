@@ -1,0 +1,155 @@
+// The one way a type-graphql schema becomes a Federation 2 subgraph, plus what every subgraph's resolvers share:
+// the request context (caller and per-request DataLoaders), role checks and error codes.
+import 'reflect-metadata';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import DataLoader from 'dataloader';
+import {
+  GraphQLError, Kind, parse, printSchema, isInputObjectType, isInterfaceType, isObjectType,
+  type DirectiveNode, type DocumentNode, type GraphQLSchema,
+} from 'graphql';
+import {
+  buildSchema, createResolversMap, Directive, Field, ObjectType,
+  type AuthChecker, type BuildSchemaOptions, type MiddlewareFn, type PubSub,
+} from 'type-graphql';
+import type { AppContext } from '../app/context.js';
+import type { Actor, Role } from './inventory/rules.js';
+
+export type { Actor, Role };
+
+/** What a subgraph resolver sees: the app's services, the authenticated caller, per-request loaders. */
+export interface SubgraphContext {
+  app: AppContext;
+  user: Actor | null;
+  loaders: Map<string, DataLoader<unknown, unknown>>;
+}
+
+export const ROLES: readonly Role[] = ['operator', 'manager', 'admin', 'partner'];
+/** Any authenticated caller; partners included (they read). */
+export const READ = [...ROLES];
+/** Roles that may change state; partners read only. */
+export const WRITE: Role[] = ['operator', 'manager', 'admin'];
+/** Internal views (audit trail, integration log) are for staff, not partners. */
+export const STAFF = WRITE;
+export const MANAGE: Role[] = ['manager', 'admin'];
+
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+
+/** One DataLoader per name and request, so each entity type costs one query per request. */
+export function loader<K, V>(ctx: SubgraphContext, name: string, batch: (keys: readonly K[]) => Promise<V[]>): DataLoader<K, V> {
+  let found = ctx.loaders.get(name) as DataLoader<K, V> | undefined;
+  if (!found) {
+    found = new DataLoader<K, V>(batch);
+    ctx.loaders.set(name, found as DataLoader<unknown, unknown>);
+  }
+  return found;
+}
+
+export function actorOf(ctx: SubgraphContext): Actor {
+  if (!ctx.user) throw new GraphQLError('authentication required', { extensions: { code: 'UNAUTHENTICATED' } });
+  return ctx.user;
+}
+
+/** type-graphql's @Authorized check, failing with FORBIDDEN (the code partners and frontends rely on). */
+export const authChecker: AuthChecker<SubgraphContext, Role> = ({ context }, roles) => {
+  const user = actorOf(context);
+  if (roles.length === 0 || roles.includes(user.role)) return true;
+  throw new GraphQLError(`role ${user.role} may not do this; it needs ${roles.join(' or ')}`, { extensions: { code: 'FORBIDDEN' } });
+};
+
+/** The services' refusals carry messages meant for the operator: keep them, with a stable code. */
+const ERROR_CODES: Record<string, string> = {
+  SyncRefusedError: 'SYNC_REFUSED',
+  RuleChangeError: 'RULE_CHANGE_REFUSED',
+  SkuMasterInvalidError: 'BAD_USER_INPUT',
+  InventoryFileError: 'BAD_USER_INPUT',
+  RangeError: 'BAD_USER_INPUT',
+};
+
+const errorCodes: MiddlewareFn<SubgraphContext> = async (_data, next) => {
+  try {
+    return await next();
+  } catch (err) {
+    const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
+    if (!code) throw err;
+    const detail = 'errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {};
+    throw new GraphQLError((err as Error).message, { extensions: { code, ...detail } });
+  }
+};
+
+@Directive('@shareable')
+@ObjectType({ description: 'Relay-style page information for cursor connections.' })
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  endCursor!: string | null;
+}
+
+/**
+ * type-graphql insists on a PubSub whenever a schema has subscriptions. Ours read the app's event bus in their
+ * own `subscribe` functions, so topic-based subscriptions are refused rather than silently never firing.
+ */
+const noTopicPubSub: PubSub = {
+  publish() {
+    throw new Error('publish through the app event bus (platform/events), not type-graphql topics');
+  },
+  subscribe() {
+    throw new Error('subscriptions here read the app event bus in their own subscribe function, not type-graphql topics');
+  },
+};
+
+/** Reference resolvers: `__resolveReference` per entity type name. */
+export type ReferenceResolvers = Record<string, { __resolveReference: (ref: never, ctx: SubgraphContext) => unknown }>;
+
+export interface FederatedSchemaOptions {
+  resolvers: BuildSchemaOptions['resolvers'];
+  orphanedTypes?: BuildSchemaOptions['orphanedTypes'];
+  referenceResolvers?: ReferenceResolvers;
+}
+
+/** Builds the type-graphql schema, prints it with its federation directives and turns it into a subgraph schema. */
+export async function buildFederatedSchema(opts: FederatedSchemaOptions): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: opts.resolvers,
+    orphanedTypes: opts.orphanedTypes,
+    authChecker,
+    globalMiddlewares: [errorCodes],
+    validate: false,
+    pubSub: noTopicPubSub,
+    // Federation directives are declared by buildSubgraphSchema, not here.
+    skipCheck: true,
+  });
+  const resolvers = { ...createResolversMap(schema) } as Record<string, object>;
+  for (const [type, ref] of Object.entries(opts.referenceResolvers ?? {})) resolvers[type] = { ...resolvers[type], ...ref };
+  return buildSubgraphSchema({ typeDefs: printWithDirectives(schema), resolvers: resolvers as GraphQLResolverMap<unknown> });
+}
+
+/**
+ * graphql's printSchema drops directives applied in code; type-graphql keeps them on each type's and field's
+ * astNode. Print, parse, and put them back (the job printSchemaWithDirectives does in graphql-tools).
+ */
+function printWithDirectives(schema: GraphQLSchema): DocumentNode {
+  const doc = parse(`${FEDERATION_LINK}\n${printSchema(schema)}`);
+  const withDirectives = <T extends { directives?: readonly DirectiveNode[] }>(node: T, extra?: readonly DirectiveNode[]): T =>
+    extra?.length ? { ...node, directives: [...(node.directives ?? []), ...extra] } : node;
+  return {
+    ...doc,
+    definitions: doc.definitions.map((def) => {
+      if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.INTERFACE_TYPE_DEFINITION && def.kind !== Kind.INPUT_OBJECT_TYPE_DEFINITION) {
+        return def;
+      }
+      const type = schema.getType(def.name.value);
+      if (!(isObjectType(type) || isInterfaceType(type) || isInputObjectType(type))) return def;
+      const fields = type.getFields();
+      return withDirectives(
+        {
+          ...def,
+          fields: def.fields?.map((f) => withDirectives(f, fields[f.name.value]?.astNode?.directives)),
+        } as typeof def,
+        type.astNode?.directives,
+      );
+    }),
+  };
+}

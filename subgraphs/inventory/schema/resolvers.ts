@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphQLError } from 'graphql';
+import {
+  Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
+} from 'type-graphql';
+import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
+import { TOPICS } from '../../../platform/events/index.js';
+import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
+import { InventoryFileSource } from '../inventory-file.js';
+import type { RuleSetView } from '../rules.js';
+import type { RunProgressEvent, StockChangedEvent, SyncReport as Report } from '../service.js';
+import { busIterator } from './events.js';
+import {
+  AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
+  StockChange, SyncReport, SyncRunProgress,
+} from './types.js';
+
+/** The most SKUs one stock query may ask for. */
+const MAX_SKUS = 1000;
+/** The FBA source figure is stored as the snapshot of this pseudo-channel. */
+const SOURCE_CHANNEL = 'amazon';
+
+function snapshots(ctx: SubgraphContext, sku: string): Promise<ChannelStock[]> {
+  return loader<string, ChannelStock[]>(ctx, 'inventory.stock', async (skus) => {
+    const rows = await ctx.app.inventory.stock([...skus]);
+    return skus.map((s) => rows.filter((r) => r.sku === s));
+  }).load(sku);
+}
+
+const tierView = (t: Tier) => ({ min: t.min, max: t.max ?? null, share: formatShare(t) });
+const ruleSetView = (r: RuleSetView): AllocationRuleSet => ({
+  ...r, tiers: r.tiers.map((t) => ({ min: t.min, max: t.max ?? null, share: String(t.share) })),
+});
+const reportView = (r: Report): SyncReport => ({
+  ...r,
+  channels: Object.entries(r.channels).map(([channel, s]) => ({ channel, ...s! })),
+});
+
+@Resolver(() => Product)
+export class ProductStockResolver {
+  @FieldResolver(() => [ChannelStock], { description: 'Stock per sales channel as Tsunagi last read or wrote it.' })
+  async stock(@Root() product: Product, @Ctx() ctx: SubgraphContext): Promise<ChannelStock[]> {
+    return (await snapshots(ctx, product.sku)).filter((s) => s.channel !== SOURCE_CHANNEL);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Amazon FBA fulfillable quantity at the last sync; null before the first.' })
+  async sourceQuantity(@Root() product: Product, @Ctx() ctx: SubgraphContext): Promise<number | null> {
+    return (await snapshots(ctx, product.sku)).find((s) => s.channel === SOURCE_CHANNEL)?.quantity ?? null;
+  }
+}
+
+// @Authorized guards each event's resolve; the subscribe functions check the caller up front as well, since
+// type-graphql runs no middleware on subscribe.
+@Resolver(() => StockChange)
+export class StockChangeResolver {
+  @FieldResolver(() => Product, { nullable: true, description: 'The product; null when the SKU is no longer in the catalog.' })
+  product(@Root() change: StockChange): Product {
+    return { sku: change.sku };
+  }
+
+  @Authorized(...READ)
+  @Subscription(() => StockChange, {
+    description: 'Every applied stock change, optionally only for some SKUs and channels.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { skus?: string[] | null; channels?: string[] | null }, SubgraphContext>) => {
+      actorOf(context);
+      const skus = args.skus?.length ? new Set<string>(args.skus) : undefined;
+      const channels = args.channels?.length ? new Set<string>(args.channels) : undefined;
+      // One bus message carries a batch of changes; each becomes its own subscription event.
+      return busIterator<StockChangedEvent[], StockChangedEvent>(context.app.events, TOPICS.stockChanged, (batch) =>
+        batch.filter((e) => (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel))),
+      );
+    },
+  })
+  stockChanged(
+    @Root() event: StockChangedEvent,
+    @Arg('skus', () => [String], { nullable: true }) _skus?: string[] | null,
+    @Arg('channels', () => [String], { nullable: true }) _channels?: string[] | null,
+  ): StockChange {
+    return { ...event, at: new Date(event.at) };
+  }
+
+  @Authorized(...READ)
+  @Subscription(() => SyncRunProgress, {
+    description: "A run's progress; the last event has phase finished.",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { runId: number }, SubgraphContext>) => {
+      actorOf(context);
+      return busIterator<RunProgressEvent, RunProgressEvent>(context.app.events, TOPICS.runProgress, (e) => (e.runId === args.runId ? [e] : []));
+    },
+  })
+  syncRunProgress(@Root() event: RunProgressEvent, @Arg('runId', () => Int) _runId: number): SyncRunProgress {
+    return event;
+  }
+}
+
+@Resolver()
+export class InventoryResolver {
+  @Authorized(...READ)
+  @Query(() => [ChannelStock], { description: 'Stock per SKU and channel (amazon = the FBA source figure).' })
+  async stock(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('skus', () => [String]) skus: string[],
+    @Arg('channels', () => [String], { nullable: true }) channels?: string[] | null,
+  ): Promise<ChannelStock[]> {
+    if (skus.length > MAX_SKUS) throw new GraphQLError(`at most ${MAX_SKUS} skus per query; got ${skus.length}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    return ctx.app.inventory.stock(skus, channels ?? undefined);
+  }
+
+  @Authorized(...READ)
+  @Query(() => AllocationRules, { description: 'The allocation tiers in force.' })
+  async allocationRules(@Ctx() ctx: SubgraphContext): Promise<AllocationRules> {
+    const { tiers, ruleSetId } = await ctx.app.inventory.rules.current();
+    return { tiers: tiers.map(tierView), ruleSetId };
+  }
+
+  @Authorized(...WRITE)
+  @Query(() => [AllocationRuleSet], { description: 'Rule sets, newest first, with their approval state.' })
+  async allocationRuleSets(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number): Promise<AllocationRuleSet[]> {
+    return (await ctx.app.inventory.rules.list(Math.min(limit, 200))).map(ruleSetView);
+  }
+
+  @Authorized(...READ)
+  @Query(() => [AllocationPreview], { description: 'What the tiers in force allocate for these source quantities.' })
+  simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
+    if (quantities.some((q) => q < 0)) throw new GraphQLError('quantities must be >= 0', { extensions: { code: 'BAD_USER_INPUT' } });
+    return ctx.app.inventory.simulate(quantities);
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => SyncReport, { description: 'Runs the stock sync now (dryRun: report only, send nothing).' })
+  async runStockSync(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('dryRun', () => Boolean) dryRun: boolean,
+    @Arg('inventoryFileBase64', () => String, {
+      nullable: true, description: 'An FBA inventory report (TSV/CSV, base64) to use as the source instead of the SP-API.',
+    }) inventoryFileBase64?: string | null,
+  ): Promise<SyncReport> {
+    const trigger = `graphql:${actorOf(ctx).name}`;
+    if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger }));
+    // The file source reads a path: give it a private temporary file for the run's duration.
+    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-inventory-'));
+    try {
+      const file = join(dir, `${randomUUID()}.txt`);
+      await writeFile(file, Buffer.from(inventoryFileBase64, 'base64'));
+      return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, source: new InventoryFileSource(file) }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => RollbackReport, { description: 'Returns the channels to their state before the most recent applied run.' })
+  async rollbackStockSync(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('dryRun', () => Boolean) dryRun: boolean,
+    @Arg('runId', () => Int, { nullable: true, description: 'Must be the most recent applied run when given.' }) runId?: number | null,
+  ): Promise<RollbackReport> {
+    const actor = actorOf(ctx).name;
+    return ctx.app.inventory.rollback({ runId: runId ?? undefined, dryRun, trigger: `graphql:${actor}`, actor });
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => AllocationRuleSet, { description: 'Proposes a tier table; in force once a manager other than the proposer approves.' })
+  async proposeAllocationRules(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('tiers', () => [AllocationTierInput]) tiers: AllocationTierInput[],
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<AllocationRuleSet> {
+    const input = tiers.map((t) => ({ min: t.min, ...(t.max != null ? { max: t.max } : {}), share: t.share }));
+    return ruleSetView(await ctx.app.inventory.rules.propose(input, actorOf(ctx), reason ?? undefined));
+  }
+
+  @Authorized(...MANAGE)
+  @Mutation(() => AllocationRuleSet, { description: 'Approves a proposal (manager; not the proposer).' })
+  async approveAllocationRules(@Ctx() ctx: SubgraphContext, @Arg('proposalId', () => Int) proposalId: number): Promise<AllocationRuleSet> {
+    return ruleSetView(await ctx.app.inventory.rules.approve(proposalId, actorOf(ctx)));
+  }
+
+  @Authorized(...MANAGE)
+  @Mutation(() => AllocationRuleSet, { description: 'Rejects a proposal (manager; not the proposer).' })
+  async rejectAllocationRules(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('proposalId', () => Int) proposalId: number,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<AllocationRuleSet> {
+    return ruleSetView(await ctx.app.inventory.rules.reject(proposalId, actorOf(ctx), reason ?? undefined));
+  }
+}

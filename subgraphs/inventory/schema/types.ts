@@ -1,0 +1,270 @@
+// GraphQL views of the inventory service's results. Fields mirror the service's types one to one.
+import { Directive, Field, InputType, Int, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: "What Tsunagi last read from or wrote to a channel for one SKU." })
+export class ChannelStock {
+  @Field()
+  sku!: string;
+
+  @Field({ description: 'yahoo or rakuten (amazon, the source figure, is Product.sourceQuantity).' })
+  channel!: string;
+
+  @Field({ description: "The channel's item code." })
+  code!: string;
+
+  @Field(() => Int)
+  quantity!: number;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@Directive('@key(fields: "sku")')
+@ObjectType({ description: 'Inventory adds stock per channel and the Amazon FBA source quantity to the product.' })
+export class Product {
+  @Field()
+  sku!: string;
+}
+
+@ObjectType()
+export class ChannelSummary {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int)
+  updates!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => Int)
+  unchanged!: number;
+
+  @Field(() => Int, { description: 'Mapped SKUs the channel has no listing for; a sync never creates listings.' })
+  notListed!: number;
+}
+
+@ObjectType()
+export class SkippedCounts {
+  @Field(() => Int)
+  inactive!: number;
+
+  @Field(() => Int)
+  unmapped!: number;
+
+  @Field(() => Int)
+  notInSource!: number;
+}
+
+@ObjectType({ description: 'One quantity change planned (dry run) or sent.' })
+export class PlannedChange {
+  @Field()
+  channel!: string;
+
+  @Field()
+  sku!: string;
+
+  @Field()
+  code!: string;
+
+  @Field(() => Int, { nullable: true })
+  before!: number | null;
+
+  @Field(() => Int)
+  after!: number;
+}
+
+@ObjectType()
+export class ItemFailure extends PlannedChange {
+  @Field()
+  error!: string;
+}
+
+@ObjectType({ description: 'The report of a stock sync run, the same as the CLI prints.' })
+export class SyncReport {
+  @Field(() => Int)
+  runId!: number;
+
+  @Field()
+  dryRun!: boolean;
+
+  @Field()
+  status!: string;
+
+  @Field()
+  source!: string;
+
+  @Field(() => Int)
+  sourceItems!: number;
+
+  @Field(() => Int)
+  mappedSkus!: number;
+
+  @Field(() => Int)
+  updates!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => SkippedCounts)
+  skipped!: SkippedCounts;
+
+  @Field(() => [ChannelSummary])
+  channels!: ChannelSummary[];
+
+  @Field(() => [PlannedChange])
+  changes!: PlannedChange[];
+
+  @Field(() => [ItemFailure])
+  failures!: ItemFailure[];
+
+  @Field(() => String, { nullable: true })
+  errorSummary!: string | null;
+}
+
+@ObjectType()
+export class RollbackChange {
+  @Field()
+  channel!: string;
+
+  @Field()
+  sku!: string;
+
+  @Field()
+  code!: string;
+
+  @Field(() => Int, { nullable: true, description: 'What the channel holds now.' })
+  from!: number | null;
+
+  @Field(() => Int, { description: 'What it held before the rolled-back run.' })
+  to!: number;
+}
+
+@ObjectType()
+export class RollbackReport {
+  @Field(() => Int)
+  runId!: number;
+
+  @Field(() => Int, { description: 'The run this rollback undoes.' })
+  rollbackOf!: number;
+
+  @Field()
+  dryRun!: boolean;
+
+  @Field()
+  status!: string;
+
+  @Field(() => [RollbackChange])
+  changes!: RollbackChange[];
+
+  @Field(() => [ItemFailure])
+  failures!: ItemFailure[];
+}
+
+@ObjectType({ description: 'One allocation tier: quantities from min to max (inclusive; no max = and above) get share.' })
+export class AllocationTier {
+  @Field(() => Int)
+  min!: number;
+
+  @Field(() => Int, { nullable: true })
+  max!: number | null;
+
+  @Field({ description: 'A fraction such as "1/4".' })
+  share!: string;
+}
+
+@InputType()
+export class AllocationTierInput {
+  @Field(() => Int)
+  min!: number;
+
+  @Field(() => Int, { nullable: true })
+  max?: number | null;
+
+  @Field({ description: 'A fraction such as "1/4" or a decimal such as "0.25".' })
+  share!: string;
+}
+
+@ObjectType({ description: 'The tiers in force.' })
+export class AllocationRules {
+  @Field(() => [AllocationTier])
+  tiers!: AllocationTier[];
+
+  @Field(() => Int, { nullable: true, description: 'The approved rule set in force; null = the configured default.' })
+  ruleSetId!: number | null;
+}
+
+@ObjectType({ description: 'A proposed, approved, rejected or superseded tier table.' })
+export class AllocationRuleSet {
+  @Field(() => Int)
+  id!: number;
+
+  @Field()
+  status!: string;
+
+  @Field(() => [AllocationTier])
+  tiers!: AllocationTier[];
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+
+  @Field()
+  proposedBy!: string;
+
+  @Field()
+  proposedAt!: Date;
+
+  @Field(() => String, { nullable: true })
+  decidedBy!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  decidedAt!: Date | null;
+}
+
+@ObjectType()
+export class AllocationPreview {
+  @Field(() => Int, { description: 'Amazon FBA fulfillable quantity.' })
+  quantity!: number;
+
+  @Field(() => Int, { description: 'What each other mall would get.' })
+  allocated!: number;
+}
+
+@ObjectType({ description: 'One applied stock change (sync, rollback or manual set).' })
+export class StockChange {
+  @Field()
+  sku!: string;
+
+  @Field()
+  channel!: string;
+
+  @Field(() => Int, { nullable: true })
+  before!: number | null;
+
+  @Field(() => Int)
+  after!: number;
+
+  @Field(() => Int, { nullable: true, description: 'The run that made the change; null for a manual set.' })
+  runId!: number | null;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType()
+export class SyncRunProgress {
+  @Field(() => Int)
+  runId!: number;
+
+  @Field({ description: 'reading-source, reading-channels, sending or finished.' })
+  phase!: string;
+
+  @Field(() => Int)
+  done!: number;
+
+  @Field(() => Int)
+  total!: number;
+
+  @Field()
+  status!: string;
+}

@@ -1,0 +1,200 @@
+// Run history, ledger, integration log, audit trail and health as reporting serves them.
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from '../../federation.js';
+
+@ObjectType()
+export class RunChannelCount {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int)
+  updates!: number;
+
+  @Field(() => Int)
+  failed!: number;
+}
+
+@ObjectType({ description: 'One change in a run\'s ledger: written PENDING before the call, settled after it.' })
+export class LedgerEntry {
+  @Field(() => Int)
+  id!: number;
+
+  @Field()
+  channel!: string;
+
+  @Field()
+  sku!: string;
+
+  @Field()
+  code!: string;
+
+  @Field(() => Int, { nullable: true })
+  before!: number | null;
+
+  @Field(() => Int)
+  after!: number;
+
+  @Field({ description: 'PENDING, APPLIED or FAILED.' })
+  result!: string;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType()
+export class LedgerEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => LedgerEntry)
+  node!: LedgerEntry;
+}
+
+@ObjectType()
+export class LedgerConnection {
+  @Field(() => [LedgerEdge])
+  edges!: LedgerEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@Directive('@key(fields: "id")')
+@ObjectType({ description: 'A stock sync or rollback run, dry or applied.' })
+export class SyncRun {
+  @Field(() => Int)
+  id!: number;
+
+  @Field({ description: 'SYNC or ROLLBACK.' })
+  kind!: string;
+
+  @Field()
+  dryRun!: boolean;
+
+  @Field({ description: 'RUNNING, SUCCESS, PARTIAL, FAILED, INTERRUPTED or ROLLED_BACK.' })
+  status!: string;
+
+  @Field()
+  trigger!: string;
+
+  @Field()
+  source!: string;
+
+  @Field()
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => Int)
+  sourceItems!: number;
+
+  @Field(() => Int)
+  mappedSkus!: number;
+
+  @Field(() => Int)
+  skippedInactive!: number;
+
+  @Field(() => Int)
+  skippedUnmapped!: number;
+
+  @Field(() => Int)
+  updates!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => [RunChannelCount])
+  channels!: RunChannelCount[];
+
+  @Field(() => String, { nullable: true })
+  errorSummary!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  rollbackOf!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  rolledBackBy!: number | null;
+}
+
+@ObjectType({ description: "One external call's outcome." })
+export class IntegrationCall {
+  @Field()
+  at!: Date;
+
+  @Field()
+  system!: string;
+
+  @Field()
+  operation!: string;
+
+  @Field()
+  method!: string;
+
+  @Field()
+  url!: string;
+
+  @Field(() => Int, { nullable: true })
+  status!: number | null;
+
+  @Field()
+  ok!: boolean;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field(() => Int)
+  durationMs!: number;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+}
+
+@ObjectType()
+export class AuditEntry {
+  @Field()
+  at!: Date;
+
+  @Field()
+  actor!: string;
+
+  @Field()
+  action!: string;
+
+  @Field()
+  subject!: string;
+
+  @Field(() => GraphQLJSONObject)
+  detail!: Record<string, unknown>;
+}
+
+@ObjectType()
+export class ComponentHealth {
+  @Field()
+  name!: string;
+
+  @Field()
+  ok!: boolean;
+
+  @Field()
+  detail!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Days until the credential that expires first runs out.' })
+  expiresInDays!: number | null;
+}
+
+@ObjectType()
+export class Health {
+  @Field({ description: 'True when the database and every connector are healthy.' })
+  ok!: boolean;
+
+  @Field(() => [ComponentHealth])
+  components!: ComponentHealth[];
+
+  @Field(() => SyncRun, { nullable: true })
+  lastRun!: SyncRun | null;
+}

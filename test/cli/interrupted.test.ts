@@ -1,0 +1,46 @@
+// A sync process killed mid-run leaves its run INTERRUPTED and a ledger that matches what the channels hold.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
+import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
+import { cliEnv, runCli, startCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+describe('a sync process killed mid-run', () => {
+  let t: TestDatabase;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tsunagi-kill-'));
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is marked INTERRUPTED by the next command, with no PENDING ledger entry left', async () => {
+    const env = cliEnv({ DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir, TSUNAGI_LOG_DIR: join(dataDir, 'logs') });
+    expect((await runCli(['sandbox', 'seed', '--skus', '1500'], env)).code).toBe(0);
+    // Real sandbox rate limits (Amazon 2 req/s, Rakuten bulk-upsert 1 req/s) make this run take about 20 s.
+    const child = startCli(['sync'], env);
+    const em = () => t.db.em();
+    let run: { id: number } | null = null;
+    for (let i = 0; i < 600 && !run; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const applied = await em().count(LedgerEntry, { result: 'APPLIED' });
+      if (applied > 0) run = await em().findOne(SyncRun, { status: 'RUNNING' });
+    }
+    expect(run).not.toBeNull();
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    expect((await em().findOneOrFail(SyncRun, { id: run!.id })).status).toBe('RUNNING');
+
+    const status = await runCli(['--json', 'status'], env);
+    const runs = JSON.parse(status.stdout) as { id: number; status: string; errorSummary: string }[];
+    const killed = runs.find((r) => r.id === run!.id)!;
+    expect(killed.status).toBe('INTERRUPTED');
+    expect(killed.errorSummary).toMatch(/stopped/);
+    expect(await em().count(LedgerEntry, { runId: run!.id, result: 'PENDING' })).toBe(0);
+    expect(await em().count(LedgerEntry, { runId: run!.id, result: 'APPLIED' })).toBeGreaterThan(0);
+  }, 120_000);
+});
