@@ -36,8 +36,11 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await gateway.close();
+  logger.info('gateway closed');
   await worker.stop();
+  logger.info('worker stopped');
   await ctx.close();
+  logger.info('stopped');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

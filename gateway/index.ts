@@ -116,6 +116,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     introspection: opts.introspection ?? env.TSUNAGI_GRAPHQL_INTROSPECTION === 'true',
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts, serve.ts) handles signals and closes the gateway in order.
+    stopOnTerminationSignals: false,
     plugins: [metrics.plugin, limitsPlugin],
   });
   await server.start();
