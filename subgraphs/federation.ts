@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import DataLoader from 'dataloader';
 import {
   GraphQLError, Kind, parse, printSchema, isInputObjectType, isInterfaceType, isObjectType,
-  type DirectiveNode, type DocumentNode, type GraphQLSchema,
+  type DirectiveNode, type DocumentNode, type GraphQLDirective, type GraphQLSchema,
 } from 'graphql';
 import {
   buildSchema, createResolversMap, Directive, Field, ObjectType,
@@ -107,6 +107,10 @@ export interface FederatedSchemaOptions {
   resolvers: BuildSchemaOptions['resolvers'];
   orphanedTypes?: BuildSchemaOptions['orphanedTypes'];
   referenceResolvers?: ReferenceResolvers;
+  /** The schema's `extend schema @link(...)` header; default: federation 2.7 importing @key and @shareable. */
+  link?: string;
+  /** Custom directives the types use (defined in the printed SDL). */
+  directives?: GraphQLDirective[];
 }
 
 /** Builds the type-graphql schema, prints it with its federation directives and turns it into a subgraph schema. */
@@ -114,6 +118,7 @@ export async function buildFederatedSchema(opts: FederatedSchemaOptions): Promis
   const schema = await buildSchema({
     resolvers: opts.resolvers,
     orphanedTypes: opts.orphanedTypes,
+    directives: opts.directives,
     authChecker,
     globalMiddlewares: [errorCodes],
     validate: false,
@@ -123,15 +128,15 @@ export async function buildFederatedSchema(opts: FederatedSchemaOptions): Promis
   });
   const resolvers = { ...createResolversMap(schema) } as Record<string, object>;
   for (const [type, ref] of Object.entries(opts.referenceResolvers ?? {})) resolvers[type] = { ...resolvers[type], ...ref };
-  return buildSubgraphSchema({ typeDefs: printWithDirectives(schema), resolvers: resolvers as GraphQLResolverMap<unknown> });
+  return buildSubgraphSchema({ typeDefs: printWithDirectives(schema, opts.link ?? FEDERATION_LINK), resolvers: resolvers as GraphQLResolverMap<unknown> });
 }
 
 /**
  * graphql's printSchema drops directives applied in code; type-graphql keeps them on each type's and field's
  * astNode. Print, parse, and put them back (the job printSchemaWithDirectives does in graphql-tools).
  */
-function printWithDirectives(schema: GraphQLSchema): DocumentNode {
-  const doc = parse(`${FEDERATION_LINK}\n${printSchema(schema)}`);
+function printWithDirectives(schema: GraphQLSchema, link: string): DocumentNode {
+  const doc = parse(`${link}\n${printSchema(schema)}`);
   const withDirectives = <T extends { directives?: readonly DirectiveNode[] }>(node: T, extra?: readonly DirectiveNode[]): T =>
     extra?.length ? { ...node, directives: [...(node.directives ?? []), ...extra] } : node;
   return {
