@@ -31,7 +31,9 @@ export async function runCommand(cmd: Command, body: CommandBody): Promise<void>
     const logger = createLogger({
       dir: config.logging.dir,
       file: 'inventory_sync.log',
-      level: opts.verbose ? 'debug' : 'warn',
+      level: config.logging.level,
+      consoleLevel: 'warn',
+      verbose: opts.verbose,
       consoleFd: opts.json ? 2 : 1,
       maxSize: config.logging.maxSize,
       keepFiles: config.logging.keepFiles,

@@ -1,15 +1,24 @@
-// Bearer JWT auth (HS256, jose). The token's `sub` names the caller and `role` is one of the four roles.
+// Bearer JWT auth (jose). The token's `sub` names the caller and `role` is one of the four roles. Two kinds of
+// token are accepted: HS256 tokens Tsunagi issues itself (`tsunagi token`, keyed by a shared secret) and tokens
+// of an identity provider, checked against the keys it publishes at a JWKS URL.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ROLES, type Actor, type Role } from '../subgraphs/federation.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;
+/** Identity-provider tokens must be signed with a public-key algorithm: a JWKS never vouches for an HMAC. */
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
+}
+
+/** The identity provider's keys could not be fetched: the token may be fine, so this is not a 401. */
+export class AuthUnavailableError extends Error {
+  override readonly name = 'AuthUnavailableError';
 }
 
 /**
@@ -42,16 +51,62 @@ export async function issueToken(secret: Uint8Array, actor: Actor, expiresIn = '
     .sign(secret);
 }
 
-/** The caller named by an `Authorization: Bearer` value; throws AuthError when absent or invalid. */
-export async function authenticate(secret: Uint8Array, authorization: string | undefined | null): Promise<Actor> {
+/** What a token is checked against: the HS256 secret, an identity provider's key set, or both. */
+export interface JwtVerifier {
+  secret?: Uint8Array;
+  jwks?: JWTVerifyGetKey;
+  /** Required `iss` of identity-provider tokens. */
+  issuer?: string;
+  /** Required `aud` of identity-provider tokens. */
+  audience?: string;
+}
+
+/** A verifier; the JWKS is fetched on first use and cached, refetched when a token names an unknown key. */
+export function createJwtVerifier(opts: { secret?: Uint8Array; jwksUrl?: string; issuer?: string; audience?: string }): JwtVerifier {
+  if (!opts.secret && !opts.jwksUrl) throw new AuthError('JWT auth needs a secret or a JWKS URL');
+  return {
+    secret: opts.secret,
+    jwks: opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined,
+    issuer: opts.issuer,
+    audience: opts.audience,
+  };
+}
+
+async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload> {
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new AuthError('invalid token: not a JWT');
+  }
+  if (alg === 'HS256') {
+    if (!verifier.secret) throw new AuthError('invalid token: HS256 tokens are not accepted here');
+    return jwtVerify(token, verifier.secret, { issuer: ISSUER, algorithms: ['HS256'] }).then(
+      (r) => r.payload,
+      (err: Error) => Promise.reject(new AuthError(`invalid token: ${err.message}`)),
+    );
+  }
+  if (!verifier.jwks) throw new AuthError(`invalid token: ${alg ?? 'no'} algorithm; only Tsunagi's HS256 tokens are accepted here`);
+  try {
+    return (await jwtVerify(token, verifier.jwks, { issuer: verifier.issuer, audience: verifier.audience, algorithms: JWKS_ALGORITHMS })).payload;
+  } catch (err) {
+    // Fetch failures: network errors, a timeout, a non-200 answer or an unreadable key set (jose's generic error).
+    const unreachable = !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
+    if (unreachable || err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) {
+      throw new AuthUnavailableError(`cannot fetch the identity provider's keys: ${(err as Error).message}`);
+    }
+    throw new AuthError(`invalid token: ${err.message}`);
+  }
+}
+
+/**
+ * The caller named by an `Authorization: Bearer` value. Throws AuthError when absent or invalid, and
+ * AuthUnavailableError when the identity provider's keys cannot be fetched.
+ */
+export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new AuthError('missing bearer token');
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(match[1]!, secret, { issuer: ISSUER, algorithms: ['HS256'] }));
-  } catch (err) {
-    throw new AuthError(`invalid token: ${(err as Error).message}`);
-  }
+  const payload = await verify(match[1]!, key instanceof Uint8Array ? { secret: key } : key);
   const role = payload.role as Role;
   if (!payload.sub || !ROLES.includes(role)) throw new AuthError('token lacks a subject or a known role');
   return { name: payload.sub, role };

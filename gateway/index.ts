@@ -13,33 +13,41 @@ import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
+import type { Config } from '../platform/config/index.js';
+import { TokenBucket } from '../platform/http/token-bucket.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, authenticate, resolveJwtSecret } from './auth.js';
+import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, resolveJwtSecret, type JwtVerifier } from './auth.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
-import { checkLimits, DEFAULT_LIMITS, type Limits } from './limits.js';
-import { createMetrics } from './metrics.js';
+import { checkLimits, type Limits } from './limits.js';
+import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
+/** Each option overrides the `gateway:` section of the config (config/config.yaml). */
 export interface GatewayOptions {
-  /** Default: PORT, else 4000. 0 picks a free port. */
+  /** 0 picks a free port. */
   port?: number;
-  /** Default: HOST, else 127.0.0.1. */
   host?: string;
   /** Distributed mode: each subgraph server's base URL (its GraphQL endpoint is <url>/graphql). */
   subgraphUrls?: Record<SubgraphName, string>;
-  /** The secret subgraph servers require from the gateway (distributed mode). Default: TSUNAGI_SUBGRAPH_SECRET. */
+  /** The secret subgraph servers require from the gateway (distributed mode). */
   subgraphSecret?: string;
-  /** HS256 key. Default: TSUNAGI_JWT_SECRET, else the key kept in dataDir (see resolveJwtSecret). */
+  /** HS256 key. Without one in options or config (and no JWKS URL): the key kept in dataDir (see resolveJwtSecret). */
   jwtSecret?: Uint8Array;
-  /** Default: TSUNAGI_GRAPHQL_INTROSPECTION=true, else off. */
+  /** An identity provider's JWKS; its tokens (RS256, ES256, ...) are accepted besides HS256 ones. */
+  jwksUrl?: string;
   introspection?: boolean;
   limits?: Partial<Limits>;
-  /** Default 32 MiB: SKU masters and inventory reports arrive base64-encoded in mutations. */
   maxBodyBytes?: number;
-  /** Per caller (token subject). Default 1200. */
+  /** Per caller (token subject), HTTP requests and subscriptions together. */
   requestsPerMinute?: number;
+  /**
+   * Distributed mode: how long an upstream subscription whose subgraph went away keeps trying to come back
+   * before the client's subscription ends with SUBGRAPH_UNAVAILABLE. Delays double from baseDelayMs (max 5 s).
+   * Default: 8 attempts from 250 ms, about 23 s.
+   */
+  upstreamRetry?: { attempts: number; baseDelayMs: number };
 }
 
 export interface RunningGateway {
@@ -64,31 +72,94 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
   }
 }
 
-/** A fixed one-minute window per caller: cheap, and enough to stop one partner starving the others. */
+/** A token bucket per caller: bursts up to a minute's allowance, refilled evenly, so no window edge to game. */
 function rateLimiter(perMinute: number) {
-  let window = 0;
-  let counts = new Map<string, number>();
-  return (caller: string): boolean => {
-    const now = Math.floor(Date.now() / 60_000);
-    if (now !== window) {
-      window = now;
-      counts = new Map();
-    }
-    const n = (counts.get(caller) ?? 0) + 1;
-    counts.set(caller, n);
-    return n <= perMinute;
+  const buckets = new Map<string, { bucket: TokenBucket; seen: number }>();
+  // A bucket idle for a minute is full again, the same as a new one: drop it so the map stays small.
+  const sweep = setInterval(() => {
+    const idle = Date.now() - 60_000;
+    for (const [caller, b] of buckets) if (b.seen < idle) buckets.delete(caller);
+  }, 60_000);
+  sweep.unref();
+  return {
+    /** 0 when allowed, else the seconds to wait. */
+    take(caller: string): number {
+      let entry = buckets.get(caller);
+      if (!entry) buckets.set(caller, (entry = { bucket: new TokenBucket(perMinute / 60, perMinute), seen: 0 }));
+      entry.seen = Date.now();
+      return entry.bucket.take() ? 0 : entry.bucket.retryAfterSeconds();
+    },
+    stop: () => clearInterval(sweep),
   };
 }
 
+/** The configured subgraph URLs: none (in-process mode) or all six. */
+function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): Record<SubgraphName, string> | undefined {
+  const unknown = Object.keys(urls).filter((n) => !(SUBGRAPH_NAMES as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`gateway.subgraphs.urls: unknown subgraph ${unknown.join(', ')}; subgraphs are ${SUBGRAPH_NAMES.join(', ')}`);
+  const set = SUBGRAPH_NAMES.filter((n) => urls[n]);
+  if (set.length === 0) return undefined;
+  const missing = SUBGRAPH_NAMES.filter((n) => !urls[n]);
+  if (missing.length) throw new Error(`gateway.subgraphs.urls: distributed mode needs all six subgraph URLs; missing ${missing.join(', ')}`);
+  return Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, urls[n]!.replace(/\/+$/, '')])) as Record<SubgraphName, string>;
+}
+
+function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
+  const { jwt } = app.config.gateway;
+  const jwksUrl = opts.jwksUrl ?? jwt.jwksUrl;
+  const configured = jwt.secret ? new TextEncoder().encode(jwt.secret) : undefined;
+  // With an identity provider and no configured secret, no key file is made up: only its tokens are accepted.
+  const secret = opts.jwtSecret ?? configured ?? (jwksUrl ? undefined : resolveJwtSecret({}, app.config.dataDir));
+  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+}
+
+/** What a client is told when its subscription's subgraph went away and did not come back. */
+function upstreamFailure(err: unknown): string {
+  if (Array.isArray(err)) return err.map((e: { message?: string }) => e.message).join('; ');
+  if (err && typeof err === 'object' && 'code' in err && 'reason' in err) {
+    const { code, reason } = err as { code: number; reason: string };
+    return `connection closed (${code}${reason ? ` ${reason}` : ''})`;
+  }
+  // ws's ErrorEvent (a refused connection) is no Error but carries a message.
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+  return String(err);
+}
+
+/** An upstream subscription whose failure reaches the client as one clear error, after which it ends. */
+function endsWithError(subgraph: string, source: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  return {
+    async next() {
+      try {
+        return await source.next();
+      } catch (err) {
+        throw new GraphQLError(`the ${subgraph} subgraph is unavailable: ${upstreamFailure(err)}; subscribe again later`, {
+          extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
+        });
+      }
+    },
+    return: async () => (await source.return?.()) ?? { value: undefined, done: true },
+    throw: async (err) => (source.throw ? source.throw(err) : Promise.reject(err)),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Upstream keep-alive: a subgraph that stops answering pings is treated as gone rather than waited on forever. */
+const PING_INTERVAL_MS = 10_000;
+const PONG_TIMEOUT_MS = 5_000;
+
 export async function startGateway(app: AppContext, opts: GatewayOptions = {}): Promise<RunningGateway> {
-  const env = process.env;
-  const jwtSecret = opts.jwtSecret ?? resolveJwtSecret(env, app.config.dataDir);
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const maxBodyBytes = opts.maxBodyBytes ?? 32 * 1024 * 1024;
-  const allow = rateLimiter(opts.requestsPerMinute ?? 1200);
-  const distributed = opts.subgraphUrls;
-  const subgraphSecret = opts.subgraphSecret ?? env.TSUNAGI_SUBGRAPH_SECRET ?? '';
+  const config = app.config.gateway;
+  const limits: Limits = { maxDepth: config.limits.maxDepth, maxCost: config.limits.maxCost, ...opts.limits };
+  const maxBodyBytes = opts.maxBodyBytes ?? config.limits.maxBodyBytes;
+  const distributed = opts.subgraphUrls ?? configuredSubgraphUrls(config.subgraphs.urls);
+  const subgraphSecret = opts.subgraphSecret ?? config.subgraphs.secret ?? '';
   if (distributed && subgraphSecret.length < 32) throw new Error('distributed mode needs a subgraph secret of 32+ characters (TSUNAGI_SUBGRAPH_SECRET)');
+  const verifier = jwtVerifierFor(app, opts);
+  const rate = rateLimiter(opts.requestsPerMinute ?? config.limits.requestsPerMinute);
+  // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
+  const retry = opts.upstreamRetry ?? { attempts: 8, baseDelayMs: 250 };
 
   const subgraphs = await buildSubgraphs();
   const schemaOf = (name: string) => subgraphs.find((s) => s.name === name)!.schema;
@@ -113,7 +184,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   };
   const server = new ApolloServer<SubgraphContext>({
     gateway,
-    introspection: opts.introspection ?? env.TSUNAGI_GRAPHQL_INTROSPECTION === 'true',
+    introspection: opts.introspection ?? config.introspection,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     // The process owner (main.ts, serve.ts) handles signals and closes the gateway in order.
@@ -133,18 +204,37 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     return response.body.singleResult as ExecutionResult;
   }
 
-  // Distributed subscriptions: one multiplexed graphql-ws connection per subgraph and caller identity.
+  // Distributed subscriptions: one multiplexed graphql-ws connection per subgraph and caller identity. A lost
+  // connection (subgraph restart) reconnects and graphql-ws resubscribes every open subscription on it; when the
+  // retries run out, each subscription ends with SUBGRAPH_UNAVAILABLE (endsWithError).
   const upstreamClients = new Map<string, Client>();
   function upstreamClient(name: SubgraphName, user: Caller): Client {
     const id = `${name}:${user.role}:${user.name}`;
     let client = upstreamClients.get(id);
     if (!client) {
+      let socket: WebSocket | undefined;
+      let pongTimer: NodeJS.Timeout | undefined;
       client = createClient({
         url: `${distributed![name].replace(/^http/, 'ws')}/graphql`,
         webSocketImpl: WebSocket,
         connectionParams: { [GATEWAY_SECRET_HEADER]: subgraphSecret, [ACTOR_HEADER]: JSON.stringify(user) },
         lazy: true,
-        retryAttempts: 3,
+        retryAttempts: retry.attempts,
+        // Retry refused connections too (graphql-ws only retries close events by default): a restarting subgraph
+        // refuses connections until it listens again.
+        shouldRetry: () => true,
+        retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(5000, retry.baseDelayMs * 2 ** retries) * (0.75 + Math.random() / 2))),
+        keepAlive: PING_INTERVAL_MS,
+        on: {
+          connected: (s) => void (socket = s as WebSocket),
+          closed: () => clearTimeout(pongTimer),
+          ping: (received) => {
+            if (received) return;
+            // 4408 is not fatal for graphql-ws: the client reconnects and resubscribes.
+            pongTimer = setTimeout(() => socket?.readyState === WebSocket.OPEN && socket.close(4408, 'Pong timeout'), PONG_TIMEOUT_MS);
+          },
+          pong: (received) => void (received && clearTimeout(pongTimer)),
+        },
       });
       upstreamClients.set(id, client);
     }
@@ -156,8 +246,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     apiSchema: schema,
     async upstream(name, document, variables, user): Promise<SubscriptionResult> {
       if (distributed) {
-        // Errors arrive already formatted (plain objects); they are passed on to the client as they are.
-        return upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables }) as AsyncIterableIterator<ExecutionResult>;
+        // Errors in events arrive already formatted (plain objects); they are passed on to the client as they are.
+        const source = upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables });
+        return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>);
       }
       return subscribe({ schema: schemaOf(name), document, variableValues: variables, contextValue: contextFor(user) });
     },
@@ -184,12 +275,14 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     let user: Caller;
     try {
-      user = await authenticate(jwtSecret, req.headers.authorization);
+      user = await authenticate(verifier, req.headers.authorization);
     } catch (err) {
+      if (err instanceof AuthUnavailableError) return sendGraphQLError(res, 503, 'AUTH_UNAVAILABLE', err.message, { 'retry-after': '5' });
       if (!(err instanceof AuthError)) throw err;
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', err.message, { 'www-authenticate': 'Bearer' });
     }
-    if (!allow(user.name)) return sendGraphQLError(res, 429, 'RATE_LIMITED', 'too many requests; try again in a minute', { 'retry-after': '60' });
+    const wait = rate.take(user.name);
+    if (wait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${wait} s`, { 'retry-after': String(wait) });
     let body: string;
     try {
       body = await readBody(req, maxBodyBytes);
@@ -225,10 +318,11 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       async onConnect(ctx) {
         const params = ctx.connectionParams ?? {};
         try {
-          ctx.extra.user = await authenticate(jwtSecret, String(params.authorization ?? params.Authorization ?? ''));
-        } catch {
-          // 4401 tells the client to fetch a token rather than retry with the same one.
-          ctx.extra.socket.close(4401, 'Unauthorized');
+          ctx.extra.user = await authenticate(verifier, String(params.authorization ?? params.Authorization ?? ''));
+        } catch (err) {
+          // 4401 tells the client to fetch a token rather than retry with the same one; 1011 to retry later.
+          if (err instanceof AuthUnavailableError) ctx.extra.socket.close(1011, 'Authentication unavailable');
+          else ctx.extra.socket.close(4401, 'Unauthorized');
           return false;
         }
         return true;
@@ -246,50 +340,29 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         if (!operation) return [new GraphQLError('the document has no operation to run (give operationName)')];
         const tooComplex = checkLimits(document, operation, payload.variables ?? {}, limits);
         if (tooComplex.length) return tooComplex;
-        if (!allow(ctx.extra.user!.name)) return [new GraphQLError('too many requests; try again in a minute', { extensions: { code: 'RATE_LIMITED' } })];
+        const wait = rate.take(ctx.extra.user!.name);
+        if (wait) return [new GraphQLError(`too many requests; try again in ${wait} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: wait } })];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: ctx.extra.user };
       },
       execute: (args) => runOperation(args.document, args.variableValues ?? undefined, args.contextValue as Caller, args.operationName),
+      // Results from Apollo Server and from subgraph servers carry errors already formatted (plain objects), which
+      // graphql-ws would call toJSON() on: send those as they are.
+      onNext(_ctx, _id, _payload, _args, result) {
+        if (!result.errors?.some((e) => typeof (e as Partial<GraphQLError>).toJSON !== 'function')) return undefined;
+        return { ...result, errors: result.errors.map((e) => (typeof (e as Partial<GraphQLError>).toJSON === 'function' ? e.toJSON() : e)) };
+      },
       async subscribe(args) {
         const operation = getOperationAST(args.document, args.operationName)!;
         const result = await router.subscribe(args.document, operation, args.variableValues ?? {}, args.contextValue as Caller);
-        return Symbol.asyncIterator in result ? counted(result) : result;
+        return Symbol.asyncIterator in result ? countOpen(metrics.subscriptions, result) : result;
       },
     },
     wss,
   );
 
-  /** Keeps the open-subscriptions gauge right however a subscription ends. */
-  function counted(source: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
-    metrics.subscriptions.inc();
-    let open = true;
-    const end = () => {
-      if (open) metrics.subscriptions.dec();
-      open = false;
-    };
-    return {
-      async next() {
-        const r = await source.next();
-        if (r.done) end();
-        return r;
-      },
-      async return() {
-        end();
-        return (await source.return?.()) ?? { value: undefined, done: true };
-      },
-      async throw(err) {
-        end();
-        return source.throw ? source.throw(err) : Promise.reject(err);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-  }
-
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(opts.port ?? Number(env.PORT || 4000), opts.host ?? env.HOST ?? '127.0.0.1', () => resolve());
+    httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, () => resolve());
   });
   const address = httpServer.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -299,6 +372,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     url: `http://${hostPart}:${address.port}/graphql`,
     wsUrl: `ws://${hostPart}:${address.port}/graphql`,
     async close() {
+      rate.stop();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await Promise.all([...upstreamClients.values()].map((c) => c.dispose()));

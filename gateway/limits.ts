@@ -4,14 +4,13 @@ import {
   type ValueNode,
 } from 'graphql';
 
+/** Configured in the `gateway.limits` section of the config. */
 export interface Limits {
   /** Deepest field nesting allowed. */
   maxDepth: number;
   /** Cost: 1 per field, children multiplied by the page size the field asks for (first / limit). */
   maxCost: number;
 }
-
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxCost: 20_000 };
 
 /** Arguments that say how many items a list field returns. */
 const PAGE_ARGS = new Set(['first', 'limit']);

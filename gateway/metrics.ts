@@ -34,3 +34,36 @@ export function createMetrics(): GatewayMetrics {
   };
   return { registry, subscriptions, plugin };
 }
+
+/** Counts `source` in `gauge` while it is open, however it ends (drained, returned by a leaving client, thrown). */
+export function countOpen<T>(gauge: { inc(): void; dec(): void }, source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  gauge.inc();
+  let open = true;
+  const end = () => {
+    if (open) gauge.dec();
+    open = false;
+  };
+  return {
+    async next() {
+      try {
+        const r = await source.next();
+        if (r.done) end();
+        return r;
+      } catch (err) {
+        end();
+        throw err;
+      }
+    },
+    async return() {
+      end();
+      return (await source.return?.()) ?? { value: undefined, done: true };
+    },
+    async throw(err) {
+      end();
+      return source.throw ? source.throw(err) : Promise.reject(err);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

@@ -5,11 +5,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { subscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
 import { executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
+import { countOpen } from './metrics.js';
 import { buildSubgraphs, type SubgraphName } from './supergraph.js';
 
 export const GATEWAY_SECRET_HEADER = 'x-tsunagi-gateway-secret';
@@ -43,10 +46,25 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
   });
   await server.start();
   const maxBodyBytes = opts.maxBodyBytes ?? 32 * 1024 * 1024;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // The gateway holds one upstream subscription here per client subscription: this gauge shows they end together.
+  const subscriptions = new Gauge({
+    name: 'tsunagi_subgraph_subscriptions_active', help: 'Open subscriptions on this subgraph server',
+    labelNames: ['subgraph'], registers: [registry],
+  }).labels({ subgraph: name });
+  subscriptions.set(0);
 
   const httpServer = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (err: Error) => sendJson(res, 500, { error: err.message }),
+      );
+      return;
+    }
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     if (!sameSecret(req.headers[GATEWAY_SECRET_HEADER], opts.secret)) {
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer the gateway only');
@@ -68,6 +86,10 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
       schema: subgraph.schema,
       onConnect: (ctx) => sameSecret(ctx.connectionParams?.[GATEWAY_SECRET_HEADER], opts.secret),
       context: (ctx): SubgraphContext => ({ app, user: actorFrom(ctx.connectionParams?.[ACTOR_HEADER]), loaders: new Map() }),
+      async subscribe(args) {
+        const result = await subscribe(args);
+        return Symbol.asyncIterator in result ? countOpen(subscriptions, result) : result;
+      },
     },
     wss,
   );

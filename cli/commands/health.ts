@@ -23,7 +23,7 @@ export function registerHealth(program: Command): void {
         const mark = (ok: boolean) => (ok ? '[OK]  ' : '[FAIL]');
         out.line(`${mark(database.ok)} database   ${database.detail}`);
         for (const c of connectors) {
-          const days = c.expiresInDays === null ? '' : ` (credential expires in ${c.expiresInDays} days)`;
+          const days = c.expiresInDays === null || /expire/i.test(c.detail) ? '' : ` (credential expires in ${c.expiresInDays} days)`;
           out.line(`${mark(c.ok)} ${c.name.padEnd(10)} ${c.detail}${days}`);
         }
         out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${lastRun.startedAt.toISOString()}` : 'Last run: none yet');

@@ -82,6 +82,42 @@ const tierSchema = z.object({
   share: z.union([z.number(), z.string()]),
 });
 
+const secret = optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters');
+const optionalUrl = optionalString.refine((v) => v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v)), 'must be an http(s) URL');
+
+const gatewaySchema = z.object({
+  port: z.number().int().min(0).max(65535).default(4000),
+  host: z.string().min(1).default('127.0.0.1'),
+  introspection: z.boolean().default(false),
+  jwt: z
+    .object({
+      /** HS256 key of the tokens Tsunagi issues itself (`tsunagi token`). */
+      secret,
+      /** An identity provider's key set (RS256, ES256, ...): its tokens are accepted too. */
+      jwksUrl: optionalUrl,
+      /** Required `iss` / `aud` of identity-provider tokens. */
+      issuer: optionalString,
+      audience: optionalString,
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      maxDepth: z.number().int().positive().default(12),
+      maxCost: z.number().int().positive().default(20_000),
+      maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+      requestsPerMinute: z.number().int().positive().default(1200),
+    })
+    .prefault({}),
+  subgraphs: z
+    .object({
+      /** Distributed mode: each subgraph server's base URL, by subgraph name; none set = in-process. */
+      urls: z.record(z.string(), optionalUrl).default({}),
+      /** Shared secret subgraph servers require from the gateway. */
+      secret,
+    })
+    .prefault({}),
+});
+
 const configSchema = z.object({
   timezone: z.string().default('Asia/Tokyo'),
   dataDir: z.string().default('./data'),
@@ -104,6 +140,7 @@ const configSchema = z.object({
     }),
   alerts: z.object({ slackWebhookUrl: optionalString }).prefault({}),
   secrets: z.object({ key: optionalString }).prefault({}),
+  gateway: gatewaySchema.prefault({}),
 });
 
 export type IntegrationsConfig = z.infer<typeof integrationsSchema>;

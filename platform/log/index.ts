@@ -20,7 +20,10 @@ export interface LogOptions {
   dir?: string;
   /** File name inside dir, e.g. inventory_sync.log. */
   file?: string;
+  /** Level of the file log (default info; -v makes it debug). */
   level?: string;
+  /** Level of the console lines (default: the file's level); the CLI keeps its console to warnings. */
+  consoleLevel?: string;
   verbose?: boolean;
   /** Console stream: 1 (stdout) or 2 (stderr; used with --json so stdout stays one JSON document). */
   consoleFd?: 1 | 2;
@@ -36,7 +39,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   if (!opts.quiet) {
     targets.push({
       target: 'pino-pretty',
-      level,
+      level: opts.verbose ? 'debug' : (opts.consoleLevel ?? level),
       options: { destination: opts.consoleFd ?? 1, colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
     });
   }
@@ -45,7 +48,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
     mkdirSync(dir, { recursive: true });
     targets.push({
       target: 'pino-roll',
-      level: 'debug',
+      level,
       options: {
         file: join(dir, opts.file ?? 'tsunagi.log'),
         frequency: 'daily',

@@ -1,8 +1,10 @@
 // A whole Tsunagi (test/support/app.ts) with a gateway on 127.0.0.1, and HTTP and graphql-ws clients for it.
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { createContext, type AppContext } from '../../app/context.js';
 import { issueToken } from '../../gateway/auth.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/index.js';
+import type { Config } from '../../platform/config/index.js';
 import type { Role } from '../../subgraphs/federation.js';
 import { createTestApp, seed, type TestApp } from '../support/app.js';
 
@@ -56,3 +58,62 @@ export async function gql<T = Record<string, any>>(
 export function wsClient(url: string, bearer: string): Client {
   return createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bearer}` }, retryAttempts: 0 });
 }
+
+/** The app as a process configured with this `gateway:` section would see it (startGateway reads it from config). */
+export function withGatewayConfig(ctx: AppContext, gateway: Partial<Config['gateway']>): AppContext {
+  return { ...ctx, config: { ...ctx.config, gateway: { ...ctx.config.gateway, ...gateway } } };
+}
+
+/**
+ * Another Tsunagi process on the same database: its own context (own event bus connection, so events reach it
+ * through PostgreSQL LISTEN/NOTIFY, own connectors) and its own gateway. The marketplaces are the same simulators.
+ */
+export async function startSecondInstance(app: TestApp, opts: GatewayOptions = {}): Promise<{ ctx: AppContext; gateway: RunningGateway; close(): Promise<void> }> {
+  const ctx = await createContext({ config: app.ctx.config, databaseUrl: app.t.url, sandbox: app.sandbox });
+  try {
+    const gateway = await startGateway(ctx, { port: 0, host: '127.0.0.1', jwtSecret: JWT_SECRET, ...opts });
+    return {
+      ctx, gateway,
+      async close() {
+        await gateway.close();
+        await ctx.close();
+      },
+    };
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
+}
+
+/** `promise`, or a rejection naming `what` after `ms`: every wait in these tests is bounded. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `probe` until it returns something other than undefined, for at most `ms`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A metric's value (summed over its label sets) from a server's Prometheus /metrics. */
+export async function metric(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Waits until a metric shows `value`. */
+export const metricReaches = (baseUrl: string, name: string, value: number, ms = 5000) =>
+  waitFor(async () => ((await metric(baseUrl, name)) === value ? true : undefined), ms, `${name} = ${value} at ${baseUrl}`);
+
+export const baseOf = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '');

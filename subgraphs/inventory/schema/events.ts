@@ -2,27 +2,50 @@
 // gone) unsubscribes from the bus, so no listener outlives its subscription.
 import type { EventBus } from '../../../platform/events/index.js';
 
+export interface BusIterator<T> extends AsyncIterableIterator<T> {
+  /** Resolves once the bus delivers to this iterator: read any state to catch up on after it. */
+  ready: Promise<void>;
+  /** Delivers items that did not come through the bus (state read from the database). */
+  push(...items: T[]): void;
+}
+
+export interface BusIteratorOptions<T> {
+  /** The stream completes after delivering an item for which this is true. */
+  last?: (item: T) => boolean;
+  /** Runs once when the stream ends, however it ends. */
+  onEnd?: () => void;
+}
+
 /** Subscribes to `topic`; `accept` maps each bus payload to the items to deliver (none, one or many). */
-export function busIterator<P, T>(bus: EventBus, topic: string, accept: (payload: P) => T[]): AsyncIterableIterator<T> {
+export function busIterator<P, T>(
+  bus: EventBus, topic: string, accept: (payload: P) => T[], opts: BusIteratorOptions<T> = {},
+): BusIterator<T> {
   const queue: T[] = [];
   let wake: (() => void) | undefined;
   let done = false;
-  const unsubscribe = bus.subscribe<P>(topic, (payload) => {
-    queue.push(...accept(payload));
+  const push = (...items: T[]) => {
+    if (done) return;
+    queue.push(...items);
     wake?.();
-  });
+  };
+  const unsubscribe = bus.subscribe<P>(topic, (payload) => push(...accept(payload)));
   const finish = async (): Promise<IteratorResult<T>> => {
+    if (!done) opts.onEnd?.();
     done = true;
     wake?.();
     await (await unsubscribe)();
     return { value: undefined, done: true };
   };
   return {
+    ready: unsubscribe.then(() => undefined),
+    push,
     async next(): Promise<IteratorResult<T>> {
       await unsubscribe;
       while (!done && queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       if (done) return { value: undefined, done: true };
-      return { value: queue.shift()!, done: false };
+      const item = queue.shift()!;
+      if (opts.last?.(item)) await finish();
+      return { value: item, done: false };
     },
     return: finish,
     throw: async (err) => {

@@ -11,7 +11,7 @@ import { TOPICS } from '../../../platform/events/index.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
 import { InventoryFileSource } from '../inventory-file.js';
 import type { RuleSetView } from '../rules.js';
-import type { RunProgressEvent, StockChangedEvent, SyncReport as Report } from '../service.js';
+import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
 import { busIterator } from './events.js';
 import {
   AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
@@ -22,6 +22,8 @@ import {
 const MAX_SKUS = 1000;
 /** The FBA source figure is stored as the snapshot of this pseudo-channel. */
 const SOURCE_CHANNEL = 'amazon';
+/** How often a progress subscription checks the run itself, in case its last event never comes (see below). */
+const PROGRESS_CHECK_MS = 5000;
 
 function snapshots(ctx: SubgraphContext, sku: string): Promise<ChannelStock[]> {
   return loader<string, ChannelStock[]>(ctx, 'inventory.stock', async (skus) => {
@@ -64,14 +66,17 @@ export class StockChangeResolver {
   @Authorized(...READ)
   @Subscription(() => StockChange, {
     description: 'Every applied stock change, optionally only for some SKUs and channels.',
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { skus?: string[] | null; channels?: string[] | null }, SubgraphContext>) => {
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { skus?: string[] | null; channels?: string[] | null }, SubgraphContext>) => {
       actorOf(context);
       const skus = args.skus?.length ? new Set<string>(args.skus) : undefined;
       const channels = args.channels?.length ? new Set<string>(args.channels) : undefined;
       // One bus message carries a batch of changes; each becomes its own subscription event.
-      return busIterator<StockChangedEvent[], StockChangedEvent>(context.app.events, TOPICS.stockChanged, (batch) =>
+      const events = busIterator<StockChangedEvent[], StockChangedEvent>(context.app.events, TOPICS.stockChanged, (batch) =>
         batch.filter((e) => (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel))),
       );
+      // The subscription counts as started once the bus delivers to it: no event after that is missed.
+      await events.ready;
+      return events;
     },
   })
   stockChanged(
@@ -84,10 +89,38 @@ export class StockChangeResolver {
 
   @Authorized(...READ)
   @Subscription(() => SyncRunProgress, {
-    description: "A run's progress; the last event has phase finished.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { runId: number }, SubgraphContext>) => {
+    description: "A run's progress until it ends: the last event has phase finished, then the subscription completes. " +
+      'A run that has already ended gives that one event.',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { runId: number }, SubgraphContext>) => {
       actorOf(context);
-      return busIterator<RunProgressEvent, RunProgressEvent>(context.app.events, TOPICS.runProgress, (e) => (e.runId === args.runId ? [e] : []));
+      const { inventory } = context.app;
+      const ended = (run: RunView): RunProgressEvent => ({ runId: run.id, phase: 'finished', done: run.updates, total: run.updates, status: run.status });
+      let check: NodeJS.Timeout | undefined;
+      const events = busIterator<RunProgressEvent, RunProgressEvent>(
+        context.app.events, TOPICS.runProgress, (e) => (e.runId === args.runId ? [e] : []),
+        { last: (e) => e.phase === 'finished', onEnd: () => clearInterval(check) },
+      );
+      // Listen first, then read the run, so that no event falls between the two.
+      await events.ready;
+      const run = await inventory.getRun(args.runId);
+      if (!run) {
+        await events.return!();
+        throw new GraphQLError(`there is no sync run ${args.runId}`, { extensions: { code: 'NOT_FOUND' } });
+      }
+      if (run.status !== 'RUNNING') events.push(ended(run));
+      else {
+        // The finished event can be missed (listener reconnecting) or never sent (the process running the run
+        // died): the run's row says the outcome either way, once a dead run is marked INTERRUPTED.
+        check = setInterval(() => {
+          void (async () => {
+            await inventory.recoverInterrupted();
+            const now = await inventory.getRun(args.runId);
+            if (now && now.status !== 'RUNNING') events.push(ended(now));
+          })().catch((err) => context.app.logger.warn({ err, runId: args.runId }, 'run progress check failed'));
+        }, PROGRESS_CHECK_MS);
+        check.unref();
+      }
+      return events;
     },
   })
   syncRunProgress(@Root() event: RunProgressEvent, @Arg('runId', () => Int) _runId: number): SyncRunProgress {
