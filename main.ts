@@ -2,7 +2,7 @@
 // sandbox simulators when no credentials are configured, six subgraphs behind the gateway, and the job worker.
 import { createContext } from './app/context.js';
 import { ensureDemoData } from './app/sandbox-seed.js';
-import { issueToken, resolveJwtSecret, startGateway } from './gateway/index.js';
+import { issueToken, signingKey, startGateway } from './gateway/index.js';
 import { startWorker } from './jobs/worker.js';
 import { loadConfig } from './platform/config/index.js';
 import { createLogger } from './platform/log/index.js';
@@ -25,8 +25,8 @@ say(`Tsunagi is up: GraphQL ${gateway.url} (subscriptions ${gateway.wsUrl}), dat
 if (config.sandbox) {
   say('[SANDBOX] No marketplace credentials are configured: the bundled simulators stand in for Amazon, Yahoo! and Rakuten.');
   if (seeded) say('[SANDBOX] Seeded demo marketplaces and SKU master.');
-  const token = await issueToken(resolveJwtSecret(process.env, config.dataDir), { name: 'sandbox-operator', role: 'operator' });
-  say(`[SANDBOX] Operator token for the API (12 h): ${token}`);
+  const key = signingKey(config);
+  if (key) say(`[SANDBOX] Operator token for the API (12 h): ${await issueToken(key, { name: 'sandbox-operator', role: 'operator' })}`);
 }
 say('Try, in another terminal: npx tsunagi sync --dry-run   |   npx tsunagi sync   |   npx tsunagi rollback   |   npx tsunagi status');
 

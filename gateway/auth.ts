@@ -1,3 +1,4 @@
+import type { Config } from '../platform/config/index.js';
 // Bearer JWT auth (jose). The token's `sub` names the caller and `role` is one of the four roles. Two kinds of
 // token are accepted: HS256 tokens Tsunagi issues itself (`tsunagi token`, keyed by a shared secret) and tokens
 // of an identity provider, checked against the keys it publishes at a JWKS URL.
@@ -37,6 +38,16 @@ export function resolveJwtSecret(env: NodeJS.ProcessEnv, dataDir: string): Uint8
     writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
   }
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+/**
+ * The HS256 key Tsunagi signs its own tokens with: gateway.jwt.secret (TSUNAGI_JWT_SECRET), else the data
+ * directory's key file — unless an identity provider's JWKS is configured, where Tsunagi issues no tokens.
+ */
+export function signingKey(config: Pick<Config, 'gateway' | 'dataDir'>): Uint8Array | undefined {
+  const { secret, jwksUrl } = config.gateway.jwt;
+  if (secret) return new TextEncoder().encode(secret);
+  return jwksUrl ? undefined : resolveJwtSecret({}, config.dataDir);
 }
 
 /** Issues a token for `name` with `role` (the `tsunagi token` command and tests). */

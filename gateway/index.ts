@@ -16,7 +16,7 @@ import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
 import { TokenBucket } from '../platform/http/token-bucket.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, resolveJwtSecret, type JwtVerifier } from './auth.js';
+import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, type JwtVerifier } from './auth.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { checkLimits, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
@@ -107,9 +107,8 @@ function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): R
 function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
   const { jwt } = app.config.gateway;
   const jwksUrl = opts.jwksUrl ?? jwt.jwksUrl;
-  const configured = jwt.secret ? new TextEncoder().encode(jwt.secret) : undefined;
   // With an identity provider and no configured secret, no key file is made up: only its tokens are accepted.
-  const secret = opts.jwtSecret ?? configured ?? (jwksUrl ? undefined : resolveJwtSecret({}, app.config.dataDir));
+  const secret = opts.jwtSecret ?? (opts.jwksUrl && !jwt.secret ? undefined : signingKey(app.config));
   return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
 }
 
@@ -383,4 +382,4 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   };
 }
 
-export { issueToken, resolveJwtSecret } from './auth.js';
+export { issueToken, resolveJwtSecret, signingKey } from './auth.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { issueToken, resolveJwtSecret } from '../../gateway/auth.js';
+import { issueToken, signingKey } from '../../gateway/auth.js';
 import { runCommand } from '../context.js';
 import { UsageError } from '../output.js';
 import { cliActor } from './identity.js';
@@ -15,7 +15,9 @@ export function registerToken(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         if (!/^\d+[smhd]$/.test(opts.expiresIn)) throw new UsageError(`--expires-in must look like 12h or 30m, got "${opts.expiresIn}"`);
         const actor = { ...cliActor(opts.role), ...(opts.name ? { name: opts.name } : {}) };
-        const token = await issueToken(resolveJwtSecret(process.env, ctx.config.dataDir), actor, opts.expiresIn);
+        const key = signingKey(ctx.config);
+        if (!key) throw new UsageError('the API trusts an identity provider (gateway.jwt.jwksUrl) and no TSUNAGI_JWT_SECRET is set: get tokens from the provider');
+        const token = await issueToken(key, actor, opts.expiresIn);
         out.result({ token });
         out.line(token);
       }),

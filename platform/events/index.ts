@@ -42,7 +42,8 @@ export class PostgresEventBus implements EventBus {
   private connecting: Promise<pg.Client> | undefined;
   private readonly publisher: pg.Pool;
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly listening = new Set<string>();
+  /** LISTEN per channel, kept as a promise so a second subscriber waits for the first one's LISTEN. */
+  private readonly listening = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -64,9 +65,14 @@ export class PostgresEventBus implements EventBus {
     const channel = channelName(topic);
     this.emitter.on(channel, handler as EventHandler);
     if (!this.listening.has(channel)) {
-      this.listening.add(channel);
-      const client = await this.connect();
-      await client.query(`listen ${channel}`);
+      this.listening.set(channel, this.connect().then((client) => client.query(`listen ${channel}`)).then(() => undefined));
+    }
+    try {
+      await this.listening.get(channel);
+    } catch (err) {
+      this.listening.delete(channel);
+      this.emitter.off(channel, handler as EventHandler);
+      throw err;
     }
     return async () => void this.emitter.off(channel, handler as EventHandler);
   }
@@ -108,7 +114,7 @@ export class PostgresEventBus implements EventBus {
     for (let attempt = 1; !this.closed; attempt++) {
       try {
         const client = await this.connect();
-        for (const channel of this.listening) await client.query(`listen ${channel}`);
+        for (const channel of this.listening.keys()) await client.query(`listen ${channel}`);
         this.logger.info({ attempt }, 'event listener reconnected');
         return;
       } catch {

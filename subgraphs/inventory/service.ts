@@ -197,8 +197,9 @@ export class InventoryService {
     logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
     await this.saveSnapshots('amazon', mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
 
-    // Channels are independent systems with their own limits: work on them side by side.
-    await Promise.all(
+    // Channels are independent systems with their own limits: work on them side by side. Every channel is
+    // compared before any is sent to, so the run's total is known when the first progress event goes out.
+    const planned = await Promise.all(
       this.deps.targets.map(async (target) => {
         const summary: ChannelSummary = { updates: 0, failed: 0, unchanged: 0, notListed: 0 };
         report.channels[target.channel] = summary;
@@ -218,14 +219,21 @@ export class InventoryService {
         await this.saveSnapshots(target.channel, seen);
         logger.info({ runId, channel: target.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
         summary.updates = changes.length;
-        report.changes.push(...changes);
-        if (dryRun) return;
-        const failures = await this.send(runId, target, changes, report);
-        summary.failed = failures.length;
-        report.failures.push(...failures);
+        return { target, summary, changes };
       }),
     );
+    for (const p of planned) report.changes.push(...p.changes);
     report.updates = report.changes.length;
+    if (!dryRun) {
+      const sent = { count: 0 };
+      await Promise.all(
+        planned.map(async ({ target, summary, changes }) => {
+          const failures = await this.send(runId, target, changes, report, sent);
+          summary.failed = failures.length;
+          report.failures.push(...failures);
+        }),
+      );
+    }
     report.failed = report.failures.length;
   }
 
@@ -241,9 +249,8 @@ export class InventoryService {
    * Sends changes batch by batch. Each batch is written to the ledger as PENDING first and settled after the
    * channel answers, so a crash at any point leaves a ledger that says which items may have been sent.
    */
-  private async send(runId: number, target: StockTarget, changes: StockChange[], report: SyncReport): Promise<ItemFailure[]> {
+  private async send(runId: number, target: StockTarget, changes: StockChange[], report: SyncReport, sent: { count: number }): Promise<ItemFailure[]> {
     const failures: ItemFailure[] = [];
-    let done = 0;
     for (const batch of chunk(changes, target.maxWriteBatch)) {
       const ids = await this.insertLedger(runId, batch);
       let results: Map<string, { ok: boolean; error?: string }>;
@@ -263,8 +270,8 @@ export class InventoryService {
       const applied = batch.filter((c, i) => settled[i].result === 'APPLIED');
       await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })));
       await this.publishChanges(runId, applied);
-      done += batch.length;
-      await this.progress({ runId, phase: 'sending', done, total: report.changes.length || changes.length, status: 'RUNNING' });
+      sent.count += batch.length;
+      await this.progress({ runId, phase: 'sending', done: sent.count, total: report.changes.length, status: 'RUNNING' });
     }
     return failures;
   }
@@ -298,19 +305,28 @@ export class InventoryService {
         channels: {}, changes: [], failures: [], errorSummary: null,
       };
       try {
-        for (const target of this.deps.targets) {
-          const mine = entries.filter((e) => e.channel === target.channel && e.before !== null);
-          const current = await this.readChannel(target, mine.map((e) => e.code));
-          const changes: StockChange[] = mine.map((e) => ({
-            channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before!,
-          }));
+        const planned = await Promise.all(
+          this.deps.targets.map(async (target) => {
+            const mine = entries.filter((e) => e.channel === target.channel && e.before !== null);
+            const current = await this.readChannel(target, mine.map((e) => e.code));
+            const changes: StockChange[] = mine.map((e) => ({
+              channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before!,
+            }));
+            summary.channels[target.channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
+            return { target, changes };
+          }),
+        );
+        for (const { changes } of planned) {
           report.changes.push(...changes.map((c) => ({ channel: c.channel, sku: c.sku, code: c.code, from: c.before, to: c.after })));
           summary.changes.push(...changes);
-          summary.channels[target.channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
-          if (opts.dryRun) continue;
-          const failures = await this.send(run.id, target, changes, summary);
-          summary.channels[target.channel]!.failed = failures.length;
-          report.failures.push(...failures);
+        }
+        if (!opts.dryRun) {
+          const sent = { count: 0 };
+          for (const { target, changes } of planned) {
+            const failures = await this.send(run.id, target, changes, summary, sent);
+            summary.channels[target.channel]!.failed = failures.length;
+            report.failures.push(...failures);
+          }
         }
         summary.updates = summary.changes.length;
         summary.failed = report.failures.length;
