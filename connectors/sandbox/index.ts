@@ -2,11 +2,12 @@
 // that needs them (the hub, or a CLI command when no hub runs) starts them and records their addresses in
 // dataDir/sandbox/simulators.json; any other process uses those addresses, and drives the simulators'
 // control methods through the owner's loopback control endpoint, so every process sees one marketplace.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmazonSimulator } from '../amazon/simulator.js';
 import { RakutenSimulator } from '../rakuten/simulator.js';
 import { YahooSimulator } from '../yahoo/simulator.js';
+import { claimOrJoin } from '../../platform/process-lock.js';
 import { SimulatorServer } from './server.js';
 
 export type SandboxSystem = 'amazon' | 'yahoo' | 'rakuten';
@@ -47,15 +48,6 @@ interface Registry {
   urls: SandboxUrls;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function reachable(url: string): Promise<boolean> {
   try {
     await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
@@ -70,40 +62,20 @@ export async function openSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const dir = join(opts.dataDir, 'sandbox');
   mkdirSync(dir, { recursive: true });
   const registryFile = join(dir, 'simulators.json');
-  for (let attempt = 0; attempt < 50; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(registryFile, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let registry: Registry | undefined;
-      try {
-        registry = JSON.parse(readFileSync(registryFile, 'utf8')) as Registry;
-      } catch {
-        // Being written by its owner right now.
-      }
-      if (registry?.urls && pidAlive(registry.pid) && (await reachable(registry.urls.control))) return remoteSandbox(registry.urls);
-      if (registry && !pidAlive(registry.pid)) rmSync(registryFile, { force: true });
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    try {
+  return claimOrJoin<Registry, Sandbox>({
+    file: registryFile,
+    answers: (info) => (info.urls ? reachable(info.urls.control) : Promise.resolve(false)),
+    join: (info) => remoteSandbox(info.urls),
+    start: async () => {
       const sandbox = await startSandbox(opts, dir);
-      writeFileSync(fd, JSON.stringify({ pid: process.pid, urls: sandbox.urls } satisfies Registry));
-      closeSync(fd);
       const close = sandbox.close;
       sandbox.close = async () => {
         await close();
         rmSync(registryFile, { force: true });
       };
-      return sandbox;
-    } catch (err) {
-      closeSync(fd);
-      rmSync(registryFile, { force: true });
-      throw err;
-    }
-  }
-  throw new Error(`${registryFile} is held by a process that does not answer; remove it if no Tsunagi process runs`);
+      return { result: sandbox, publish: { pid: process.pid, urls: sandbox.urls } };
+    },
+  });
 }
 
 async function startSandbox(opts: SandboxOptions, dir: string | undefined): Promise<Sandbox> {

@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pidAlive } from '../../platform/process-lock.js';
 
 export interface RunLock {
   /** False when another process holds the lock. */
@@ -52,15 +53,6 @@ export class AdvisoryRunLock implements RunLock {
     } finally {
       await client.end();
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
