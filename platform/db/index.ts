@@ -8,8 +8,8 @@ import { MIGRATIONS } from './migrations/index.js';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 
-/** Tables that belong to Agenda's own PostgreSQL backend, kept out of MikroORM's schema diff. */
-export const FOREIGN_TABLES = ['agenda_jobs'];
+/** Tables that belong to Agenda's own PostgreSQL backend (jobs and job log), kept out of MikroORM's schema diff. */
+export const FOREIGN_TABLES = ['agenda_jobs', 'agenda_logs'];
 
 export interface Database {
   orm: MikroORM;
