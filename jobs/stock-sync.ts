@@ -1,0 +1,115 @@
+// The scheduled stock sync: the same run as `tsunagi sync`, logged the same way, with an alert to the
+// operators whenever it does not simply succeed.
+import type { Agenda, Job } from 'agenda';
+import type { Logger } from 'pino';
+import type { Alert, Notifier } from '../connectors/notify/client.js';
+import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
+import type { InventoryService, SyncReport } from '../subgraphs/inventory/service.js';
+
+export const STOCK_SYNC_JOB = 'stock-sync';
+
+/**
+ * Agenda hands a job to another worker when its lock is older than this. A full sync under the marketplaces'
+ * rate limits can take longer, so the running job renews its lock every TOUCH_EVERY_MS.
+ */
+const LOCK_LIFETIME_MS = 10 * 60_000;
+const TOUCH_EVERY_MS = 60_000;
+/** Failed items listed in an alert; the rest are in the run's ledger. */
+const FAILURES_IN_ALERT = 5;
+
+export interface StockSyncDeps {
+  inventory: Pick<InventoryService, 'runSync'>;
+  logger: Logger;
+  notifier: Notifier;
+}
+
+export function defineStockSync(agenda: Agenda, deps: StockSyncDeps): void {
+  agenda.define(STOCK_SYNC_JOB, async (job: Job) => {
+    await keepLocked(job, deps.logger, () => runScheduledSync(deps));
+  }, {
+    concurrency: 1,
+    lockLimit: 1,
+    lockLifetime: LOCK_LIFETIME_MS,
+  });
+}
+
+/**
+ * One scheduled run. Resolves with the report (null when refused because another run holds the lock);
+ * rejects when the run FAILED or could not start, so Agenda records the job as failed too.
+ */
+export async function runScheduledSync({ inventory, logger, notifier }: StockSyncDeps): Promise<SyncReport | null> {
+  logger.info({ trigger: 'schedule' }, '[INFO] Starting Sync...');
+  let report: SyncReport;
+  try {
+    report = await inventory.runSync({ dryRun: false, trigger: 'schedule' });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof SyncRefusedError) {
+      // Stock is being synced by the other run; this one is skipped, which operators should still know.
+      logger.warn({ trigger: 'schedule' }, `[REFUSED] ${message}`);
+      await notifier.notify({ severity: 'warning', title: 'Scheduled stock sync skipped', text: message });
+      return null;
+    }
+    logger.error({ err, trigger: 'schedule' }, `[ERROR] ${message}`);
+    await notifier.notify({ severity: 'critical', title: 'Scheduled stock sync could not run', text: message });
+    throw err;
+  }
+  logReport(logger, report);
+  if (report.status !== 'SUCCESS') await notifier.notify(runAlert(report));
+  if (report.status === 'FAILED') throw new Error(`stock sync run #${report.runId} FAILED: ${report.errorSummary ?? 'no detail'}`);
+  return report;
+}
+
+/** The lines `tsunagi sync` prints, as structured log entries. */
+function logReport(logger: Logger, r: SyncReport): void {
+  const at = { runId: r.runId, trigger: 'schedule' };
+  logger.info({ ...at, sourceItems: r.sourceItems }, `Amazon Inventory: ${r.sourceItems} items found`);
+  logger.info({ ...at, mappedSkus: r.mappedSkus, skipped: r.skipped }, `Mapped SKUs: ${r.mappedSkus} items`);
+  logger.info({ ...at, updates: r.updates, channels: r.channels }, `Updates sent: ${r.updates} items`);
+  for (const f of r.failures.slice(0, 20)) {
+    logger.warn({ ...at, failure: f }, `[FAILED] ${f.channel} ${f.code} (${f.sku}) ${f.before ?? '-'} → ${f.after}: ${f.error}`);
+  }
+  const line = `[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`;
+  const entry = { ...at, status: r.status, updates: r.updates, failed: r.failed };
+  if (r.status === 'SUCCESS') logger.info(entry, line);
+  else logger.error(entry, line);
+}
+
+export function runAlert(r: SyncReport): Alert {
+  const head =
+    r.status === 'PARTIAL'
+      ? `${r.failed} of ${r.updates} stock updates failed; the rest were applied.`
+      : `The run failed${r.updates ? `: ${r.failed} of ${r.updates} stock updates were not applied` : ''}.`;
+  const failures = r.failures
+    .slice(0, FAILURES_IN_ALERT)
+    .map((f) => `• ${f.channel} ${f.code} (${f.sku}) ${f.before ?? '-'} → ${f.after}: ${f.error}`);
+  const more = r.failures.length > FAILURES_IN_ALERT ? [`… and ${r.failures.length - FAILURES_IN_ALERT} more (tsunagi status; the run's ledger)`] : [];
+  const channels = Object.fromEntries(
+    Object.entries(r.channels).map(([name, c]) => [`${name} updates / failed`, `${c!.updates} / ${c!.failed}`]),
+  );
+  return {
+    severity: 'critical',
+    title: `Stock sync run #${r.runId} ${r.status}`,
+    text: [head, r.errorSummary ? `Errors: ${r.errorSummary}` : '', ...failures, ...more].filter(Boolean).join('\n'),
+    runId: r.runId,
+    fields: {
+      Status: r.status,
+      'Amazon items': r.sourceItems,
+      'Mapped SKUs': r.mappedSkus,
+      Updates: r.updates,
+      Failed: r.failed,
+      ...channels,
+    },
+  };
+}
+
+async function keepLocked<T>(job: Job, logger: Logger, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    job.touch().catch((err: unknown) => logger.warn({ err, job: job.attrs.name }, 'could not renew the job lock'));
+  }, TOUCH_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
