@@ -3,10 +3,11 @@
 // subgraph schemas directly; distributed mode calls subgraph servers by URL.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, LocalGraphQLDataSource, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
-  getOperationAST, GraphQLError, parse, print, subscribe, validate,
+  execute, getOperationAST, GraphQLError, parse, print, subscribe, validate,
   type DocumentNode, type ExecutionResult, type GraphQLSchema,
 } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -60,16 +61,171 @@ export interface RunningGateway {
 
 type Caller = Actor;
 
+/**
+ * Identical subgraph fetches of queries in flight at the same time run once (Hive Gateway and Apollo Router do
+ * the same). Keyed by caller, so nobody sees another caller's answer; the first gets the result, the others a
+ * copy each (the gateway merges fetch results into its response in place).
+ */
+function sharedFetches() {
+  type Shared = { joiners: number; result: Promise<{ response: GatewayGraphQLResponse; copy?: string }> };
+  const pending = new Map<string, Shared>();
+  return async (options: GraphQLDataSourceProcessOptions<SubgraphContext>, run: () => Promise<GatewayGraphQLResponse>): Promise<GatewayGraphQLResponse> => {
+    if (!('incomingRequestContext' in options) || options.incomingRequestContext.operation?.operation !== 'query') return run();
+    const key = JSON.stringify([options.context.user, options.request.query, options.request.variables]);
+    const found = pending.get(key);
+    if (found) {
+      found.joiners++;
+      return JSON.parse((await found.result).copy!) as GatewayGraphQLResponse;
+    }
+    const entry: Shared = {
+      joiners: 0,
+      result: run().then(
+        (response) => {
+          pending.delete(key);
+          const { data, errors, extensions } = response;
+          return { response, copy: entry.joiners ? JSON.stringify({ data, errors, extensions }) : undefined };
+        },
+        (err: unknown) => {
+          pending.delete(key);
+          throw err;
+        },
+      ),
+    };
+    pending.set(key, entry);
+    return (await entry.result).response;
+  };
+}
+
+/**
+ * In-process mode: runs a query plan's fetch on the subgraph schema. LocalGraphQLDataSource parses and validates
+ * every fetch; fetch documents come from the gateway's query plans, so each is parsed and validated once.
+ */
+class InProcessDataSource implements GraphQLDataSource<SubgraphContext> {
+  private readonly documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  private readonly shared = sharedFetches();
+
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  process(options: GraphQLDataSourceProcessOptions<SubgraphContext>): Promise<GatewayGraphQLResponse> {
+    return this.shared(options, () => this.run(options));
+  }
+
+  private async run({ request, context }: GraphQLDataSourceProcessOptions<SubgraphContext>): Promise<GatewayGraphQLResponse> {
+    const query = request.query!;
+    let document = this.documents.get(query);
+    if (!document) {
+      const parsed = parse(query);
+      const errors = validate(this.schema, parsed);
+      document = errors.length ? errors : parsed;
+      // Bounded like the gateway's plan cache: the oldest entry goes first.
+      if (this.documents.size >= 1000) this.documents.delete(this.documents.keys().next().value!);
+      this.documents.set(query, document);
+    }
+    if (Array.isArray(document)) return { errors: document as GraphQLError[] };
+    const result = await execute({
+      schema: this.schema, document: document as DocumentNode, variableValues: request.variables,
+      operationName: request.operationName, contextValue: context,
+    });
+    return result as ExecutionResult<Record<string, any>>;
+  }
+}
+
 /** Forwards the authenticated caller to a subgraph server, with the secret that proves the gateway sent it. */
 class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
   constructor(url: string, private readonly secret: string) {
     super({ url });
   }
 
+  private readonly shared = sharedFetches();
+
+  override process(options: GraphQLDataSourceProcessOptions<SubgraphContext>): Promise<GatewayGraphQLResponse> {
+    return this.shared(options, () => super.process(options));
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<SubgraphContext>): void {
     request.http?.headers.set(GATEWAY_SECRET_HEADER, this.secret);
     if ('user' in context && context.user) request.http?.headers.set(ACTOR_HEADER, JSON.stringify(context.user));
   }
+}
+
+/**
+ * One source stream per key, fanned out to every consumer: each event is executed once however many subscribers
+ * share the key. The source closes when its last consumer leaves; a failing source fails every consumer.
+ */
+function multicast() {
+  interface Consumer { queue: IteratorResult<ExecutionResult>[]; wake?: () => void }
+  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; failure?: unknown }
+  const groups = new Map<string, Group>();
+
+  async function pump(key: string, group: Group, source: AsyncIterableIterator<ExecutionResult>): Promise<void> {
+    try {
+      for (;;) {
+        const r = await source.next();
+        for (const c of group.consumers) c.queue.push(r);
+        for (const c of group.consumers) c.wake?.();
+        if (r.done) break;
+      }
+    } catch (err) {
+      group.failure = err;
+      for (const c of group.consumers) c.wake?.();
+    } finally {
+      if (groups.get(key) === group) groups.delete(key);
+    }
+  }
+
+  return async (key: string, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
+    let group = groups.get(key);
+    if (!group) {
+      const g: Group = { consumers: new Set(), opened: open() };
+      groups.set(key, (group = g));
+      const first = await g.opened.catch((err: unknown) => {
+        groups.delete(key);
+        throw err;
+      });
+      if (!(Symbol.asyncIterator in first)) {
+        groups.delete(key);
+        return first;
+      }
+      void pump(key, g, first);
+    }
+    const g = group;
+    const source = await g.opened;
+    if (!(Symbol.asyncIterator in source)) return source;
+    const me: Consumer = { queue: [] };
+    g.consumers.add(me);
+    const leave = async () => {
+      if (!g.consumers.delete(me)) return;
+      me.wake?.();
+      if (g.consumers.size === 0 && groups.get(key) === g) {
+        groups.delete(key);
+        await source.return?.();
+      }
+    };
+    const events: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        while (me.queue.length === 0 && g.failure === undefined && g.consumers.has(me)) await new Promise<void>((r) => (me.wake = r));
+        const r = me.queue.shift();
+        if (r) {
+          if (r.done) g.consumers.delete(me);
+          return r;
+        }
+        if (g.failure !== undefined) throw g.failure;
+        return { value: undefined, done: true };
+      },
+      async return() {
+        await leave();
+        return { value: undefined, done: true };
+      },
+      async throw(err) {
+        await leave();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return events;
+  };
 }
 
 /** A token bucket per caller: bursts up to a minute's allowance, refilled evenly, so no window edge to game. */
@@ -165,7 +321,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const supergraphSdl = composeSupergraph(subgraphs, distributed ? Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `${distributed[n]}/graphql`])) : {});
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => (distributed ? new SubgraphDataSource(url!, subgraphSecret) : new LocalGraphQLDataSource(schemaOf(name))),
+    buildService: ({ name, url }) => (distributed ? new SubgraphDataSource(url!, subgraphSecret) : new InProcessDataSource(schemaOf(name))),
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => void (apiSchema = schema));
@@ -240,6 +396,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     return client;
   }
 
+  const shared = multicast();
   const router = createSubscriptionRouter<Caller>({
     supergraphSdl,
     apiSchema: schema,
@@ -352,7 +509,10 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       },
       async subscribe(args) {
         const operation = getOperationAST(args.document, args.operationName)!;
-        const result = await router.subscribe(args.document, operation, args.variableValues ?? {}, args.contextValue as Caller);
+        const caller = args.contextValue as Caller;
+        // Same operation, variables and role: one execution per event, delivered to every such subscriber.
+        const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, caller.role]);
+        const result = await shared(key, () => router.subscribe(args.document, operation, args.variableValues ?? {}, caller));
         return Symbol.asyncIterator in result ? countOpen(metrics.subscriptions, result) : result;
       },
     },

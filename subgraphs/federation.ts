@@ -10,7 +10,7 @@ import {
 } from 'graphql';
 import {
   buildSchema, createResolversMap, Directive, Field, ObjectType,
-  type AuthChecker, type BuildSchemaOptions, type MiddlewareFn, type PubSub,
+  type AuthChecker, type BuildSchemaOptions, type PubSub,
 } from 'type-graphql';
 import type { AppContext } from '../app/context.js';
 import type { Actor, Role } from './inventory/rules.js';
@@ -66,16 +66,40 @@ const ERROR_CODES: Record<string, string> = {
   RangeError: 'BAD_USER_INPUT',
 };
 
-const errorCodes: MiddlewareFn<SubgraphContext> = async (_data, next) => {
-  try {
-    return await next();
-  } catch (err) {
-    const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
-    if (!code) throw err;
-    const detail = 'errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {};
-    throw new GraphQLError((err as Error).message, { extensions: { code, ...detail } });
-  }
-};
+function coded(err: unknown): unknown {
+  const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
+  if (!code) return err;
+  const detail = 'errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {};
+  return new GraphQLError((err as Error).message, { extensions: { code, ...detail } });
+}
+
+/**
+ * Gives the services' refusals their codes. A plain wrapper rather than a type-graphql global middleware: those
+ * run on every field, plain properties included, and turn each into a chain of promises.
+ */
+function withErrorCodes(resolve: (...args: unknown[]) => unknown) {
+  return (...args: unknown[]) => {
+    try {
+      const result = resolve(...args);
+      return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(coded(err))) : result;
+    } catch (err) {
+      throw coded(err);
+    }
+  };
+}
+
+function withErrorCodesAll(resolvers: Record<string, object>): Record<string, object> {
+  return Object.fromEntries(
+    Object.entries(resolvers).map(([type, fields]) => {
+      if (!fields || typeof fields !== 'object' || fields.constructor !== Object) return [type, fields];
+      return [type, Object.fromEntries(Object.entries(fields).map(([name, f]) => {
+        if (typeof f === 'function') return [name, withErrorCodes(f as (...args: unknown[]) => unknown)];
+        if (f && typeof f === 'object' && 'resolve' in f && typeof f.resolve === 'function') return [name, { ...f, resolve: withErrorCodes(f.resolve as (...args: unknown[]) => unknown) }];
+        return [name, f];
+      }))];
+    }),
+  );
+}
 
 @Directive('@shareable')
 @ObjectType({ description: 'Relay-style page information for cursor connections.' })
@@ -120,13 +144,12 @@ export async function buildFederatedSchema(opts: FederatedSchemaOptions): Promis
     orphanedTypes: opts.orphanedTypes,
     directives: opts.directives,
     authChecker,
-    globalMiddlewares: [errorCodes],
     validate: false,
     pubSub: noTopicPubSub,
     // Federation directives are declared by buildSubgraphSchema, not here.
     skipCheck: true,
   });
-  const resolvers = { ...createResolversMap(schema) } as Record<string, object>;
+  const resolvers = withErrorCodesAll({ ...createResolversMap(schema) } as Record<string, object>);
   for (const [type, ref] of Object.entries(opts.referenceResolvers ?? {})) resolvers[type] = { ...resolvers[type], ...ref };
   return buildSubgraphSchema({ typeDefs: printWithDirectives(schema, opts.link ?? FEDERATION_LINK), resolvers: resolvers as GraphQLResolverMap<unknown> });
 }
