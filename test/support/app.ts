@@ -1,4 +1,7 @@
 // A whole Tsunagi on a fresh database of the real PostgreSQL server and in-memory simulators over real HTTP.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createContext, type AppContext } from '../../app/context.js';
 import { openSandbox, type Sandbox } from '../../connectors/sandbox/index.js';
 import { loadConfig } from '../../platform/config/index.js';
@@ -18,7 +21,8 @@ export const TEST_HTTP = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backo
 export async function createTestApp(opts: { rateLimits?: boolean } = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const sandbox = await openSandbox({ rateLimits: opts.rateLimits ?? false });
-  const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: `/tmp/tsunagi-test-${t.name}` });
+  const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
+  const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
   const config = { ...base, integrations: { ...base.integrations, http: TEST_HTTP } };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   return {
@@ -30,6 +34,7 @@ export async function createTestApp(opts: { rateLimits?: boolean } = {}): Promis
       await ctx.close();
       await sandbox.close();
       await t.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
