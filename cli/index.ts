@@ -8,6 +8,7 @@ import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStatus } from './commands/status.js';
+import { registerStock } from './commands/stock.js';
 import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
@@ -25,7 +26,7 @@ const program = new Command('tsunagi')
 
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
-  registerSandbox, registerYahooToken, registerRules, registerToken,
+  registerSandbox, registerYahooToken, registerRules, registerToken, registerStock,
 ]) {
   register(program);
 }

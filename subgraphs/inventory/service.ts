@@ -351,6 +351,47 @@ export class InventoryService {
     });
   }
 
+  /**
+   * Sets one SKU's quantity on one channel by hand, outside the allocation rules. It is a run of its own (trigger
+   * "manual") with a ledger entry, so it is audited, streamed as stockChanged, and undone by `rollback`.
+   */
+  async setChannelStock(opts: { channel: string; sku: string; quantity: number; actor: string }): Promise<SyncReport> {
+    const target = this.deps.targets.find((t) => t.channel === opts.channel);
+    if (!target) throw new SyncRefusedError(`unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
+    if (!Number.isInteger(opts.quantity) || opts.quantity < 0) throw new SyncRefusedError(`quantity must be a whole number >= 0, got ${opts.quantity}`);
+    const mapping = (await this.deps.catalog.allMappings()).get(opts.sku);
+    const code = mapping ? codeFor(target.channel, mapping) : null;
+    if (!code) throw new SyncRefusedError(`${opts.sku} has no ${target.channel} listing in the SKU master`);
+    return this.withRunLock(async () => {
+      const run = await this.startRun({ kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}` });
+      const report: SyncReport = {
+        runId: run.id, dryRun: false, status: 'RUNNING', source: `manual:${opts.actor}`, sourceItems: 0, mappedSkus: 1, updates: 0,
+        failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [], failures: [], errorSummary: null,
+      };
+      try {
+        const before = (await target.getStock([code])).get(code) ?? null;
+        if (before === null) throw new SyncRefusedError(`${target.channel} has no listing ${code} for ${opts.sku}`);
+        const changes = before === opts.quantity ? [] : [{ channel: target.channel, sku: opts.sku, code, before, after: opts.quantity }];
+        report.changes = changes;
+        report.updates = changes.length;
+        report.failures = await this.send(run.id, target, changes, report, { count: 0 });
+        report.failed = report.failures.length;
+        report.channels[target.channel] = { updates: changes.length, failed: report.failed, unchanged: 1 - changes.length, notListed: 0 };
+        report.status = report.failed ? 'FAILED' : 'SUCCESS';
+        report.errorSummary = report.failed ? summarise(report.failures) : null;
+      } catch (err) {
+        report.status = 'FAILED';
+        report.errorSummary = (err as Error).message;
+      }
+      await this.finishRun(run.id, report);
+      await this.deps.reporting.audit({
+        actor: opts.actor, action: 'stock.manual-set', subject: `${target.channel}:${opts.sku}`,
+        detail: { runId: run.id, code, quantity: opts.quantity, status: report.status },
+      });
+      return report;
+    });
+  }
+
   // ---- previews, history, retention ---------------------------------------------------------------------
 
   async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number }[]> {

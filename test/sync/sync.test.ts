@@ -108,4 +108,21 @@ describe('stock sync against the simulators', () => {
     expect([...systems].sort()).toEqual(expect.arrayContaining(['amazon', 'rakuten', 'yahoo']));
     expect(log.every((l) => !l.url.includes('token='))).toBe(true);
   });
+
+  it('a manual stock set is a ledgered run that streams its change and is undone by rollback', async () => {
+    await seed(app, [{ sku: 'M-1', quantity: 10 }], 4);
+    const events: unknown[] = [];
+    const unsubscribe = await app.ctx.events.subscribe('stock_changed', (batch: unknown[]) => events.push(...batch));
+    const r = await app.ctx.inventory.setChannelStock({ channel: 'yahoo', sku: 'M-1', quantity: 9, actor: 'tester' });
+    expect(r).toMatchObject({ status: 'SUCCESS', updates: 1, changes: [{ channel: 'yahoo', sku: 'M-1', before: 4, after: 9 }] });
+    expect(yahoo('M-1')).toBe(9);
+    expect(rakuten('M-1')).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events).toEqual([expect.objectContaining({ sku: 'M-1', channel: 'yahoo', before: 4, after: 9, runId: r.runId })]);
+    await unsubscribe();
+    await expect(app.ctx.inventory.setChannelStock({ channel: 'amazon', sku: 'M-1', quantity: 1, actor: 'tester' })).rejects.toThrow(/unknown channel/);
+    await expect(app.ctx.inventory.setChannelStock({ channel: 'yahoo', sku: 'NOPE', quantity: 1, actor: 'tester' })).rejects.toThrow(/no yahoo listing/);
+    await app.ctx.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' });
+    expect(yahoo('M-1')).toBe(4);
+  });
 });

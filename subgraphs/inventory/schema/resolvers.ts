@@ -184,6 +184,19 @@ export class InventoryResolver {
   }
 
   @Authorized(...WRITE)
+  @Mutation(() => SyncReport, {
+    description: 'Sets one SKU\'s quantity on one channel by hand: a run of its own, ledgered, streamed as stockChanged and undone by rollbackStockSync.',
+  })
+  async setChannelStock(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('sku', () => String) sku: string,
+    @Arg('channel', () => String) channel: string,
+    @Arg('quantity', () => Int) quantity: number,
+  ): Promise<SyncReport> {
+    return reportView(await ctx.app.inventory.setChannelStock({ sku, channel, quantity, actor: actorOf(ctx).name }));
+  }
+
+  @Authorized(...WRITE)
   @Mutation(() => RollbackReport, { description: 'Returns the channels to their state before the most recent applied run.' })
   async rollbackStockSync(
     @Ctx() ctx: SubgraphContext,

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { runCommand } from '../context.js';
+import { EXIT, parseNonNegativeInt } from '../output.js';
+import { operatorName } from './identity.js';
+
+export function registerStock(program: Command): void {
+  const stock = program.command('stock').description('channel stock outside the allocation rules');
+  stock
+    .command('set <channel> <amazon_sku> <qty>')
+    .description('set one SKU on one channel by hand (a run of its own: ledgered, audited, undone by rollback)')
+    .action((channel: string, sku: string, qty: string, _opts: unknown, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity: parseNonNegativeInt(qty, 'qty'), actor: operatorName() });
+        const change = r.changes[0];
+        out.result({ runId: r.runId, status: r.status, channel, sku, from: change?.before ?? null, to: change?.after ?? null, errorSummary: r.errorSummary });
+        out.line(change ? `${channel} ${change.code} (${sku}): ${change.before} → ${change.after}` : `${channel} ${sku}: already ${qty}, nothing sent`);
+        out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
+        return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}
