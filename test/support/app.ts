@@ -18,12 +18,25 @@ export interface TestApp {
 /** Fast HTTP policy for tests: retries stay real, waits are short. */
 export const TEST_HTTP = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 50 };
 
-export async function createTestApp(opts: { rateLimits?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(): Promise<TestApp> {
   const t = await createTestDatabase();
-  const sandbox = await openSandbox({ rateLimits: opts.rateLimits ?? false });
+  const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
   const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
-  const config = { ...base, integrations: { ...base.integrations, http: TEST_HTTP } };
+  // The simulators run without rate limits here, so the clients need not pace themselves either (the contract
+  // tests in connectors/ cover rate limiting; test/cli runs with the real limits).
+  const relaxed = { perSecond: 1000, burst: 100 };
+  const i = base.integrations;
+  const config = {
+    ...base,
+    integrations: {
+      ...i,
+      http: TEST_HTTP,
+      amazon: { ...i.amazon, rateLimit: relaxed },
+      yahoo: { ...i.yahoo, rateLimit: relaxed },
+      rakuten: { ...i.rakuten, upsertRateLimit: relaxed, getRateLimit: relaxed },
+    },
+  };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   return {
     ctx,
