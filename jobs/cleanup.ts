@@ -7,9 +7,6 @@ import type { ReportingService } from '../subgraphs/reporting/service.js';
 
 export const CLEANUP_JOB = 'cleanup';
 
-/** When the retention job runs, in config.timezone: at night, clear of the 04:00 stock sync. */
-export const CLEANUP_SCHEDULE = '30 2 * * *';
-
 const DAY_MS = 86_400_000;
 
 export interface CleanupDeps {

@@ -35,7 +35,8 @@ export function defineStockSync(agenda: Agenda, deps: StockSyncDeps): void {
 
 /**
  * One scheduled run. Resolves with the report (null when refused because another run holds the lock);
- * rejects when the run FAILED or could not start, so Agenda records the job as failed too.
+ * rejects when the run FAILED or could not start, so Agenda records the job as failed too. Agenda does not
+ * retry it: the next attempt is the next scheduled run, or an operator's `tsunagi sync`.
  */
 export async function runScheduledSync({ inventory, logger, notifier }: StockSyncDeps): Promise<SyncReport | null> {
   logger.info({ trigger: 'schedule' }, '[INFO] Starting Sync...');

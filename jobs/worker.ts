@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { createNotifier, type Notifier } from '../connectors/notify/client.js';
-import { CLEANUP_JOB, CLEANUP_SCHEDULE, defineCleanup } from './cleanup.js';
+import { CLEANUP_JOB, defineCleanup } from './cleanup.js';
 import { defineStockSync, STOCK_SYNC_JOB } from './stock-sync.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
@@ -146,7 +146,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
 
   try {
     await scheduleRepeating(agenda, STOCK_SYNC_JOB, config.sync.schedule, config.timezone);
-    await scheduleRepeating(agenda, CLEANUP_JOB, CLEANUP_SCHEDULE, config.timezone);
+    await scheduleRepeating(agenda, CLEANUP_JOB, config.sync.cleanupSchedule, config.timezone);
     await agenda.start();
   } catch (err) {
     await agenda.stop();
@@ -203,6 +203,6 @@ async function scheduleRepeating(agenda: Agenda, name: string, cron: string, tim
   }
   const { jobs } = await agenda.queryJobs({ name, includeDisabled: true });
   const stored = jobs.find((j) => j.type === 'single');
-  if (stored && stored.repeatInterval === cron && stored.repeatTimezone === timezone) return;
+  if (stored?.nextRunAt && stored.repeatInterval === cron && stored.repeatTimezone === timezone) return;
   await agenda.every(cron, name, undefined, { timezone });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runCleanup } from '../../jobs/cleanup.js';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt } from '../output.js';
 
@@ -10,11 +11,9 @@ export function registerCleanup(program: Command): void {
     .action((opts: { olderThan?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const days = opts.olderThan === undefined ? ctx.config.sync.retentionDays : parseNonNegativeInt(opts.olderThan, '--older-than');
-        const cutoff = new Date(Date.now() - days * 86_400_000);
-        const runs = await ctx.inventory.deleteRunsOlderThan(cutoff);
-        const integrationLog = await ctx.reporting.deleteCallsOlderThan(cutoff);
-        out.result({ olderThanDays: days, cutoff: cutoff.toISOString(), ...runs, integrationLog });
-        out.line(`Deleted ${runs.runs} runs, ${runs.ledgerEntries} ledger entries and ${integrationLog} integration-log rows older than ${days} days.`);
+        const r = await runCleanup(ctx, days);
+        out.result({ olderThanDays: days, cutoff: r.cutoff.toISOString(), runs: r.runs, ledgerEntries: r.ledgerEntries, integrationLog: r.integrationLog });
+        out.line(`Deleted ${r.runs} runs, ${r.ledgerEntries} ledger entries and ${r.integrationLog} integration-log rows older than ${days} days.`);
       }),
     );
 }

@@ -133,6 +133,8 @@ const configSchema = z.object({
   sync: z
     .object({
       schedule: z.string().default('0 4 * * *'),
+      /** The retention job, in `timezone`: at night, clear of the stock sync. */
+      cleanupSchedule: z.string().default('30 2 * * *'),
       retentionDays: z.number().int().positive().default(90),
       rollbackWindowHours: z.number().positive().default(24),
       allocation: z.object({ tiers: z.array(tierSchema).min(1) }),

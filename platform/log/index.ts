@@ -10,7 +10,7 @@ export type { Logger } from 'pino';
 const SECRET_KEYS = [
   'password', 'secret', 'clientSecret', 'client_secret', 'refreshToken', 'refresh_token', 'accessToken',
   'access_token', 'token', 'authorization', 'Authorization', 'licenseKey', 'serviceSecret', 'apiKey',
-  'x-amz-access-token', 'email', 'phone', 'address', 'buyerName',
+  'x-amz-access-token', 'slackWebhookUrl', 'webhookUrl', 'email', 'phone', 'address', 'buyerName',
 ];
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)]
   .map((p) => p.replace(/^([^*][^.]*-[^.]*)$/, '["$1"]').replace(/\*\.([^.]*-[^.]*)$/, '*["$1"]'));
