@@ -13,14 +13,14 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { createGatewayRuntime, type GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import type { Transport } from '@graphql-mesh/transport-common';
 import { buildHTTPExecutor, type AsyncFetchFn } from '@graphql-tools/executor-http';
 import { GraphQLError } from 'graphql';
-import pg from 'pg';
 import { createContext } from '../app/context.js';
 import { seedSandbox } from '../app/sandbox-seed.js';
 import { openSandbox } from '../connectors/sandbox/index.js';
@@ -29,6 +29,7 @@ import { startGateway, type RunningGateway } from '../gateway/index.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from '../gateway/subgraph-server.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from '../gateway/supergraph.js';
 import { loadConfig } from '../platform/config/index.js';
+import { createScratchDatabase, DEFAULT_SERVER_URL } from '../platform/db/scratch.js';
 import type { Actor } from '../subgraphs/federation.js';
 import { runFanout } from './fanout.js';
 
@@ -214,20 +215,12 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `tsunagi_bench_${randomBytes(4).toString('hex')}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-};
-const url = Object.assign(new URL(server), { pathname: `/${dbName}` }).toString();
-const dataDir = `/tmp/${dbName}`;
+const scratch = await createScratchDatabase('tsunagi_bench', process.env.DATABASE_URL ?? DEFAULT_SERVER_URL);
+const url = scratch.url;
+const dataDir = join(tmpdir(), scratch.name);
 const jwtSecret = randomBytes(32);
 const subgraphSecret = randomBytes(32).toString('base64url');
 
-await admin(`create database ${dbName}`);
 const cleanup: (() => Promise<unknown>)[] = [];
 let failed = false;
 try {
@@ -338,7 +331,7 @@ try {
   console.error(err);
 } finally {
   for (const close of cleanup) await close().catch((err) => console.error('cleanup:', err));
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await scratch.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -3,15 +3,16 @@
 // 127.0.0.1:5432). Peak RSS is the hub process's own.
 // Usage: npm run bench:sync -- --skus 100000
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createContext } from '../app/context.js';
 import { seedSandbox } from '../app/sandbox-seed.js';
 import { openSandbox } from '../connectors/sandbox/index.js';
 import { loadConfig } from '../platform/config/index.js';
+import { createScratchDatabase, DEFAULT_SERVER_URL } from '../platform/db/scratch.js';
 import { createLogger } from '../platform/log/index.js';
 
 const TARGETS = { dryRunS: 20, fullS: 60, peakRssMb: 512 };
@@ -20,18 +21,10 @@ const { values } = parseArgs({ options: { skus: { type: 'string', default: '1000
 const skus = Number(values.skus);
 if (!Number.isInteger(skus) || skus < 1) throw new Error(`--skus must be a whole number >= 1, got ${values.skus}`);
 
-const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `tsunagi_bench_${randomBytes(4).toString('hex')}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: server });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-};
-const url = Object.assign(new URL(server), { pathname: `/${dbName}` }).toString();
+const scratch = await createScratchDatabase('tsunagi_bench', process.env.DATABASE_URL ?? DEFAULT_SERVER_URL);
+const url = scratch.url;
 
-await admin(`create database ${dbName}`);
-const dataDir = `/tmp/${dbName}`;
+const dataDir = join(tmpdir(), scratch.name);
 const simulators = spawn(process.execPath, [fileURLToPath(new URL('./simulators.js', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise<void>((resolve, reject) => {
   simulators.stdout!.once('data', () => resolve());
@@ -83,6 +76,6 @@ try {
   await sandbox.close();
   simulators.kill('SIGTERM');
   await new Promise((r) => simulators.once('exit', r));
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await scratch.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
