@@ -51,6 +51,8 @@ export class PostgresEventBus implements EventBus {
     private readonly logger: Logger = silentLogger,
   ) {
     this.publisher = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection dropped by the server (restart, failover) must not take the process down with it.
+    this.publisher.on('error', (err) => this.logger.warn({ err }, 'event publisher connection lost'));
   }
 
   async publish<T>(topic: string, payload: T): Promise<void> {

@@ -23,7 +23,7 @@ export class AdvisoryRunLock implements RunLock {
   constructor(private readonly url: string) {}
 
   async acquire(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = this.connect();
     await client.connect();
     const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_KEY]);
     if (!rows[0].locked) {
@@ -44,7 +44,7 @@ export class AdvisoryRunLock implements RunLock {
 
   async heldByAnyone(): Promise<boolean> {
     if (this.client) return true;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = this.connect();
     await client.connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_KEY]);
@@ -53,6 +53,14 @@ export class AdvisoryRunLock implements RunLock {
     } finally {
       await client.end();
     }
+  }
+
+  private connect(): pg.Client {
+    const client = new pg.Client({ connectionString: this.url });
+    // A lost connection releases the lock on the server; the run's own statements report the outage, and an
+    // unhandled 'error' event would otherwise end the process.
+    client.on('error', () => {});
+    return client;
   }
 }
 
