@@ -187,21 +187,10 @@ export class AmazonSimulator {
         existing.lastUpdatedTime = now;
         continue;
       }
-      const code = n.toString(36).toUpperCase().padStart(8, '0');
-      const item: SimItem = {
-        sellerSku: sku,
-        asin: `B0${code}`,
-        fnSku: `X0${code}`,
-        productName: `サンプル商品 ${sku}`,
-        fulfillable,
-        // Some stock in other states, so that totalQuantity differs from the fulfillable figure.
-        inboundShipped: n % 7 === 0 ? 12 : 0,
-        reserved: n % 3,
-        unfulfillable: n % 11 === 0 ? 1 : 0,
-        lastUpdatedTime: now,
-      };
-      this.bySku.set(sku, item);
-      this.state.data.items.push(item);
+      // Some stock in other states, so that totalQuantity differs from the fulfillable figure.
+      this.add(sku, n.toString(36).toUpperCase().padStart(8, '0'), fulfillable, now, {
+        inboundShipped: n % 7 === 0 ? 12 : 0, reserved: n % 3, unfulfillable: n % 11 === 0 ? 1 : 0,
+      });
     }
     this.state.changed();
   }
@@ -220,22 +209,18 @@ export class AmazonSimulator {
       existing.fulfillable = fulfillable;
       existing.lastUpdatedTime = now;
     } else {
-      const code = randomBytes(4).toString('hex').toUpperCase();
-      const item: SimItem = {
-        sellerSku: sku,
-        asin: `B0${code}`,
-        fnSku: `X0${code}`,
-        productName: `サンプル商品 ${sku}`,
-        fulfillable,
-        inboundShipped: 0,
-        reserved: 0,
-        unfulfillable: 0,
-        lastUpdatedTime: now,
-      };
-      this.bySku.set(sku, item);
-      this.state.data.items.push(item);
+      this.add(sku, randomBytes(4).toString('hex').toUpperCase(), fulfillable, now, { inboundShipped: 0, reserved: 0, unfulfillable: 0 });
     }
     this.state.changed();
+  }
+
+  private add(sku: string, code: string, fulfillable: number, now: string, other: Pick<SimItem, 'inboundShipped' | 'reserved' | 'unfulfillable'>): void {
+    const item: SimItem = {
+      sellerSku: sku, asin: `B0${code}`, fnSku: `X0${code}`, productName: `サンプル商品 ${sku}`, fulfillable, ...other,
+      lastUpdatedTime: now,
+    };
+    this.bySku.set(sku, item);
+    this.state.data.items.push(item);
   }
 
   getQuantity(sku: string): number | null {

@@ -280,21 +280,10 @@ export class RakutenSimulator {
     const entries: Entry[] = [];
     const firstIndex = new Map<string, number>();
     list.forEach((value, i) => {
-      const path = `inventories[${i}].`;
-      if (!isObject(value)) {
-        errors.push(error('IE0004', 'each entry must be an object', `inventories[${i}]`));
-        return;
-      }
-      const id = this.identity(value, path, errors);
-      if (!id) return;
-      const key = pairKey(id.manageNumber, id.variantId);
-      const first = firstIndex.get(key);
-      if (first !== undefined) {
-        errors.push(error('IE1102', `duplicate of inventories[${first}] (${id.manageNumber}/${id.variantId})`, `inventories[${i}]`));
-        return;
-      }
-      firstIndex.set(key, i);
-      const change = this.change(value, key, path, errors);
+      const entry = this.uniqueEntry(value, i, firstIndex, errors);
+      if (!entry) return;
+      const { id, key } = entry;
+      const change = this.change(entry.value, key, `inventories[${i}].`, errors);
       if (change) entries.push({ ...id, ...change });
     });
     // All or nothing: one bad entry refuses the call, and every bad entry is listed.
@@ -308,6 +297,24 @@ export class RakutenSimulator {
     return { status: 204 };
   }
 
+  /** Entry i of a bulk call: an object naming a valid pair not already named earlier in the same call. */
+  private uniqueEntry(value: unknown, i: number, firstIndex: Map<string, number>, errors: RakutenErrorDetail[]) {
+    if (!isObject(value)) {
+      errors.push(error('IE0004', 'each entry must be an object', `inventories[${i}]`));
+      return undefined;
+    }
+    const id = this.identity(value, `inventories[${i}].`, errors);
+    if (!id) return undefined;
+    const key = pairKey(id.manageNumber, id.variantId);
+    const first = firstIndex.get(key);
+    if (first !== undefined) {
+      errors.push(error('IE1102', `duplicate of inventories[${first}] (${id.manageNumber}/${id.variantId})`, `inventories[${i}]`));
+      return undefined;
+    }
+    firstIndex.set(key, i);
+    return { value, id, key };
+  }
+
   private bulkGet(body: string): SimResponse {
     const list = this.inventoriesOf(body, BULK_GET_LIMIT);
     if (!Array.isArray(list)) return list;
@@ -315,20 +322,8 @@ export class RakutenSimulator {
     const keys: string[] = [];
     const firstIndex = new Map<string, number>();
     list.forEach((value, i) => {
-      if (!isObject(value)) {
-        errors.push(error('IE0004', 'each entry must be an object', `inventories[${i}]`));
-        return;
-      }
-      const id = this.identity(value, `inventories[${i}].`, errors);
-      if (!id) return;
-      const key = pairKey(id.manageNumber, id.variantId);
-      const first = firstIndex.get(key);
-      if (first !== undefined) {
-        errors.push(error('IE1102', `duplicate of inventories[${first}] (${id.manageNumber}/${id.variantId})`, `inventories[${i}]`));
-        return;
-      }
-      firstIndex.set(key, i);
-      keys.push(key);
+      const entry = this.uniqueEntry(value, i, firstIndex, errors);
+      if (entry) keys.push(entry.key);
     });
     if (errors.length > 0) return errorResponse(400, errors);
     const inventories = [];
