@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { createContext, type AppContext } from '../app/context.js';
 import { ensureDemoData } from '../app/sandbox-seed.js';
-import { ConfigError, loadConfig } from '../platform/config/index.js';
+import { ConfigError, loadConfig, type Config } from '../platform/config/index.js';
 import { createLogger } from '../platform/log/index.js';
-import { SkuMasterInvalidError } from '../subgraphs/catalog/service.js';
+import { ImportBusyError, SkuMasterInvalidError } from '../subgraphs/catalog/service.js';
 import { InventoryFileError } from '../subgraphs/inventory/inventory-file.js';
-import { RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
+import { InvalidInputError, RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import { createOutput, EXIT, UsageError, type Output } from './output.js';
 
 export interface GlobalOptions {
@@ -20,8 +20,11 @@ export type CommandBody = (ctx: AppContext, out: Output) => Promise<number | voi
 const SANDBOX_BANNER =
   '[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo! or Rakuten.';
 
-/** Runs one command body against a freshly opened context and sets the process exit code. */
-export async function runCommand(cmd: Command, body: CommandBody): Promise<void> {
+/**
+ * Runs one command body against a freshly opened context and sets the process exit code. `check` validates the
+ * arguments against the config before the database is opened, so bad input changes nothing.
+ */
+export async function runCommand(cmd: Command, body: CommandBody, check?: (config: Config) => void | Promise<void>): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(opts.json));
   let ctx: AppContext | undefined;
@@ -38,6 +41,7 @@ export async function runCommand(cmd: Command, body: CommandBody): Promise<void>
       maxSize: config.logging.maxSize,
       keepFiles: config.logging.keepFiles,
     });
+    await check?.(config);
     if (config.sandbox) out.notice(SANDBOX_BANNER);
     ctx = await createContext({ config, logger });
     if (await ensureDemoData(ctx)) out.notice('[SANDBOX] First start: seeded demo marketplaces and SKU master.');
@@ -53,15 +57,17 @@ export async function runCommand(cmd: Command, body: CommandBody): Promise<void>
 function report(err: unknown, out: Output): number {
   const e = err as Error;
   if (e instanceof SkuMasterInvalidError) {
-    out.result({ errors: e.errors });
+    out.result({ errors: e.errors, totalErrors: e.totalErrors });
     if (!out.json) {
-      out.line(`[ERROR] ${e.errors.length} problem(s) in the SKU master; nothing was imported:`);
+      out.line(`[ERROR] ${e.totalErrors} problem(s) in the SKU master; nothing was imported:`);
       for (const x of e.errors) out.line(`  row ${x.row}, ${x.column}: ${x.message}`);
+      if (e.totalErrors > e.errors.length) out.line(`  ... and ${e.totalErrors - e.errors.length} more (the first ${e.errors.length} are listed)`);
     }
     return EXIT.usage;
   }
-  const usage = e instanceof UsageError || e instanceof ConfigError || e instanceof InventoryFileError || e instanceof RuleChangeError;
-  const refused = e instanceof SyncRefusedError;
+  const usage =
+    e instanceof UsageError || e instanceof ConfigError || e instanceof InventoryFileError || e instanceof RuleChangeError || e instanceof InvalidInputError;
+  const refused = e instanceof SyncRefusedError || e instanceof ImportBusyError;
   out.result({ error: e.message, kind: e.name });
   if (!out.json) out.line(`[${refused ? 'REFUSED' : 'ERROR'}] ${e.message}`);
   else process.stderr.write(`[${refused ? 'REFUSED' : 'ERROR'}] ${e.message}\n`);

@@ -1,4 +1,6 @@
 // How the CLI talks: readable lines for people, or exactly one JSON document on stdout with --json.
+import { parseWholeNumber } from '../subgraphs/inventory/quantity.js';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -38,7 +40,7 @@ export function table(rows: (string | number)[][], header: string[]): string {
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-export function parseNonNegativeInt(value: string, what: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${what} must be a whole number >= 0, got "${value}"`);
-  return Number(value);
+/** A whole number in plain digits, by default 0 .. PostgreSQL's int maximum; exit 2 naming `what` otherwise. */
+export function parseNonNegativeInt(value: string, what: string, range: { min?: number; max?: number } = {}): number {
+  return parseWholeNumber(value.trim(), what, { min: range.min, max: range.max ?? 2_147_483_647 });
 }

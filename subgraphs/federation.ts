@@ -63,13 +63,16 @@ const ERROR_CODES: Record<string, string> = {
   RuleChangeError: 'RULE_CHANGE_REFUSED',
   SkuMasterInvalidError: 'BAD_USER_INPUT',
   InventoryFileError: 'BAD_USER_INPUT',
+  InvalidInputError: 'BAD_USER_INPUT',
   RangeError: 'BAD_USER_INPUT',
+  ImportBusyError: 'CONFLICT',
 };
 
 function coded(err: unknown): unknown {
   const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
   if (!code) return err;
   const detail = 'errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {};
+  if ('totalErrors' in (err as object)) Object.assign(detail, { totalErrors: (err as { totalErrors: unknown }).totalErrors });
   return new GraphQLError((err as Error).message, { extensions: { code, ...detail } });
 }
 

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { SkuMasterInvalidError } from '../../subgraphs/catalog/service.js';
 import { runCommand } from '../context.js';
 import { operatorName } from './identity.js';
+
+const unreadable = (file: string, err: unknown) =>
+  new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${file}: ${(err as Error).message}` }]);
 
 export function registerImportSku(program: Command): void {
   program
@@ -12,16 +15,32 @@ export function registerImportSku(program: Command): void {
     .requiredOption('-f, --file <master.xlsx>', 'the SKU master workbook (first worksheet is read)')
     .option('--replace', 'delete every existing mapping first, in the same transaction')
     .action((opts: { file: string; replace?: boolean }, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
-        let file: Buffer;
-        try {
-          file = await readFile(opts.file);
-        } catch (err) {
-          throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${opts.file}: ${(err as Error).message}` }]);
-        }
-        const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor: operatorName(), fileName: basename(opts.file) });
-        out.result(r);
-        out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
-      }),
+      runCommand(
+        cmd,
+        async (ctx, out) => {
+          let file: Buffer;
+          try {
+            file = await readFile(opts.file);
+          } catch (err) {
+            throw unreadable(opts.file, err);
+          }
+          const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor: operatorName(), fileName: basename(opts.file) });
+          out.result(r);
+          out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
+        },
+        // A zip is never larger than what it inflates to: a file past the inflated limit is refused unread.
+        async (config) => {
+          let size: number;
+          try {
+            size = (await stat(opts.file)).size;
+          } catch (err) {
+            throw unreadable(opts.file, err);
+          }
+          const max = config.skuMaster.maxUncompressedBytes;
+          if (size > max) {
+            throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `${opts.file} is ${size} bytes; at most ${max} are accepted (config skuMaster.maxUncompressedBytes)` }]);
+          }
+        },
+      ),
     );
 }

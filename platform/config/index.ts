@@ -139,7 +139,24 @@ const configSchema = z.object({
       rollbackWindowHours: z.number().positive().default(24),
       allocation: z.object({ tiers: z.array(tierSchema).min(1) }),
       channels: z.array(z.enum(['yahoo', 'rakuten'])).min(1).default(['yahoo', 'rakuten']),
+      /** The one-run-at-a-time lease: renewed every heartbeatSeconds, taken over by another process only once expired. */
+      lease: z
+        .object({ seconds: z.number().positive().default(30), heartbeatSeconds: z.number().positive().default(5) })
+        .prefault({})
+        .refine((l) => l.heartbeatSeconds * 2 <= l.seconds, { message: 'heartbeatSeconds must be at most half of seconds', path: ['heartbeatSeconds'] }),
     }),
+  /** Limits of the Excel SKU master import: a file past any of them is refused before it costs memory. */
+  skuMaster: z
+    .object({
+      maxRows: z.number().int().positive().default(200_000),
+      /** Characters in one cell (Excel's own limit is 32,767). */
+      maxCellChars: z.number().int().positive().default(32_767),
+      /** Sum of the workbook's zip entries once inflated. */
+      maxUncompressedBytes: z.number().int().positive().default(100 * 1024 * 1024),
+      /** Errors listed in a refusal; the total is always given. */
+      maxErrorsReported: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
   alerts: z.object({ slackWebhookUrl: optionalString }).prefault({}),
   secrets: z.object({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),

@@ -77,3 +77,18 @@ export function redactUrl(url: string): string {
     return '(invalid database URL)';
   }
 }
+
+const CONNECTION_LOSS_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether an error means the database could not be reached (connection refused, terminated by the server,
+ * dropped) rather than that a statement was wrong: SQLSTATE class 08, admin/crash shutdown, socket errors, and
+ * the driver's own messages for a connection that ended.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || CONNECTION_LOSS_CODES.has(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /connection terminated|not queryable|timeout exceeded when trying to connect|connection (?:is )?(?:closed|ended)/i.test(message);
+}

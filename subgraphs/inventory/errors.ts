@@ -12,3 +12,11 @@ export class RuleChangeError extends Error {
     this.name = 'RuleChangeError';
   }
 }
+
+/** Bad input from the caller (a value out of range, an unknown channel or SKU): BAD_USER_INPUT, CLI exit 2. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}

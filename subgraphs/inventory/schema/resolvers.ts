@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import {
@@ -9,7 +7,7 @@ import {
 import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
 import { TOPICS } from '../../../platform/events/index.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
-import { InventoryFileSource } from '../inventory-file.js';
+import { InventoryItemsSource, parseInventoryReport } from '../inventory-file.js';
 import type { RuleSetView } from '../rules.js';
 import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
 import { busIterator } from './events.js';
@@ -113,7 +111,7 @@ export class StockChangeResolver {
         // died): the run's row says the outcome either way, once a dead run is marked INTERRUPTED.
         check = setInterval(() => {
           void (async () => {
-            await inventory.recoverInterrupted();
+            await inventory.recoverExpired();
             const now = await inventory.getRun(args.runId);
             if (now && now.status !== 'RUNNING') events.push(ended(now));
           })().catch((err) => context.app.logger.warn({ err, runId: args.runId }, 'run progress check failed'));
@@ -172,15 +170,9 @@ export class InventoryResolver {
   ): Promise<SyncReport> {
     const trigger = `graphql:${actorOf(ctx).name}`;
     if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger }));
-    // The file source reads a path: give it a private temporary file for the run's duration.
-    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-inventory-'));
-    try {
-      const file = join(dir, `${randomUUID()}.txt`);
-      await writeFile(file, Buffer.from(inventoryFileBase64, 'base64'));
-      return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, source: new InventoryFileSource(file) }));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // Validated in full before the run starts: a bad file is BAD_USER_INPUT and writes no run.
+    const items = parseInventoryReport(Buffer.from(inventoryFileBase64, 'base64').toString('utf8'), 'inventory file');
+    return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, source: new InventoryItemsSource(items, 'upload') }));
   }
 
   @Authorized(...WRITE)
