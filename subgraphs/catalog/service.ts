@@ -257,6 +257,8 @@ function plainValue(value: CellValue): string | number | boolean | Date | null {
   if ('hyperlink' in value) return plainValue(value.text as CellValue);
   if ('formula' in value || 'sharedFormula' in value) {
     if (value.result === undefined) throw new CellProblem('the formula has no saved result; open and save the file in Excel');
+    // The streaming reader may read an error result (#DIV/0!, #N/A ...) as a number it cannot parse.
+    if (typeof value.result === 'number' && Number.isNaN(value.result)) throw new CellProblem('the formula\'s saved result is an Excel error');
     return plainValue(value.result);
   }
   if ('error' in value) throw new CellProblem(`the cell holds the Excel error ${value.error}`);

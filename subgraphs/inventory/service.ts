@@ -123,6 +123,8 @@ export interface SyncOptions {
 
 /** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
 const SQL_CHUNK = 2000;
+/** Tries at recording a run's outcome when the database connection drops. */
+const RECORD_ATTEMPTS = 3;
 /** Stock events per NOTIFY payload (each payload must stay under 8 kB). */
 const EVENTS_PER_MESSAGE = 40;
 
@@ -162,7 +164,7 @@ export class InventoryService {
         report.status = report.failed === 0 ? 'SUCCESS' : report.failed < report.updates ? 'PARTIAL' : 'FAILED';
         if (report.failed > 0) report.errorSummary = summarise(report.failures);
       } catch (err) {
-        this.stopped(run.id, report, err, lease);
+        await this.stopped(run.id, report, err, lease);
       }
       await this.finishRun(run.id, report);
       return report;
@@ -332,7 +334,7 @@ export class InventoryService {
         summary.status = summary.failed === 0 ? 'SUCCESS' : summary.failed < summary.updates ? 'PARTIAL' : 'FAILED';
         if (summary.failed) summary.errorSummary = summarise(report.failures);
       } catch (err) {
-        this.stopped(run.id, summary, err, lease);
+        await this.stopped(run.id, summary, err, lease);
       }
       await this.finishRun(run.id, summary);
       report.status = summary.status;
@@ -377,7 +379,7 @@ export class InventoryService {
         report.status = report.failed ? 'FAILED' : 'SUCCESS';
         report.errorSummary = report.failed ? summarise(report.failures) : null;
       } catch (err) {
-        this.stopped(run.id, report, err, lease);
+        await this.stopped(run.id, report, err, lease);
       }
       await this.finishRun(run.id, report);
       await this.deps.reporting.audit({
@@ -568,8 +570,10 @@ export class InventoryService {
    * A run that threw: INTERRUPTED when it lost the lease or its database (it stopped, it did not fail), FAILED
    * otherwise. Either way it sends nothing more.
    */
-  private stopped(runId: number, report: SyncReport, err: unknown, lease: HeldLease): void {
+  private async stopped(runId: number, report: SyncReport, err: unknown, lease: HeldLease): Promise<void> {
     const message = (err as Error).message;
+    // Whatever went wrong, a run that cannot prove it still holds the lease was stopped, not failed.
+    if (!(err instanceof LeaseLostError)) await lease.check().catch(() => {});
     if (err instanceof LeaseLostError || lease.lost) {
       report.status = 'INTERRUPTED';
       report.errorSummary = `stopped sending: ${lease.lost ?? message}`;
@@ -595,12 +599,13 @@ export class InventoryService {
    * When the database cannot be reached the run stays RUNNING; the next process settles it once the lease expired.
    */
   private async finishRun(runId: number, report: SyncReport): Promise<void> {
-    try {
+    const stoppedSummary = report.errorSummary;
+    const record = async () => {
       if (report.status === 'INTERRUPTED' || report.status === 'FAILED') {
         await this.settlePending(runId);
         const counts = await this.ledgerCounts(runId);
         report.failed = Math.max(report.failed, counts.failed);
-        if (report.status === 'INTERRUPTED') report.errorSummary = `${report.errorSummary}; ${describeCounts(counts, report.updates)}`;
+        if (report.status === 'INTERRUPTED') report.errorSummary = `${stoppedSummary}; ${describeCounts(counts, report.updates)}`;
       }
       // Only a run still RUNNING: a run another process already declared INTERRUPTED keeps that verdict.
       await this.deps.db.em().nativeUpdate(SyncRun, { id: runId, status: 'RUNNING' }, {
@@ -608,6 +613,18 @@ export class InventoryService {
         skippedInactive: report.skipped.inactive, skippedUnmapped: report.skipped.unmapped, updates: report.updates,
         failed: report.failed, channels: channelCounts(report), errorSummary: report.errorSummary,
       });
+    };
+    try {
+      // Recording is idempotent: after a dropped connection the pool may hand out another dead one, so try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await record();
+          break;
+        } catch (err) {
+          if (attempt >= RECORD_ATTEMPTS || !isConnectionLoss(err)) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
     } catch (err) {
       report.status = 'INTERRUPTED';
       report.errorSummary = `${report.errorSummary ?? 'stopped'}; the outcome could not be recorded (${(err as Error).message}): the next run settles it from the channels once the lease expired`;
