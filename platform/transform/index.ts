@@ -2,6 +2,7 @@
 // target field, dotted paths on both sides, and a small closed set of named transforms. Every connector that maps
 // data uses one named mapping from here; nothing else runs (no expressions, no code in config).
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { TRANSFORMS, type CompiledStep, type TransformName } from './transforms.js';
 
@@ -229,6 +230,11 @@ export function readJsonFile(path: string, what: string): unknown {
   } catch (err) {
     throw new MappingError(`${what} ${path}: invalid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The configured mapping file sits beside the main config file. */
+export function mappingsPathFor(configPath: string): string {
+  return resolve(dirname(resolve(configPath)), 'data-mappings.json');
 }
 
 export type { TransformName } from './transforms.js';
