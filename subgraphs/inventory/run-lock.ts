@@ -42,6 +42,7 @@ export class RunLease {
   /** Takes the lease when it is free or expired; null when a live holder has it. */
   async acquire(): Promise<HeldLease | null> {
     const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+    const sentAt = performance.now();
     const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
       `insert into run_lease (name, holder, run_id, acquired_at, heartbeat_at, expires_at)
        values (?, ?, null, clock_timestamp(), clock_timestamp(), clock_timestamp() + ? * interval '1 millisecond')
@@ -52,7 +53,7 @@ export class RunLease {
       [NAME, holder, this.settings.leaseMs],
     );
     if (rows.length === 0) return null;
-    return new HeldLease(this.db, holder, this.settings, this.logger);
+    return new HeldLease(this.db, holder, this.settings, sentAt, this.logger);
   }
 
   /** The live holder, if any (an expired lease has none). */
@@ -70,20 +71,33 @@ export class HeldLease {
   private lostReason: string | null = null;
   private runId: number | null = null;
   private readonly timer: NodeJS.Timeout;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly aborter = new AbortController();
   private released = false;
 
   constructor(
     private readonly db: Database,
     readonly holder: string,
     private readonly settings: LeaseSettings,
+    acquiredAt: number,
     private readonly logger?: Logger,
   ) {
     this.timer = setInterval(() => void this.renew().catch(() => {}), settings.heartbeatMs);
     this.timer.unref();
+    this.armDeadline(acquiredAt);
   }
 
   get lost(): string | null {
     return this.lostReason;
+  }
+
+  /**
+   * Aborted when the lease is lost, or when it runs out by this process's clock before a renewal succeeded (a
+   * renewal can hang as well as fail): write calls in flight are abandoned then, before another process may
+   * take the lease over.
+   */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
   }
 
   /** Records which run holds the lease (shown to whoever is refused) and renews it. */
@@ -105,6 +119,7 @@ export class HeldLease {
   /** Gives the lease back (only if still ours). */
   async release(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.deadline);
     if (this.released) return;
     this.released = true;
     await this.db.em().getConnection()
@@ -115,14 +130,16 @@ export class HeldLease {
   /** One renewal; a failed or refused renewal loses the lease for good (the run cannot prove it any more). */
   private async renew(): Promise<void> {
     if (this.lostReason || this.released) return;
+    const sentAt = performance.now();
     try {
       const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
         `update run_lease set run_id = ?, heartbeat_at = clock_timestamp(), expires_at = clock_timestamp() + ? * interval '1 millisecond'
          where name = ? and holder = ? and expires_at > clock_timestamp() returning holder`,
         [this.runId, this.settings.leaseMs, NAME, this.holder],
       );
-      if (rows.length === 0) this.lose('the run lease expired or was taken over by another process');
-      else if (this.runId !== null) {
+      if (rows.length === 0) return this.lose('the run lease expired or was taken over by another process');
+      this.armDeadline(sentAt);
+      if (this.runId !== null) {
         await this.db.em().getConnection().execute('update sync_run set heartbeat_at = clock_timestamp() where id = ?', [this.runId]);
       }
     } catch (err) {
@@ -130,10 +147,22 @@ export class HeldLease {
     }
   }
 
+  /** The lease lasts leaseMs from when the statement that renewed it was sent, at the earliest, by any clock. */
+  private armDeadline(sentAt: number): void {
+    if (this.released || this.lostReason) return;
+    clearTimeout(this.deadline);
+    // One heartbeat short of the lease: calls in flight are abandoned before another process may take it over.
+    const at = sentAt + this.settings.leaseMs - this.settings.heartbeatMs;
+    this.deadline = setTimeout(() => this.lose('the run lease ran out before it could be renewed'), Math.max(0, at - performance.now()));
+    this.deadline.unref();
+  }
+
   private lose(reason: string): void {
     if (this.lostReason) return;
     this.lostReason = reason;
     clearInterval(this.timer);
+    clearTimeout(this.deadline);
+    this.aborter.abort(new LeaseLostError(reason));
     this.logger?.error({ runId: this.runId, holder: this.holder, reason }, 'run lease lost: the run stops sending');
   }
 }

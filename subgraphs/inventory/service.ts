@@ -257,9 +257,12 @@ export class InventoryService {
       const ids = await this.insertLedger(runId, batch);
       let results: Map<string, { ok: boolean; error?: string }>;
       try {
-        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })));
+        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: lease.signal });
         results = new Map(answer.map((r) => [r.code, r]));
       } catch (err) {
+        // Abandoned because the lease was lost: whether the channel applied the batch is unknown, so its entries
+        // stay PENDING and are settled by reading the channel back.
+        if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the run lease was lost');
         const error = (err as Error).message;
         results = new Map(batch.map((c) => [c.code, { ok: false, error }]));
       }

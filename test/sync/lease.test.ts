@@ -19,6 +19,7 @@ const SKUS = 3000;
 
 interface Call {
   who: string;
+  channel: string;
   start: number;
   end: number;
 }
@@ -27,12 +28,12 @@ interface Call {
 function instrument(ctx: AppContext, who: string, calls: Call[]): void {
   for (const client of [ctx.connectors.yahoo, ctx.connectors.rakuten]) {
     const send = client.setStock.bind(client);
-    client.setStock = async (updates: StockUpdate[]) => {
-      const call = { who, start: performance.now(), end: Number.POSITIVE_INFINITY };
+    client.setStock = async (updates: StockUpdate[], opts?: { signal?: AbortSignal }) => {
+      const call = { who, channel: client.channel, start: performance.now(), end: Number.POSITIVE_INFINITY };
       calls.push(call);
       try {
         await sleep(SLOW_CALL_MS);
-        return await send(updates);
+        return await send(updates, opts);
       } finally {
         call.end = performance.now();
       }
@@ -91,6 +92,18 @@ describe('the run lease on a PostgreSQL server', () => {
   const applied = (runId: number) => app.t.db.em().count(LedgerEntry, { runId, result: 'APPLIED' });
   const runningRun = () => app.t.db.em().findOne(SyncRun, { status: 'RUNNING' });
   const setAmazon = (quantity: number) => skus.forEach((sku) => app.sims.amazon.setQuantity(sku, quantity));
+
+  /** Retries a sync on the other instance until the lease lets it run. */
+  async function takeOver(): Promise<SyncReport> {
+    const since = Date.now();
+    for (;;) {
+      const r = await settle(other.inventory.runSync({ dryRun: false, trigger: 'test' }));
+      if (!(r instanceof Error)) return r;
+      expect(r.message).toMatch(/another sync run is in progress/);
+      expect(Date.now() - since).toBeLessThan(15_000);
+      await sleep(100);
+    }
+  }
 
   /** Every channel holds what the last APPLIED ledger entry for its code says (or the seeded 0), and nothing is PENDING. */
   async function expectLedgerMatchesChannels(): Promise<void> {
@@ -156,16 +169,7 @@ describe('the run lease on a PostgreSQL server', () => {
     await admin(`alter database ${app.t.name} allow_connections true`);
 
     // The other process is refused until the lease has expired by the database's clock, then takes over.
-    let takeover: SyncReport | undefined;
-    const since = Date.now();
-    while (!takeover) {
-      const r = await settle(other.inventory.runSync({ dryRun: false, trigger: 'test' }));
-      if (r instanceof Error) {
-        expect(r.message).toMatch(/another sync run is in progress/);
-        await sleep(100);
-      } else takeover = r;
-      expect(Date.now() - since).toBeLessThan(15_000);
-    }
+    const takeover = await takeOver();
     expect(takeover.status).toBe('SUCCESS');
     expect(Math.max(...calls.filter((c) => c.who === 'A').map((c) => c.end))).toBeLessThanOrEqual(stoppedAt);
 
@@ -195,5 +199,39 @@ describe('the run lease on a PostgreSQL server', () => {
     await expect(other.inventory.runSync({ dryRun: false, trigger: 'test' })).rejects.toThrow(/another sync run is in progress/);
     expect((await rollback).status).toBe('SUCCESS');
     await expectLedgerMatchesChannels();
+  }, 60_000);
+
+  it('abandons a write call in flight once it loses the lease, rather than waiting for a slow marketplace', async () => {
+    const SLOW_MS = 4000;
+    setAmazon(40);
+    app.sims.rakuten.faults.slow({ path: 'bulk-upsert', ms: SLOW_MS });
+    try {
+      const first = app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+      let slow: Call | undefined;
+      await waitFor('a slow Rakuten write in flight', async () => {
+        slow = calls.find((c) => c.who === 'A' && c.channel === 'rakuten' && c.end === Number.POSITIVE_INFINITY && performance.now() - c.start > SLOW_CALL_MS + 300);
+        return Boolean(slow);
+      });
+      const blockedAt = performance.now();
+      await admin(`alter database ${app.t.name} allow_connections false`);
+      await terminateBackends();
+      const report = await first;
+      const stoppedAt = performance.now();
+      expect(report.status).toBe('INTERRUPTED');
+      // It did not wait for Rakuten to answer: the call was abandoned when the lease was lost.
+      expect(slow!.end).toBeLessThan(slow!.start + SLOW_MS);
+      expect(stoppedAt - blockedAt).toBeLessThan(SLOW_MS - 1000);
+      expect(Math.max(...calls.filter((c) => c.who === 'A').map((c) => c.end))).toBeLessThanOrEqual(stoppedAt);
+
+      // Rakuten still applies the abandoned call when it gets to it; the takeover reads the channel afterwards.
+      await sleep(Math.max(0, slow!.start + SLOW_MS + 500 - performance.now()));
+      app.sims.rakuten.faults.clear();
+      await admin(`alter database ${app.t.name} allow_connections true`);
+      expect((await takeOver()).status).toBe('SUCCESS');
+      await expectLedgerMatchesChannels();
+    } finally {
+      app.sims.rakuten.faults.clear();
+      await admin(`alter database ${app.t.name} allow_connections true`);
+    }
   }, 60_000);
 });
