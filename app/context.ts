@@ -59,6 +59,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const events = createEventBus({ url: db.url, embedded: db.embedded, logger });
     closers.unshift(() => events.close());
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
+    await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     const catalog = new CatalogService(db, reporting);
 
