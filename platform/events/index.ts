@@ -237,6 +237,25 @@ export class OutboxEventBus implements EventBus {
   }
 }
 
+/**
+ * Where one delivered item stands in the stream, for GraphQL `eventId` / `after:` resume points: an outbox event
+ * may carry several items (a batch of changes), so the cursor is "<outbox id>:<index in the event>".
+ */
+export interface EventCursor {
+  id: number;
+  index: number;
+}
+
+export const formatEventCursor = (c: EventCursor) => `${c.id}:${c.index}`;
+
+export function parseEventCursor(text: string): EventCursor | undefined {
+  const m = /^(\d{1,15}):(\d{1,6})$/.exec(text);
+  return m ? { id: Number(m[1]), index: Number(m[2]) } : undefined;
+}
+
+/** True when cursor `a` comes after `b` in the stream. */
+export const isAfter = (a: EventCursor, b: EventCursor) => a.id > b.id || (a.id === b.id && a.index > b.index);
+
 export function createEventBus(opts: { db: Database; logger?: Logger; pollMs?: number }): EventBus {
   return new OutboxEventBus({ db: opts.db, listenUrl: opts.db.embedded ? undefined : opts.db.url, logger: opts.logger, pollMs: opts.pollMs });
 }

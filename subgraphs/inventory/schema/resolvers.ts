@@ -9,6 +9,7 @@ import {
 import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
 import { InventoryFileSource } from '../inventory-file.js';
+import { formatEventCursor, isAfter, parseEventCursor, type EventCursor } from '../../../platform/events/index.js';
 import { TOPICS } from '../events.js';
 import type { RuleSetView } from '../rules.js';
 import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
@@ -24,11 +25,10 @@ interface StockChangedArgs {
   after?: string | null;
 }
 
-/** A stockChanged eventId: "<outbox event id>:<index in its batch>". */
-function parseEventId(text: string): { id: number; index: number } {
-  const m = /^(\d{1,15}):(\d{1,6})$/.exec(text);
-  if (!m) throw new GraphQLError(`after: "${text.slice(0, 40)}" is not a stockChanged eventId`, { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
-  return { id: Number(m[1]), index: Number(m[2]) };
+function parseEventId(text: string): EventCursor {
+  const cursor = parseEventCursor(text);
+  if (!cursor) throw new GraphQLError(`after: "${text.slice(0, 40)}" is not a stockChanged eventId`, { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+  return cursor;
 }
 
 /** The most SKUs one stock query may ask for. */
@@ -89,7 +89,7 @@ export class StockChangeResolver {
       const events = busIterator<StockChangedEvent[], StockChangedEvent & { eventId: string }>(
         context.app.events, TOPICS.stockChanged,
         (batch, meta) => batch
-          .map((e, i) => ({ ...e, eventId: `${meta.id}:${i}`, skip: after !== undefined && meta.id === after.id && i <= after.index }))
+          .map((e, i) => ({ ...e, eventId: formatEventCursor({ id: meta.id, index: i }), skip: after !== undefined && !isAfter({ id: meta.id, index: i }, after) }))
           .filter((e) => !e.skip && (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel)))
           .map(({ skip: _skip, ...e }) => e),
         { after: after && after.id - 1 },
