@@ -1,15 +1,16 @@
 // The inventory module's public API: the stock sync (Amazon FBA → Yahoo!/Rakuten by allocation tiers),
 // rollback from the ledger, allocation previews and rule changes, run history and retention.
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/index.js';
+import type { Database, EntityManager } from '../../platform/db/index.js';
 import { allocate, type AllocationTier } from '../../platform/config/tiers.js';
-import { TOPICS, type EventBus } from '../../platform/events/index.js';
+import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
 import { InvalidInputError, SyncRefusedError } from './errors.js';
+import { TOPICS } from './events.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import { isConnectionLoss } from '../../platform/db/index.js';
@@ -125,8 +126,6 @@ export interface SyncOptions {
 const SQL_CHUNK = 2000;
 /** Tries at recording a run's outcome when the database connection drops. */
 const RECORD_ATTEMPTS = 3;
-/** Stock events per NOTIFY payload (each payload must stay under 8 kB). */
-const EVENTS_PER_MESSAGE = 40;
 
 const chunk = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -271,10 +270,13 @@ export class InventoryService {
         if (!r.ok) failures.push({ ...c, error: r.error ?? 'rejected by the channel' });
         return { id: ids[i], result: (r.ok ? 'APPLIED' : 'FAILED') as LedgerResult, error: r.ok ? null : (r.error ?? 'rejected') };
       });
-      await this.settleLedger(settled);
       const applied = batch.filter((c, i) => settled[i].result === 'APPLIED');
-      await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })));
-      await this.publishChanges(runId, applied);
+      // The ledger, the snapshot and the stockChanged event commit together (the event outbox).
+      await this.deps.events.transactional(async (em, emit) => {
+        await this.settleLedger(settled, em);
+        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.publishChanges(runId, applied, emit);
+      });
       sent.count += batch.length;
       await this.progress({ runId, phase: 'sending', done: sent.count, total: report.changes.length, status: 'RUNNING' });
     }
@@ -519,9 +521,14 @@ export class InventoryService {
         const error = current ? `interrupted before the channel confirmed; it holds ${now ?? 'nothing'}` : 'interrupted; channel state unknown';
         return { id: p.id, result: 'FAILED' as LedgerResult, error };
       });
-      await this.settleLedger(settled);
-      const applied = mine.filter((p, i) => settled[i].result === 'APPLIED');
-      await this.saveSnapshots(target.channel, applied.map((p) => ({ sku: p.sku, code: p.code, quantity: p.after })));
+      const applied: StockChange[] = mine
+        .filter((p, i) => settled[i].result === 'APPLIED')
+        .map((p) => ({ channel: target.channel, sku: p.sku, code: p.code, before: p.before ?? null, after: p.after }));
+      await this.deps.events.transactional(async (em, emit) => {
+        await this.settleLedger(settled, em);
+        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.publishChanges(runId, applied, emit);
+      });
     }
   }
 
@@ -657,8 +664,8 @@ export class InventoryService {
     return ids;
   }
 
-  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `update sync_ledger l set result = x.result, error = x.error, at = now()
@@ -668,8 +675,8 @@ export class InventoryService {
     }
   }
 
-  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `insert into stock_snapshot (channel, sku, code, quantity, updated_at)
@@ -680,14 +687,12 @@ export class InventoryService {
     }
   }
 
-  private async publishChanges(runId: number, applied: StockChange[]): Promise<void> {
+  /** One outbox event per sent batch, in the batch's transaction. */
+  private async publishChanges(runId: number, applied: StockChange[], emit: Emit): Promise<void> {
+    if (applied.length === 0) return;
     const at = new Date().toISOString();
     const events: StockChangedEvent[] = applied.map((c) => ({ sku: c.sku, channel: c.channel, before: c.before, after: c.after, runId, at }));
-    for (const part of chunk(events, EVENTS_PER_MESSAGE)) {
-      await this.deps.events.publish(TOPICS.stockChanged, part).catch((err) => {
-        this.deps.logger.warn({ runId, err }, 'stock event not published');
-      });
-    }
+    await emit(TOPICS.stockChanged, events);
   }
 
   private async progress(event: RunProgressEvent): Promise<void> {
