@@ -43,6 +43,9 @@ export function ormConfig(url: string, poolMax = 10) {
   };
 }
 
+/** How long closing waits for the pool to give back its connections. */
+const CLOSE_WAIT_MS = 5000;
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const embedded = opts.url ? undefined : await openEmbeddedDatabase(opts.dataDir);
   const url = opts.url ?? embedded!.url;
@@ -61,7 +64,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     url,
     embedded: Boolean(embedded),
     async close() {
-      await orm.close(true);
+      // A transaction whose connection the server dropped can leave that dead connection checked out of the pool
+      // for good (kysely 0.29 releases it only after a successful ROLLBACK), and the pool's end waits for it:
+      // closing gives up waiting after a while instead of hanging the process's shutdown.
+      const closing = orm.close(true).then(() => true, (err: unknown) => {
+        opts.logger?.warn({ err }, 'error while closing the database');
+        return true;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([closing, new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (!closed) opts.logger?.warn({ waitedMs: CLOSE_WAIT_MS }, 'database pool did not close: a connection the server dropped is still checked out');
       await embedded?.close();
     },
   };
