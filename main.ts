@@ -7,13 +7,14 @@ import { startWorker } from './jobs/worker.js';
 import { loadConfig } from './platform/config/index.js';
 import { createLogger } from './platform/log/index.js';
 
-const config = loadConfig(process.env.TSUNAGI_CONFIG ?? 'config/config.yaml');
+const config = loadConfig();
 const logger = createLogger({
   dir: config.logging.dir,
   file: 'inventory_sync.log',
   level: config.logging.level,
   maxSize: config.logging.maxSize,
   keepFiles: config.logging.keepFiles,
+  timezone: config.timezone,
 });
 const ctx = await createContext({ config, logger });
 const seeded = await ensureDemoData(ctx);

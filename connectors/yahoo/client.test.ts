@@ -262,10 +262,10 @@ describe('YahooClient tokens', () => {
   test('health reports the days left on the refresh token and fails when it is missing, expired or refused', async () => {
     const { sim, client, credentials } = await harness();
     const token = sim.issueRefreshToken();
-    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 12 * DAY_MS + 3_600_000));
-    expect(await client.health()).toEqual({ name: 'yahoo', ok: true, detail: 'refresh token expires in 12 days', expiresInDays: 12 });
+    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 12 * DAY_MS - 3_600_000));
+    expect(await client.health()).toMatchObject({ name: 'yahoo', ok: true, detail: 'refresh token expires in 12 days', expiresInDays: 12 });
 
-    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 2 * DAY_MS + 3_600_000));
+    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 2 * DAY_MS - 3_600_000));
     expect(await client.health()).toMatchObject({ ok: true, expiresInDays: 2, detail: 'refresh token expires in 2 days: run `tsunagi yahoo-token` soon' });
 
     await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() - 1000));

@@ -13,6 +13,8 @@ export interface EmbeddedDatabase {
   url: string;
   /** True when this process opened the data directory (false: it joined another process's server). */
   owner: boolean;
+  /** The process serving the data directory (this one when owner). */
+  ownerPid: number;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   return claimOrJoin<LockInfo, EmbeddedDatabase>({
     file: lockFile,
     answers: (info) => (info.port > 0 ? portOpen(info.port) : Promise.resolve(false)),
-    join: (info) => ({ url: urlFor(info.port), owner: false, close: async () => {} }),
+    join: (info) => ({ url: urlFor(info.port), owner: false, ownerPid: info.pid, close: async () => {} }),
     start: async () => {
       const pgDir = join(dataDir, 'pglite');
       mkdirSync(pgDir, { recursive: true });
@@ -48,6 +50,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
       const result: EmbeddedDatabase = {
         url: urlFor(port),
         owner: true,
+        ownerPid: process.pid,
         async close() {
           await server.stop();
           await db.close();

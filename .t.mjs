@@ -1,0 +1,11 @@
+const T = performance.now(); const lap = (l) => console.error(l, Math.round(performance.now() - T));
+await import('commander'); lap('commander');
+const { loadConfig } = await import('./dist/platform/config/index.js'); lap('import config');
+const config = loadConfig(); lap('load config');
+const { createLogger, closeLogger } = await import('./dist/platform/log/index.js'); lap('import log');
+const logger = createLogger({ dir: config.logging.dir, file: 'inventory_sync.log', consoleLevel: 'warn', consoleFd: 2 }); lap('logger');
+const { createContext } = await import('./dist/app/context.js'); lap('import app');
+const ctx = await createContext({ config, logger }); lap('context');
+const runs = await ctx.inventory.listRuns(10); lap('listRuns');
+await ctx.close(); lap('close');
+await closeLogger(logger); lap('close log');
