@@ -1,0 +1,87 @@
+// CLI latency as the operator meets it: wall time from the shell's point of view (spawn → exit) of the everyday
+// commands, median of five after one warm-up run, on the embedded database in sandbox mode, first with no hub
+// running (each command opens the data directory itself), then with the hub running (`npm start`; commands join
+// it). The last line is the routine's figure (hub running). Target: <= 1,000 ms each.
+// Usage: npm run bench:cli [-- --root <another checkout> --via direct|npx]
+//   --root  measure another checkout (built, with node_modules), e.g. the commit before a change
+//   --via   direct (default: ./tsunagi, or the pinned node on bin/tsunagi.js where there is no ./tsunagi) or npx
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../platform/project.js';
+
+const TARGET_MS = 1000;
+const RUNS = 5;
+const COMMANDS: Record<string, string[]> = {
+  status: ['status'],
+  health: ['health'],
+  simulate: ['simulate', '--quantity', '5,12,25'],
+  help: ['--help'],
+  version: ['--version'],
+};
+
+const { values } = parseArgs({ options: { root: { type: 'string' }, via: { type: 'string', default: 'direct' } } });
+const root = resolve(values.root ?? PROJECT_ROOT);
+if (values.via !== 'direct' && values.via !== 'npx') throw new Error(`--via must be direct or npx, got ${values.via}`);
+const node = join(root, 'node_modules/node/bin/node');
+const [cmd, prefix] =
+  values.via === 'npx' ? ['npx', ['tsunagi']] : existsSync(join(root, 'tsunagi')) ? [join(root, 'tsunagi'), []] : [node, [join(root, 'bin/tsunagi.js')]];
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tsunagi-cli-bench-'));
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', TSUNAGI_DATA_DIR: dataDir, TSUNAGI_LOG_DIR: join(dataDir, 'logs'), PORT: '0' };
+delete env.DATABASE_URL;
+
+function once(args: string[]): Promise<number> {
+  return new Promise((done, fail) => {
+    const start = performance.now();
+    const child = spawn(cmd, [...prefix, ...args], { cwd: root, env, stdio: 'ignore' });
+    child.once('error', fail);
+    child.once('exit', (code) => (code === null || code > 1 ? fail(new Error(`${args.join(' ')} exited ${code}`)) : done(performance.now() - start)));
+  });
+}
+
+async function measure(label: string): Promise<Record<string, number>> {
+  const medians: Record<string, number> = {};
+  for (const [name, args] of Object.entries(COMMANDS)) {
+    await once(args); // warm-up: file system cache, Node's compile cache
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) times.push(await once(args));
+    times.sort((a, b) => a - b);
+    medians[name] = Math.round(times[Math.floor(RUNS / 2)]);
+    console.log(`${label.padEnd(10)} ${name.padEnd(9)} median ${String(medians[name]).padStart(5)} ms  runs ${times.map((t) => Math.round(t)).join(' ')}  ${medians[name] <= TARGET_MS ? 'met' : 'MISSED'} (target <= ${TARGET_MS} ms)`);
+  }
+  return medians;
+}
+
+function startHub(): Promise<ChildProcess> {
+  return new Promise((done, fail) => {
+    const hub = spawn(node, [join(root, 'dist/main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    hub.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('Tsunagi is up')) done(hub);
+    });
+    hub.once('exit', (code) => fail(new Error(`the hub exited with ${code} before it was up`)));
+  });
+}
+
+let hub: ChildProcess | undefined;
+try {
+  console.log(`cli-bench: ${cmd} ${prefix.join(' ')} in ${root}; ${RUNS} runs per command after a warm-up; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  await once(['status']); // the first start creates the embedded database and seeds the sandbox
+  const standalone = await measure('no hub');
+  hub = await startHub();
+  const joined = await measure('hub runs');
+  console.log(`load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const line = (m: Record<string, number>) => `status_ms=${m.status} health_ms=${m.health} simulate_ms=${m.simulate} help_ms=${m.help}`;
+  console.log(`cli-bench-no-hub ${line(standalone)} version_ms=${standalone.version}`);
+  console.log(`cli-bench ${line(joined)}`);
+} finally {
+  if (hub && hub.exitCode === null) {
+    hub.kill('SIGTERM');
+    await new Promise((r) => hub!.once('exit', r));
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
