@@ -31,8 +31,7 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
 /** On the first sandbox start the marketplace is empty: give the new user something to sync. */
 export async function ensureDemoData(ctx: AppContext): Promise<boolean> {
   if (!ctx.sandbox) return false;
-  const existing = await ctx.sandbox.call<string[]>('amazon', 'skus');
-  if (existing.length > 0) return false;
+  if ((await ctx.sandbox.call<number>('amazon', 'count')) > 0) return false;
   await seedSandbox(ctx, DEMO_SKUS);
   return true;
 }

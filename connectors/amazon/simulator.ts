@@ -234,6 +234,11 @@ export class AmazonSimulator {
     this.state.changed();
   }
 
+  /** How many SKUs the catalogue holds. */
+  count(): number {
+    return this.bySku.size;
+  }
+
   /** Every seller SKU in listing order. */
   skus(): string[] {
     return this.state.data.items.map((i) => i.sellerSku);
