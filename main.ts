@@ -29,7 +29,7 @@ if (config.sandbox) {
   const key = signingKey(config);
   if (key) say(`[SANDBOX] Operator token for the API (12 h): ${await issueToken(key, { name: 'sandbox-operator', role: 'operator' })}`);
 }
-say('Try, in another terminal: npx tsunagi sync --dry-run   |   npx tsunagi sync   |   npx tsunagi rollback   |   npx tsunagi status');
+say('Try, in another terminal: ./tsunagi sync --dry-run   |   ./tsunagi sync   |   ./tsunagi rollback   |   ./tsunagi status   (tail -f logs/inventory_sync.log for the log)');
 
 let stopping = false;
 async function shutdown(signal: string) {
