@@ -544,7 +544,8 @@ export class InventoryService {
       }
       run.status = 'INTERRUPTED';
       run.finishedAt = run.heartbeatAt;
-      run.errorSummary = `the process running it (${run.owner}) stopped; last sign of life ${run.heartbeatAt.toISOString()}`;
+      // No time in the text: the run's finish time is that last sign of life, shown by each client in its own format.
+      run.errorSummary = `the process running it (${run.owner}) stopped; its last sign of life is the run's finish time`;
       await em.flush();
       recovered.push(run.id);
       this.deps.logger.warn({ runId: run.id, owner: run.owner }, 'run marked INTERRUPTED');
