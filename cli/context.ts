@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
 import type { Logger } from '../platform/log/index.js';
+import { operatorName } from './commands/identity.js';
 import { createOutput, EXIT, exitCodeOf, isRefusal, type Output } from './output.js';
 
 export interface GlobalOptions {
@@ -51,7 +52,7 @@ export async function runCommand(cmd: Command, body: CommandBody): Promise<void>
     code = report(err as Error, out);
     logger?.warn({ command, err: (err as Error).message, kind: (err as Error).name }, `tsunagi ${command}: ${isRefusal(err as Error) ? 'refused' : 'failed'}`);
   } finally {
-    logger?.info({ command, args: process.argv.slice(2), user: process.env.TSUNAGI_USER || undefined, exitCode: code }, `tsunagi ${command} (exit ${code})`);
+    logger?.info({ command, args: process.argv.slice(2), user: operatorName(), exitCode: code }, `tsunagi ${command} (exit ${code})`);
     await ctx?.close();
     if (logger) await (await import('../platform/log/index.js')).closeLogger(logger);
   }
