@@ -7,7 +7,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type Gr
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
-  execute, getOperationAST, GraphQLError, parse, print, subscribe, validate,
+  execute, getOperationAST, GraphQLError, parse, print, specifiedRules, subscribe, validate,
   type DocumentNode, type ExecutionResult, type GraphQLSchema,
 } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -19,9 +19,11 @@ import { TokenBucket } from '../platform/http/token-bucket.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
 import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, type JwtVerifier } from './auth.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
+import { introspectionRules } from './introspection.js';
 import { checkLimits, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
+import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
@@ -38,7 +40,12 @@ export interface GatewayOptions {
   jwtSecret?: Uint8Array;
   /** An identity provider's JWKS; its tokens (RS256, ES256, ...) are accepted besides HS256 ones. */
   jwksUrl?: string;
+  /** Default: config gateway.introspection, else on in sandbox mode only. */
   introspection?: boolean;
+  /** GraphiQL at GET /graphql for browsers. Default: config gateway.graphiql, else on in sandbox mode only. */
+  graphiql?: boolean;
+  /** The built dashboard; default dist/web. */
+  dashboardRoot?: string;
   limits?: Partial<Limits>;
   maxBodyBytes?: number;
   /** Per caller (token subject), HTTP requests and subscriptions together. */
@@ -337,9 +344,12 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       };
     },
   };
+  const validationRules = introspectionRules(opts.introspection ?? config.introspection ?? app.config.sandbox);
   const server = new ApolloServer<SubgraphContext>({
     gateway,
-    introspection: opts.introspection ?? config.introspection,
+    // Refused by our own rule (introspection.ts), whose error names the setting.
+    introspection: true,
+    validationRules,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     // The process owner (main.ts, serve.ts) handles signals and closes the gateway in order.
@@ -411,6 +421,14 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     query: (document, variables, user) => runOperation(document, variables, user),
   });
 
+  const dashboard = createStaticHandler({
+    root: opts.dashboardRoot,
+    sandbox: app.config.sandbox,
+    timezone: app.config.timezone,
+    graphiql: opts.graphiql ?? config.graphiql ?? app.config.sandbox,
+    signingKey: app.config.sandbox ? (opts.jwtSecret ?? signingKey(app.config)) : undefined,
+  });
+
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((err) => {
       app.logger.error({ err }, 'gateway request failed');
@@ -428,6 +446,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       res.end(await metrics.registry.metrics());
       return;
     }
+    if (await dashboard(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     let user: Caller;
     try {
@@ -490,7 +509,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         } catch (err) {
           return [err as GraphQLError];
         }
-        const errors = validate(schema, document);
+        const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
         if (errors.length) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('the document has no operation to run (give operationName)')];

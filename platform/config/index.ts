@@ -88,7 +88,10 @@ const optionalUrl = optionalString.refine((v) => v === undefined || (/^https?:\/
 const gatewaySchema = z.object({
   port: z.number().int().min(0).max(65535).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
-  introspection: z.boolean().default(false),
+  /** Unset (null): on in sandbox mode, off in production. */
+  introspection: z.boolean().nullable().default(null),
+  /** GraphiQL at GET /graphql for browsers. Unset (null): on in sandbox mode, off in production. */
+  graphiql: z.boolean().nullable().default(null),
   jwt: z
     .object({
       /** HS256 key of the tokens Tsunagi issues itself (`tsunagi token`). */

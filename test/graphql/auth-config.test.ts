@@ -16,9 +16,9 @@ const QUERY = '{ allocationRules { ruleSetId } }';
 describe('the gateway section of the config', () => {
   const load = (env: Record<string, string>) => loadConfig('config/config.yaml', { PATH: process.env.PATH, ...env });
 
-  test('defaults: port 4000 on loopback, introspection off, in-process subgraphs, the documented limits', () => {
+  test('defaults: port 4000 on loopback, introspection and GraphiQL by mode, in-process subgraphs, the documented limits', () => {
     expect(load({}).gateway).toEqual({
-      port: 4000, host: '127.0.0.1', introspection: false,
+      port: 4000, host: '127.0.0.1', introspection: null, graphiql: null,
       jwt: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined },
       limits: { maxDepth: 12, maxCost: 20_000, maxBodyBytes: 32 * 1024 * 1024, requestsPerMinute: 1200 },
       subgraphs: {

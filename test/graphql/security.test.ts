@@ -70,13 +70,13 @@ describe('introspection', () => {
     const res = await gql(strict.url, INTROSPECTION, {}, operator);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    expect(res.body.errors?.[0]?.message).toMatch(/introspection is off on this server; set TSUNAGI_GRAPHQL_INTROSPECTION=true/);
 
     const client = wsClient(strict.wsUrl, operator);
     try {
       const result = await within(client.iterate({ query: INTROSPECTION }).next(), 5000, 'the WebSocket answer');
       expect(result.value?.data).toBeUndefined();
-      expect(result.value?.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+      expect(result.value?.errors?.[0]?.message).toMatch(/introspection is off on this server; set TSUNAGI_GRAPHQL_INTROSPECTION=true/);
     } finally {
       await client.dispose();
     }
