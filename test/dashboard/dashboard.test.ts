@@ -2,7 +2,7 @@
 // fresh database on the real PostgreSQL server, the simulators over real HTTP, the gateway serving the built page
 // (dist/web, made by `npm run build`). The tests run in order, as an operator's morning would.
 // Screenshots of each widget go to test-output/screenshots (docs/screenshots with TSUNAGI_UPDATE_SCREENSHOTS=1).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { issueToken } from '../../gateway/auth.js';
@@ -41,6 +41,7 @@ const cells = (selector: string) =>
 const tab = (name: string) => page.locator(`nav [data-tab="${name}"]`).click();
 
 beforeAll(async () => {
+  if (!existsSync('dist/web/index.html')) throw new Error('the dashboard is not built: run `npm run build:web` (npm test builds it first)');
   mkdirSync(SHOTS, { recursive: true });
   h = await startHarness();
   await seedDemo(h.app);
@@ -77,6 +78,15 @@ describe('the dashboard, as an operator uses it', () => {
     await page.locator('#use-sandbox-token').click();
     await expect(page.locator('#who').textContent()).resolves.toContain('sandbox-operator (operator)');
     await page.locator('#status-widget').getByText('No runs yet.').waitFor();
+    // The CSP holds in the browser: a script injected inline does not run.
+    const ran = await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.body.append(script);
+      return (window as { injected?: boolean }).injected === true;
+    });
+    expect(ran).toBe(false);
+    problems.length = 0;
   });
 
   test('a dry run shows its report first; the sync is one click from it, and the run appears and finishes', async () => {
@@ -110,6 +120,7 @@ describe('the dashboard, as an operator uses it', () => {
     await page.waitForFunction(() => document.querySelectorAll('#run-detail table.ledger tbody tr').length === 2);
     await expect(detail.locator('table.ledger tbody').textContent()).resolves.not.toContain('AMZ-000001');
     await shot('status', '#status-widget');
+    await page.screenshot({ path: join(SHOTS, 'dashboard.png') });
   });
 
   test('the status list filters by status and kind', async () => {
@@ -173,9 +184,21 @@ describe('the dashboard, as an operator uses it', () => {
     await page.locator('table.health tr[data-component="database"]').waitFor();
     await expect(page.locator('table.health tbody tr').count()).resolves.toBeGreaterThanOrEqual(4);
     await expect(page.locator('table.schedules').textContent()).resolves.toMatch(/stock-sync\s*0 4 \* \* \* \(Asia\/Tokyo\)\s*\d{2}\/\d{2}\/\d{4}, 04:00:00 (JST|GMT\+9)/);
-    // Colour by days left: the sandbox Yahoo! refresh token has 28 days (green).
-    await expect(page.locator('.expiry-green').count()).resolves.toBeGreaterThanOrEqual(1);
+    // Colour by days left: green from 14 days, amber under 14, red under 3.
+    const rakuten = page.locator('table.health tr[data-component="rakuten"] .badge[class*="expiry-"]');
+    await expect(rakuten.getAttribute('class')).resolves.toContain('expiry-green');
     await shot('health', '#health-widget');
+    const sim = h.app.sims.rakuten;
+    const was = sim.licenseExpiresAt;
+    try {
+      for (const [days, colour] of [[10, 'amber'], [2, 'red']] as const) {
+        sim.licenseExpiresAt = new Date(Date.now() + days * 86_400_000 + 3_600_000);
+        await page.locator('#health-widget button', { hasText: 'Refresh' }).click();
+        await page.locator(`table.health tr[data-component="rakuten"] .expiry-${colour}`, { hasText: `${days} days` }).waitFor();
+      }
+    } finally {
+      sim.licenseExpiresAt = was;
+    }
   });
 
   test('a manager approves a pending proposal from the Simulate page', async () => {
