@@ -11,7 +11,8 @@ export const noIntrospection: ValidationRule = (context) => ({
       context.reportError(new GraphQLError(
         `GraphQL introspection is off on this server; set ${INTROSPECTION_SETTING}=true to turn it on (on by default in sandbox mode). ` +
           'The schema is also checked in as schema/api.graphql.',
-        { nodes: [node], extensions: { code: 'INTROSPECTION_DISABLED' } },
+        // validationErrorCode as Apollo Server's own refusal has it (over HTTP Apollo sets `code` to GRAPHQL_VALIDATION_FAILED).
+        { nodes: [node], extensions: { code: 'INTROSPECTION_DISABLED', validationErrorCode: 'INTROSPECTION_DISABLED' } },
       ));
     }
   },

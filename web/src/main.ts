@@ -60,6 +60,13 @@ const t = (key: MessageKey, vars?: Record<string, string | number>) => translate
 const canWrite = () => state.claims !== null && state.claims.role !== 'partner';
 const canManage = () => state.claims?.role === 'manager' || state.claims?.role === 'admin';
 
+/** Debounce for the search fields: one request once typing pauses. */
+let searchTimer: number | undefined;
+const debounce = (fn: () => void) => {
+  clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(fn, 250);
+};
+
 let scheduled = false;
 function update(): void {
   if (scheduled) return;
@@ -274,11 +281,9 @@ function statusView() {
 
 function runDetailView() {
   const o = state.openRun!;
-  let searchTimer: number | undefined;
   const onSearch = (e: Event) => {
     const sku = (e.target as HTMLInputElement).value.trim();
-    clearTimeout(searchTimer);
-    searchTimer = window.setTimeout(() => void openRun(o.run, [null], sku), 250);
+    debounce(() => void openRun(o.run, [null], sku));
   };
   return html`<div class="run-detail" id="run-detail" data-run=${o.run.id}>
     <header class="card-head">
@@ -521,7 +526,6 @@ const decide = (id: number, approve: boolean) => async () => {
 function simulateView() {
   const inv = state.inventory;
   const pending = (state.ruleSets ?? []).filter((r) => r.status === 'PROPOSED');
-  let searchTimer: number | undefined;
   return html`<section class="card" id="simulate-widget" aria-labelledby="simulate-title">
     <header class="card-head"><h2 id="simulate-title">${t('tabSimulate')}</h2></header>
     <form class="inline" @submit=${(e: Event) => (e.preventDefault(), void simulate())}>
@@ -553,8 +557,7 @@ function simulateView() {
         <label class="search">${t('searchSku')} <input type="search" name="inventory-sku" .value=${state.inventorySku} @input=${(e: Event) => {
           state.inventorySku = (e.target as HTMLInputElement).value.trim();
           state.inventoryOffset = 0;
-          clearTimeout(searchTimer);
-          searchTimer = window.setTimeout(() => void loadInventory(), 250);
+          debounce(() => void loadInventory());
         }} /></label>
         ${!inv ? html`<p>${t('loading')}</p>` : html`<div class="scroll"><table class="inventory">
           <thead><tr><th>${t('sku')}</th><th>${t('sourceQuantity')}</th>${inv.items[0]?.channels.map((c) => html`<th>${c.channel}</th>`) ?? nothing}</tr></thead>
