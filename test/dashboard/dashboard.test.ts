@@ -34,6 +34,10 @@ async function shot(name: string, selector: string): Promise<void> {
   await page.locator(selector).screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
+/** Waits until `selector` matches exactly `n` elements (the page renders after its request answers). */
+const countReaches = (selector: string, n: number) =>
+  page.waitForFunction(([sel, want]) => document.querySelectorAll(sel as string).length === want, [selector, n] as const);
+
 /** Each row's cell texts. */
 const cells = (selector: string) =>
   page.locator(selector).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
@@ -115,9 +119,9 @@ describe('the dashboard, as an operator uses it', () => {
   test('a run opens with its ledger, searchable by SKU', async () => {
     await page.locator('tr.run-row', { hasNotText: 'dry run' }).first().click();
     const detail = page.locator('#run-detail');
-    await expect(detail.locator('table.ledger tbody tr').count()).resolves.toBe(6);
+    await countReaches('#run-detail table.ledger tbody tr', 6);
     await detail.locator('input[name="ledger-sku"]').fill('000002');
-    await page.waitForFunction(() => document.querySelectorAll('#run-detail table.ledger tbody tr').length === 2);
+    await countReaches('#run-detail table.ledger tbody tr', 2);
     await expect(detail.locator('table.ledger tbody').textContent()).resolves.not.toContain('AMZ-000001');
     await shot('status', '#status-widget');
     await page.screenshot({ path: join(SHOTS, 'dashboard.png') });
@@ -171,10 +175,9 @@ describe('the dashboard, as an operator uses it', () => {
       ['15', '3', '10–19 → 1/4'],
       ['40', '8', '20+ → 1/5'],
     ]);
-    await page.locator('table.inventory tbody tr').first().waitFor();
-    await expect(page.locator('table.inventory tbody tr').count()).resolves.toBe(3);
+    await countReaches('table.inventory tbody tr', 3);
     await page.locator('input[name="inventory-sku"]').fill('000003');
-    await page.waitForFunction(() => document.querySelectorAll('table.inventory tbody tr').length === 1);
+    await countReaches('table.inventory tbody tr', 1);
     expect(await cells('table.inventory tbody tr')).toEqual([['AMZ-000003', '4', '2', '2']]);
     await shot('simulate', '#simulate-widget');
   });

@@ -58,7 +58,7 @@ const MESSAGES = {
   'phase.reading-channels': ['Reading the channels', 'チャネル読み込み中'],
   'phase.sending': ['Sending', '送信中'],
   'phase.finished': ['Finished', '完了'],
-  actionsIntro: ['The daily routine: a dry run shows what would change; the sync sends exactly that.', '毎日の手順: ドライランで変更内容を確認し、同期で送信します。'],
+  actionsIntro: ['The daily routine: a dry run shows what would change; the sync reads the source again and sends only the changes.', '毎日の手順: ドライランで変更内容を確認し、同期でソースを読み直して変更分だけを送信します。'],
   startDryRun: ['Dry run', 'ドライラン'],
   syncNow: ['Sync these changes', 'この内容で同期'],
   dryRunReport: ['Dry run report (run {id})', 'ドライラン結果 (実行 {id})'],
