@@ -392,6 +392,7 @@ function actionsView() {
       <button type="button" id="dry-run" ?disabled=${state.busy} @click=${dryRun}>${t('startDryRun')}</button>
       <button type="button" id="preview-rollback" class="secondary" ?disabled=${state.busy} @click=${previewRollback}>${t('previewRollback')}</button>
     </div>
+    ${state.busy ? html`<progress class="busy" aria-label=${t('loading')}></progress>` : nothing}
     ${noticeView(state.notice)}
     ${state.activeRun !== null ? progressView(state.activeRun) : nothing}
     ${state.rollbackLive !== null ? html`<p class="live" role="status">${t('rollbackLive', { n: state.rollbackLive })}</p>` : nothing}
