@@ -104,9 +104,16 @@ const gatewaySchema = z.object({
     .object({
       maxDepth: z.number().int().positive().default(12),
       maxCost: z.number().int().positive().default(20_000),
+      maxAliases: z.number().int().positive().default(100),
+      maxListLength: z.number().int().positive().default(1000),
+      maxTokens: z.number().int().positive().default(2000),
       maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
-      requestsPerMinute: z.number().int().positive().default(1200),
+      requestsPerMinute: z.number().int().positive().default(3000),
+      costPerMinute: z.number().int().positive().default(600_000),
+      socketsPerClient: z.number().int().positive().default(20),
+      socketsPerAddress: z.number().int().positive().default(200),
     })
+    .refine((l) => l.costPerMinute >= l.maxCost, { message: 'costPerMinute must be at least maxCost, or the costliest query allowed could never run', path: ['costPerMinute'] })
     .prefault({}),
   subgraphs: z
     .object({
