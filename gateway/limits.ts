@@ -120,23 +120,31 @@ class Meter {
     return { size, items };
   }
 
-  /** The items of every list in a value (nested in lists and input objects), refusing any list over maxListLength. */
+  /**
+   * The items of every list in a value (nested in lists and input objects), refusing any list over maxListLength
+   * and nesting deeper than maxDepth. Iterative: a value nested a million deep must not overflow the stack.
+   */
   items(value: unknown): number {
-    if (Array.isArray(value)) {
-      if (value.length > this.limits.maxListLength) {
-        this.errors.push(refusal(`a list of ${value.length} items exceeds the limit of ${this.limits.maxListLength}`));
+    let total = 0;
+    const stack: [unknown, number][] = [[value, 0]];
+    while (stack.length && total < this.cap) {
+      const [v, depth] = stack.pop()!;
+      if (v === null || typeof v !== 'object') continue;
+      if (depth > this.limits.maxDepth) {
+        this.errors.push(refusal(`a value nested ${depth} deep exceeds the depth limit of ${this.limits.maxDepth}`));
         return this.cap;
       }
-      let total = value.length;
-      for (const v of value) if (v !== null && typeof v === 'object') total = this.add(total, this.items(v));
-      return total;
+      const children = Array.isArray(v) ? v : Object.values(v);
+      if (Array.isArray(v)) {
+        if (v.length > this.limits.maxListLength) {
+          this.errors.push(refusal(`a list of ${v.length} items exceeds the limit of ${this.limits.maxListLength}`));
+          return this.cap;
+        }
+        total = this.add(total, v.length);
+      }
+      for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
     }
-    if (value !== null && typeof value === 'object') {
-      let total = 0;
-      for (const v of Object.values(value)) if (v !== null && typeof v === 'object') total = this.add(total, this.items(v));
-      return total;
-    }
-    return 0;
+    return total;
   }
 
   measure(set: SelectionSetNode, parent: GraphQLNamedType | undefined, introspection: boolean): Measure {
