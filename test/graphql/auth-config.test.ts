@@ -20,7 +20,10 @@ describe('the gateway section of the config', () => {
     expect(load({}).gateway).toEqual({
       port: 4000, host: '127.0.0.1', introspection: false,
       jwt: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined },
-      limits: { maxDepth: 12, maxCost: 20_000, maxBodyBytes: 32 * 1024 * 1024, requestsPerMinute: 1200 },
+      limits: {
+        maxDepth: 12, maxCost: 20_000, maxAliases: 100, maxListLength: 1000, maxTokens: 2000, maxBodyBytes: 32 * 1024 * 1024,
+        requestsPerMinute: 3000, costPerMinute: 600_000, socketsPerClient: 20, socketsPerAddress: 200,
+      },
       subgraphs: {
         urls: { inventory: undefined, catalog: undefined, orders: undefined, pricing: undefined, media: undefined, reporting: undefined },
         secret: undefined,
