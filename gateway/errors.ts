@@ -10,6 +10,7 @@ const UNINTENDED = new Set(['INTERNAL_SERVER_ERROR', 'DOWNSTREAM_SERVICE_ERROR']
 /** Extensions a client may see; others (stacktrace, exception, the subgraph's response and URL) are dropped. */
 const KEPT_EXTENSIONS = ['code', 'retryAfter', 'validationErrorCode', 'errors'];
 
+const GENERIC = 'internal error';
 /** A refused or dropped connection: the upstream is down, not broken. */
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|request to \S+ failed/i;
 
@@ -36,12 +37,14 @@ export function clientErrorFormatter(opts: ClientErrorOptions) {
     const code = formatted.extensions?.code;
     const { locations, path } = formatted;
     const where = { ...(locations ? { locations } : {}), ...(path ? { path } : {}) };
+    // Already made safe (an answer of Apollo Server passed on over the WebSocket): logged once, when it was made.
+    if (code === 'INTERNAL_SERVER_ERROR' && formatted.message === GENERIC) return formatted;
     if (typeof code !== 'string' || UNINTENDED.has(code)) {
       const unreachable = UNREACHABLE.test(formatted.message);
       opts.logger.error({ err: original ?? formatted, code }, unreachable ? 'an upstream is unreachable' : 'operation failed');
       return unreachable
         ? { message: 'a subgraph is unavailable; try again later', ...where, extensions: { code: 'SUBGRAPH_UNAVAILABLE' } }
-        : { message: 'internal error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+        : { message: GENERIC, ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
     let message = redact(formatted.message);
     if (opts.hideSuggestions) message = message.replace(SUGGESTION_PATTERN, '');

@@ -17,7 +17,7 @@ import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
 import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, verifyBearer, type JwtVerifier } from './auth.js';
-import { clientErrorFormatter } from './errors.js';
+import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
@@ -46,6 +46,9 @@ export interface GatewayOptions {
   requestsPerMinute?: number;
   /** Per caller (token subject): each operation, HTTP or WebSocket, charges its cost (see Limits). */
   costPerMinute?: number;
+  /** Open WebSockets per caller (token subject) and per client address. */
+  socketsPerClient?: number;
+  socketsPerAddress?: number;
   /**
    * Distributed mode: how long an upstream subscription whose subgraph went away keeps trying to come back
    * before the client's subscription ends with SUBGRAPH_UNAVAILABLE. Delays double from baseDelayMs (max 5 s).
@@ -314,8 +317,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   // Per address before authentication (floods, 401s included), per caller by cost, sockets per caller and address.
   const addressRate = rateLimiter(opts.requestsPerMinute ?? config.limits.requestsPerMinute);
   const costRate = rateLimiter(opts.costPerMinute ?? config.limits.costPerMinute);
-  const socketsPerAddress = connectionCounter(config.limits.socketsPerAddress);
-  const socketsPerCaller = connectionCounter(config.limits.socketsPerClient);
+  const socketsPerAddress = connectionCounter(opts.socketsPerAddress ?? config.limits.socketsPerAddress);
+  const socketsPerCaller = connectionCounter(opts.socketsPerClient ?? config.limits.socketsPerClient);
   const introspection = opts.introspection ?? config.introspection;
   const formatError = clientErrorFormatter({ hideSuggestions: !introspection, logger: app.logger });
   // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
@@ -468,14 +471,14 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     const checks: Record<string, string> = {};
     await app.db.em().getConnection().execute('select 1').then(
       () => void (checks.database = 'ok'),
-      (err: Error) => void (checks.database = err.message),
+      (err: Error) => void (checks.database = redact(err.message)),
     );
     for (const name of SUBGRAPH_NAMES) {
       if (!distributed) checks[name] = 'ok (in-process)';
       else {
         checks[name] = await fetch(`${distributed[name]}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
           (r) => (r.ok ? 'ok' : `HTTP ${r.status}`),
-          (err: Error) => err.message,
+          (err: Error) => redact(err.message),
         );
       }
     }

@@ -254,6 +254,23 @@ describe('suggestions follow introspection', () => {
   });
 });
 
+describe('failures inside a subgraph', () => {
+  test('a database error reaches the client as a code and a generic message, over HTTP and WebSocket', async () => {
+    // PostgreSQL refuses a NUL byte in text: an error nobody raised on purpose.
+    const query = '{ stock(skus: ["AMZ\\u0000"]) { sku } }';
+    const res = await post(h.gateway.url, body(query));
+    expect(res.json?.errors).toEqual([{ message: 'internal error', path: ['stock'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    expect(res.text).not.toMatch(/stacktrace|node_modules|\/work\/|127\.0\.0\.1|postgres/i);
+    const client = wsClient(h.gateway.wsUrl, operator);
+    try {
+      const result = await within(client.iterate({ query }).next(), 5000, 'the WebSocket answer');
+      expect(result.value?.errors).toEqual([expect.objectContaining({ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
 describe('tokens', () => {
   const unexpiring = () => new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('forever').setIssuer('tsunagi').setIssuedAt().sign(JWT_SECRET);
 
