@@ -420,7 +420,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     apiSchema: schema,
     async upstream(name, document, variables, user): Promise<SubscriptionResult> {
       if (distributed) {
-        // Errors in events arrive already formatted (plain objects); they are passed on to the client as they are.
+        // Errors in events arrive already formatted (plain objects); onNext formats them again for the client.
         const source = upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables });
         return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>, app.logger);
       }
@@ -440,6 +440,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    // Readiness queries the database and every subgraph, GraphQL does far more: both count against the address.
+    const addressWait = path === '/readyz' || path === '/graphql' ? addressRate.take(addressOf(req)) : 0;
+    if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -447,8 +450,6 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       return;
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
-    const addressWait = addressRate.take(addressOf(req));
-    if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     let user: Caller;
     try {
       user = await authenticate(verifier, req.headers.authorization);
@@ -520,6 +521,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
           else socket.close(4401, 'Unauthorized');
           return false;
         }
+        // Gone while its token was checked: nothing to count or to time.
+        if (socket.readyState !== WebSocket.OPEN) return false;
         const caller = ctx.extra.user.name;
         if (!socketsPerCaller.acquire(caller)) {
           socket.close(TOO_MANY, 'Too many connections for this client');

@@ -220,8 +220,9 @@ export function checkLimits(
   meter.items(variables ?? {});
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   const { cost, depth } = meter.measure(operation.selectionSet, root ?? undefined, false);
-  errors.push(...meter.errors.slice(0, 1));
   if (depth > limits.maxDepth) errors.push(refusal(`query depth ${depth} exceeds the limit of ${limits.maxDepth}`));
-  if (cost > limits.maxCost) errors.push(refusal(`query cost exceeds the limit of ${limits.maxCost}`));
+  // A refused value stops the count (its cost saturates): its own error says more than the cost's.
+  if (meter.errors.length) errors.push(meter.errors[0]!);
+  else if (cost > limits.maxCost) errors.push(refusal(`query cost exceeds the limit of ${limits.maxCost}`));
   return { cost, errors };
 }
