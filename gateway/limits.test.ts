@@ -9,6 +9,7 @@ const schema = buildSchema(`
     products(first: Int = 20, after: String): [Product!]!
     simulate(quantities: [Int!]!): [Preview!]!
     tiers(input: [TierInput!]): Int
+    tier(input: TierInput!): Int
   }
   type Run { id: Int! ledger(first: Int! = 100): [Entry!]! }
   type Entry { sku: String! after: Int! }
@@ -46,6 +47,8 @@ test('a list argument: each item costs 1 and multiplies the selection under it',
   expect(measure('query($q: [Int!]!) { simulate(quantities: $q) { allocated } }', { q: [5, 6] }).cost).toBe(1 + 2 + 2 * 1);
   // Lists nested in input objects count too.
   expect(measure('{ tiers(input: [{ min: 1, shares: [1, 2] }, { min: 2 }]) }').cost).toBe(1 + 2 + 2);
+  expect(measure('{ tier(input: { min: 1, shares: [1, 2, 3] }) }').cost).toBe(1 + 3);
+  expect(measure('{ tier(input: { min: 1, shares: [1, 2, 3] }) }', {}, { maxListLength: 2 }).errors).toEqual(['a list of 3 items exceeds the limit of 2']);
 });
 
 test('aliases, list lengths and nesting in variables are capped', () => {

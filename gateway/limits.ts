@@ -112,10 +112,8 @@ class Meter {
       const def = field?.args.find((a) => a.name === name);
       const value = this.argumentValue(given.get(name), def?.defaultValue);
       if (PAGE_ARGS.has(name) && typeof value === 'number' && Number.isFinite(value)) size = Math.max(size, Math.trunc(value));
-      if (Array.isArray(value)) {
-        items = this.add(items, this.items(value));
-        size = Math.max(size, value.length);
-      }
+      if (value !== null && typeof value === 'object') items = this.add(items, this.items(value));
+      if (Array.isArray(value)) size = Math.max(size, value.length);
     }
     return { size, items };
   }
