@@ -421,6 +421,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     async upstream(name, document, variables, user): Promise<SubscriptionResult> {
       if (distributed) {
         // Errors in events arrive already formatted (plain objects); onNext formats them again for the client.
+        // graphql-ws re-sends this same payload when it resubscribes, with the resume point the router keeps in
+        // `variables` (subscriptions.ts).
         const source = upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables });
         return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>, app.logger);
       }
