@@ -204,7 +204,7 @@ test('a change made while the subgraph is down reaches the subscriber once it is
   const query = 'subscription { stockChanged(skus: ["AMZ-000001"], channels: ["rakuten"]) { sku after eventId } }';
   try {
     const events = subscriber.iterate<{ stockChanged: { sku: string; after: number; eventId: string } }>({ query });
-    await metricReaches(inventoryUrl(), UPSTREAM, 1);
+    await upstreamReaches(1);
     app.sims.amazon.setQuantity('AMZ-000001', 60);
     await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
     const first = (await within(events.next(), 10_000, 'the event before the restart')).value!.data!.stockChanged;
