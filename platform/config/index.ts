@@ -154,9 +154,16 @@ const gatewaySchema = z.strictObject({
     .strictObject({
       maxDepth: positiveInt().default(12),
       maxCost: positiveInt().default(20_000),
+      maxAliases: positiveInt().default(100),
+      maxListLength: positiveInt().default(1000),
+      maxTokens: positiveInt().default(2000),
       maxBodyBytes: positiveInt().default(32 * 1024 * 1024),
-      requestsPerMinute: positiveInt().default(1200),
+      requestsPerMinute: positiveInt().default(3000),
+      costPerMinute: positiveInt().default(600_000),
+      socketsPerClient: positiveInt().default(20),
+      socketsPerAddress: positiveInt().default(200),
     })
+    .refine((l) => l.costPerMinute >= l.maxCost, { message: 'costPerMinute must be at least maxCost, or the costliest query allowed could never run', path: ['costPerMinute'] })
     .prefault({}),
   subgraphs: z
     .strictObject({
