@@ -4,10 +4,18 @@ import { createContext } from './app/context.js';
 import { ensureDemoData } from './app/sandbox-seed.js';
 import { issueToken, signingKey, startGateway } from './gateway/index.js';
 import { startWorker } from './jobs/worker.js';
-import { loadConfig } from './platform/config/index.js';
+import { ConfigError, loadConfig, type Config } from './platform/config/index.js';
 import { createLogger } from './platform/log/index.js';
 
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // A bad setting is the operator's input: a message naming it and exit 2, as in the CLI, not a stack trace.
+  process.stderr.write(`tsunagi: ${err.message}\n`);
+  process.exit(2);
+}
 const logger = createLogger({
   dir: config.logging.dir,
   file: 'inventory_sync.log',
@@ -23,6 +31,7 @@ const gateway = await startGateway(ctx);
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 say(`Tsunagi is up: GraphQL ${gateway.url} (subscriptions ${gateway.wsUrl}), database ${ctx.db.embedded ? `embedded in ${config.dataDir}` : 'PostgreSQL server'}`);
+say(`Dashboard: ${gateway.url.replace(/\/graphql$/, '/')}`);
 if (config.sandbox) {
   say('[SANDBOX] No marketplace credentials are configured: the bundled simulators stand in for Amazon, Yahoo! and Rakuten.');
   if (seeded) say('[SANDBOX] Seeded demo marketplaces and SKU master.');

@@ -51,7 +51,8 @@ function once(args: string[]): Promise<Timing> {
     child.once('error', fail);
     child.once('close', (code) => {
       const wallMs = performance.now() - start;
-      if (code === null || code > 1) return fail(new Error(`${args.join(' ')} exited ${code}`));
+      // health exits 1 when a check fails (not a broken command); everything else must succeed.
+      if (code !== 0 && !(code === 1 && args[0] === 'health')) return fail(new Error(`${args.join(' ')} exited ${code}`));
       // Second line: the children's "user system", e.g. "0m0.512s 0m0.104s".
       const seconds = (out.trim().split('\n')[1] ?? '').split(/\s+/).map((t) => {
         const m = /^(\d+)m([\d.]+)s$/.exec(t);

@@ -1,8 +1,9 @@
-// The daily retention job: sync runs with their ledgers, and the integration log, older than
+// The daily retention job: sync runs with their ledgers, the integration log and the event outbox, older than
 // config.sync.retentionDays are deleted. The audit trail is kept. `tsunagi cleanup` runs the same function.
 // Runs that finished inside the rollback window are kept unless the caller forces it: `rollback` needs them.
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
+import type { EventBus } from '../platform/events/index.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService } from '../subgraphs/inventory/service.js';
 import type { ReportingService } from '../subgraphs/reporting/service.js';
@@ -14,6 +15,7 @@ const DAY_MS = 86_400_000;
 export interface CleanupDeps {
   inventory: Pick<InventoryService, 'deleteRunsOlderThan' | 'runsOlderThan'>;
   reporting: Pick<ReportingService, 'deleteCallsOlderThan' | 'countCallsOlderThan'>;
+  events: Pick<EventBus, 'prune' | 'countOlderThan'>;
   logger: Logger;
 }
 
@@ -31,6 +33,7 @@ export interface CleanupResult {
   runs: number;
   ledgerEntries: number;
   integrationLog: number;
+  events: number;
   /** Runs among `runs` that finished inside the rollback window. */
   insideRollbackWindow: number;
 }
@@ -39,20 +42,26 @@ export async function runCleanup(deps: CleanupDeps, olderThanDays: number, opts:
   if (!Number.isInteger(olderThanDays) || olderThanDays < 0) throw new Error(`retention must be a whole number of days >= 0, got ${olderThanDays}`);
   const cutoff = new Date((opts.now ?? new Date()).getTime() - olderThanDays * DAY_MS);
   const preview = await deps.inventory.runsOlderThan(cutoff);
+  const { insideRollbackWindow } = preview;
   if (opts.dryRun) {
     const integrationLog = await deps.reporting.countCallsOlderThan(cutoff);
-    return { cutoff, dryRun: true, runs: preview.runs, ledgerEntries: preview.ledgerEntries, integrationLog, insideRollbackWindow: preview.insideRollbackWindow };
+    const events = await deps.events.countOlderThan(cutoff);
+    return { cutoff, dryRun: true, runs: preview.runs, ledgerEntries: preview.ledgerEntries, integrationLog, events, insideRollbackWindow };
   }
-  if (preview.insideRollbackWindow > 0 && !opts.force) {
+  if (insideRollbackWindow > 0 && !opts.force) {
     throw new SyncRefusedError(
-      `cleanup would delete ${preview.insideRollbackWindow} run(s) that finished inside the rollback window, so they could ` +
+      `cleanup would delete ${insideRollbackWindow} run(s) that finished inside the rollback window, so they could ` +
         'no longer be rolled back; see what would go with --dry-run, delete them anyway with --force',
     );
   }
   const { runs, ledgerEntries } = await deps.inventory.deleteRunsOlderThan(cutoff);
   const integrationLog = await deps.reporting.deleteCallsOlderThan(cutoff);
-  const result = { cutoff, dryRun: false, runs, ledgerEntries, integrationLog, insideRollbackWindow: preview.insideRollbackWindow };
-  deps.logger.info(result, `Cleanup: deleted ${runs} runs, ${ledgerEntries} ledger entries, ${integrationLog} integration-log rows older than ${cutoff.toISOString()}`);
+  const events = await deps.events.prune(cutoff);
+  const result = { cutoff, dryRun: false, runs, ledgerEntries, integrationLog, events, insideRollbackWindow };
+  deps.logger.info(
+    result,
+    `Cleanup: deleted ${runs} runs, ${ledgerEntries} ledger entries, ${integrationLog} integration-log rows, ${events} events older than ${cutoff.toISOString()}`,
+  );
   return result;
 }
 

@@ -5,7 +5,7 @@ import { parseNonNegativeInt } from '../output.js';
 export function registerCleanup(program: Command): void {
   program
     .command('cleanup')
-    .description('delete runs, their ledgers and the integration log past the retention (config sync.retentionDays); the audit trail is kept')
+    .description('delete runs, their ledgers, the integration log and past events beyond the retention (config sync.retentionDays); the audit trail is kept')
     .option('--older-than <days>', 'retention in days (default: from config)')
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .option('--force', 'also delete runs that finished inside the rollback window (they can then no longer be rolled back)')
@@ -14,8 +14,11 @@ export function registerCleanup(program: Command): void {
         const { runCleanup } = await import('../../jobs/cleanup.js');
         const days = opts.olderThan === undefined ? ctx.config.sync.retentionDays : parseNonNegativeInt(opts.olderThan, '--older-than');
         const r = await runCleanup(ctx, days, { dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
-        out.result({ olderThanDays: days, cutoff: r.cutoff.toISOString(), dryRun: r.dryRun, runs: r.runs, ledgerEntries: r.ledgerEntries, integrationLog: r.integrationLog, insideRollbackWindow: r.insideRollbackWindow });
-        const what = `${r.runs} runs, ${r.ledgerEntries} ledger entries and ${r.integrationLog} integration-log rows from before ${out.time(r.cutoff)} (older than ${days} days)`;
+        out.result({
+          olderThanDays: days, cutoff: r.cutoff.toISOString(), dryRun: r.dryRun, runs: r.runs, ledgerEntries: r.ledgerEntries,
+          integrationLog: r.integrationLog, events: r.events, insideRollbackWindow: r.insideRollbackWindow,
+        });
+        const what = `${r.runs} runs, ${r.ledgerEntries} ledger entries, ${r.integrationLog} integration-log rows and ${r.events} events from before ${out.time(r.cutoff)} (older than ${days} days)`;
         if (!r.dryRun) return out.line(`Deleted ${what}.`);
         out.line(`[DRY-RUN] Would delete ${what}.`);
         if (r.insideRollbackWindow > 0) out.line(`[DRY-RUN] ${r.insideRollbackWindow} of those runs finished inside the rollback window: deleting them needs --force.`);

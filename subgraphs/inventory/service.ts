@@ -2,15 +2,16 @@
 // rollback from the ledger, allocation previews and rule changes, run history and retention.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/index.js';
-import { allocate, type AllocationTier } from '../../platform/config/tiers.js';
-import { TOPICS, type EventBus } from '../../platform/events/index.js';
+import type { Database, EntityManager } from '../../platform/db/index.js';
+import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
+import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
 import { InvalidInputError, SyncRefusedError } from './errors.js';
+import { TOPICS } from './events.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import type { RunLock } from './run-lock.js';
@@ -126,21 +127,24 @@ export interface SyncOptions {
   actor?: string;
   /** Called with this run's progress events (the CLI's progress bar), besides their publication. */
   onProgress?: (event: RunProgressEvent) => void;
+  /** Called once the run is recorded (it has an id), before any source or channel is read. */
+  onStarted?: (runId: number) => void;
 }
 
 const HEARTBEAT_MS = 5000;
-/** Progress while reading is reported at most this often (sending reports every batch). */
-const READ_PROGRESS_MS = 250;
+/** Progress while reading is reported at most this often (sending reports every batch): each event is an outbox row. */
+const READ_PROGRESS_MS = 1000;
 /** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
 const SQL_CHUNK = 2000;
-/** Stock events per NOTIFY payload (each payload must stay under 8 kB). */
-const EVENTS_PER_MESSAGE = 40;
 
 const chunk = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 };
+
+/** A LIKE pattern matching `text` literally. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenItemNumber: string | null }) =>
   channel === 'yahoo' ? m.yahooItemCode : m.rakutenItemNumber;
@@ -165,6 +169,7 @@ export class InventoryService {
     return this.withRunLock(async () => {
       const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, actor: opts.actor });
       if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
+      opts.onStarted?.(run.id);
       const stopHeartbeat = this.heartbeat(run.id);
       const report: SyncReport = {
         runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: source.name, sourceItems: 0, mappedSkus: 0,
@@ -186,6 +191,21 @@ export class InventoryService {
       this.progressListeners.delete(run.id);
       return report;
     });
+  }
+
+  /**
+   * Starts a sync and answers with the run as soon as it is recorded; the run goes on in the background (watch it
+   * with the runProgress events). A refusal (another run holds the lock) rejects as runSync does.
+   */
+  async startSync(opts: Omit<SyncOptions, 'onStarted'>): Promise<RunView> {
+    const runId = await new Promise<number>((resolve, reject) => {
+      let started = false;
+      this.runSync({ ...opts, onStarted: (id) => ((started = true), resolve(id)) }).catch((err: unknown) => {
+        if (!started) return reject(err);
+        this.deps.logger.error({ err }, 'background sync run failed');
+      });
+    });
+    return (await this.getRun(runId))!;
   }
 
   private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
@@ -297,10 +317,13 @@ export class InventoryService {
         if (!r.ok) failures.push({ ...c, error: r.error ?? 'rejected by the channel' });
         return { id: ids[i], result: (r.ok ? 'APPLIED' : 'FAILED') as LedgerResult, error: r.ok ? null : (r.error ?? 'rejected') };
       });
-      await this.settleLedger(settled);
       const applied = batch.filter((c, i) => settled[i].result === 'APPLIED');
-      await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })));
-      await this.publishChanges(runId, applied);
+      // The ledger, the snapshot and the stockChanged event commit together (the event outbox).
+      await this.deps.events.transactional(async (em, emit) => {
+        await this.settleLedger(settled, em);
+        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.publishChanges(runId, applied, emit);
+      });
       sent.count += batch.length;
       await this.progress({ runId, phase: 'sending', done: sent.count, total: report.changes.length, status: 'RUNNING' });
     }
@@ -428,9 +451,9 @@ export class InventoryService {
 
   // ---- previews, history, retention ---------------------------------------------------------------------
 
-  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number }[]> {
+  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number; tier: AllocationTier | null }[]> {
     const { tiers } = await this.rules.current();
-    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers) }));
+    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers), tier: tierFor(quantity, tiers) ?? null }));
   }
 
   /** Allocation preview for the current source inventory: per SKU, what each channel would get. */
@@ -451,9 +474,17 @@ export class InventoryService {
     return out;
   }
 
-  async listRuns(limit = 20): Promise<RunView[]> {
+  /** One page of simulateCurrent, for SKUs containing `sku` (any case). */
+  async simulateCurrentPage(opts: { sku?: string; first: number; offset: number }) {
+    const needle = opts.sku?.toLowerCase();
+    const all = (await this.simulateCurrent()).filter((r) => !needle || r.sku.toLowerCase().includes(needle));
+    return { total: all.length, items: all.slice(opts.offset, opts.offset + opts.first) };
+  }
+
+  async listRuns(limit = 20, filter: { status?: RunStatus; kind?: RunView['kind'] } = {}): Promise<RunView[]> {
     await this.recoverInterrupted();
-    const rows = await this.deps.db.em().find(SyncRun, {}, { orderBy: { id: 'desc' }, limit });
+    const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    const rows = await this.deps.db.em().find(SyncRun, where, { orderBy: { id: 'desc' }, limit });
     return rows.map(runView);
   }
 
@@ -466,12 +497,16 @@ export class InventoryService {
     return (await this.listRuns(1))[0] ?? null;
   }
 
-  /** A run's ledger, keyset-paginated by entry id. */
-  async ledger(runId: number, opts: { first?: number; after?: number } = {}) {
+  /** A run's ledger, keyset-paginated by entry id; `sku` keeps the entries whose SKU contains it (any case). */
+  async ledger(runId: number, opts: { first?: number; after?: number; sku?: string } = {}) {
     const first = Math.min(opts.first ?? 100, 1000);
     const rows = await this.deps.db.em().find(
       LedgerEntry,
-      { runId, ...(opts.after !== undefined ? { id: { $gt: opts.after } } : {}) },
+      {
+        runId,
+        ...(opts.after !== undefined ? { id: { $gt: opts.after } } : {}),
+        ...(opts.sku ? { sku: { $ilike: `%${escapeLike(opts.sku)}%` } } : {}),
+      },
       { orderBy: { id: 'asc' }, limit: first + 1 },
     );
     return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
@@ -627,8 +662,8 @@ export class InventoryService {
     return ids;
   }
 
-  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `update sync_ledger l set result = x.result, error = x.error, at = now()
@@ -638,8 +673,8 @@ export class InventoryService {
     }
   }
 
-  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `insert into stock_snapshot (channel, sku, code, quantity, updated_at)
@@ -650,14 +685,12 @@ export class InventoryService {
     }
   }
 
-  private async publishChanges(runId: number, applied: StockChange[]): Promise<void> {
+  /** One outbox event per sent batch, in the batch's transaction. */
+  private async publishChanges(runId: number, applied: StockChange[], emit: Emit): Promise<void> {
+    if (applied.length === 0) return;
     const at = new Date().toISOString();
     const events: StockChangedEvent[] = applied.map((c) => ({ sku: c.sku, channel: c.channel, before: c.before, after: c.after, runId, at }));
-    for (const part of chunk(events, EVENTS_PER_MESSAGE)) {
-      await this.deps.events.publish(TOPICS.stockChanged, part).catch((err) => {
-        this.deps.logger.warn({ runId, err }, 'stock event not published');
-      });
-    }
+    await emit(TOPICS.stockChanged, events);
   }
 
   private async progress(event: RunProgressEvent): Promise<void> {

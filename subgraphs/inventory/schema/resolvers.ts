@@ -4,24 +4,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import {
-  Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
+  Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
 } from 'type-graphql';
 import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
-import { TOPICS } from '../../../platform/events/index.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
 import { InventoryFileSource } from '../inventory-file.js';
+import { formatEventCursor, isAfter, parseEventCursor, type EventCursor } from '../../../platform/events/index.js';
+import { TOPICS } from '../events.js';
 import type { RuleSetView } from '../rules.js';
 import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
 import { busIterator } from './events.js';
 import {
   AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
-  StockChange, SyncReport, SyncRunProgress,
+  SkuAllocationPage, StockChange, SyncReport, SyncRunProgress, SyncRunRef,
 } from './types.js';
+
+interface StockChangedArgs {
+  skus?: string[] | null;
+  channels?: string[] | null;
+  after?: string | null;
+}
+
+function parseEventId(text: string): EventCursor {
+  const cursor = parseEventCursor(text);
+  if (!cursor) throw new GraphQLError(`after: "${text.slice(0, 40)}" is not a stockChanged eventId`, { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+  return cursor;
+}
 
 /** The most SKUs one stock query may ask for. */
 const MAX_SKUS = 1000;
 /** The FBA source figure is stored as the snapshot of this pseudo-channel. */
 const SOURCE_CHANNEL = 'amazon';
+/** The most SKUs one page of the current-inventory preview gives. */
+const MAX_PAGE = 200;
 /** How often a progress subscription checks the run itself, in case its last event never comes (see below). */
 const PROGRESS_CHECK_MS = 5000;
 
@@ -66,13 +81,20 @@ export class StockChangeResolver {
   @Authorized(...READ)
   @Subscription(() => StockChange, {
     description: 'Every applied stock change, optionally only for some SKUs and channels.',
-    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { skus?: string[] | null; channels?: string[] | null }, SubgraphContext>) => {
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, StockChangedArgs, SubgraphContext>) => {
       actorOf(context);
       const skus = args.skus?.length ? new Set<string>(args.skus) : undefined;
       const channels = args.channels?.length ? new Set<string>(args.channels) : undefined;
-      // One bus message carries a batch of changes; each becomes its own subscription event.
-      const events = busIterator<StockChangedEvent[], StockChangedEvent>(context.app.events, TOPICS.stockChanged, (batch) =>
-        batch.filter((e) => (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel))),
+      const after = args.after == null ? undefined : parseEventId(args.after);
+      // One outbox event carries a sent batch of changes; each change becomes its own subscription event, with
+      // the id "<outbox id>:<index>". Resuming replays the rest of a batch that was only partly delivered.
+      const events = busIterator<StockChangedEvent[], StockChangedEvent & { eventId: string }>(
+        context.app.events, TOPICS.stockChanged,
+        (batch, meta) => batch
+          .map((e, i) => ({ ...e, eventId: formatEventCursor({ id: meta.id, index: i }), skip: after !== undefined && !isAfter({ id: meta.id, index: i }, after) }))
+          .filter((e) => !e.skip && (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel)))
+          .map(({ skip: _skip, ...e }) => e),
+        { after: after && after.id - 1 },
       );
       // The subscription counts as started once the bus delivers to it: no event after that is missed.
       await events.ready;
@@ -80,9 +102,13 @@ export class StockChangeResolver {
     },
   })
   stockChanged(
-    @Root() event: StockChangedEvent,
+    @Root() event: StockChangedEvent & { eventId: string },
     @Arg('skus', () => [String], { nullable: true }) _skus?: string[] | null,
     @Arg('channels', () => [String], { nullable: true }) _channels?: string[] | null,
+    @Arg('after', () => ID, {
+      nullable: true,
+      description: 'Resume: deliver the changes after this eventId that are still kept (retention), then the live ones.',
+    }) _after?: string | null,
   ): StockChange {
     return { ...event, at: new Date(event.at) };
   }
@@ -156,9 +182,23 @@ export class InventoryResolver {
 
   @Authorized(...READ)
   @Query(() => [AllocationPreview], { description: 'What the tiers in force allocate for these source quantities.' })
-  simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
+  async simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
     if (quantities.some((q) => q < 0)) throw new GraphQLError('quantities must be >= 0', { extensions: { code: 'BAD_USER_INPUT' } });
-    return ctx.app.inventory.simulate(quantities);
+    return (await ctx.app.inventory.simulate(quantities)).map((p) => ({ ...p, tier: p.tier && tierView(p.tier) }));
+  }
+
+  @Authorized(...READ)
+  @Query(() => SkuAllocationPage, { description: 'The allocation preview for the current source inventory, paged, optionally for SKUs containing `sku`.' })
+  async simulateInventory(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('sku', () => String, { nullable: true }) sku?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset = 0,
+  ): Promise<SkuAllocationPage> {
+    if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be 1..${MAX_PAGE}; got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (offset < 0) throw new GraphQLError(`offset must be >= 0; got ${offset}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    const { total, items } = await ctx.app.inventory.simulateCurrentPage({ sku: sku ?? undefined, first, offset });
+    return { total, items: items.map((i) => ({ sku: i.sku, sourceQuantity: i.amazon, channels: Object.entries(i.allocations).map(([channel, quantity]) => ({ channel, quantity: quantity ?? null })) })) };
   }
 
   @Authorized(...WRITE)
@@ -182,6 +222,15 @@ export class InventoryResolver {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => SyncRunRef, {
+    description: 'Starts the stock sync and answers at once with the run, which goes on in the background: follow it with syncRunProgress(runId).',
+  })
+  async startStockSync(@Ctx() ctx: SubgraphContext, @Arg('dryRun', () => Boolean) dryRun: boolean): Promise<SyncRunRef> {
+    const actor = actorOf(ctx).name;
+    return { id: (await ctx.app.inventory.startSync({ dryRun, trigger: `graphql:${actor}`, actor })).id };
   }
 
   @Authorized(...WRITE)
