@@ -523,9 +523,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     if (!socketsPerAddress.acquire(address)) return socket.close(TOO_MANY, 'Too many connections from this address');
     socket.once('close', () => socketsPerAddress.release(address));
   });
-  /** A WebSocket's errors are coded like HTTP ones: graphql-js's own (parse, validation) carry none. */
+  /** A WebSocket's errors are coded like HTTP ones: graphql-js's own (parse, validation) carry none; our rules' keep theirs. */
   const coded = (errors: readonly GraphQLError[], code: string) =>
-    errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code } }));
+    errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code, ...e.extensions } }));
   const formatAll = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
     errors.map((e) => (e instanceof GraphQLError ? formatError(e.toJSON(), e) : formatError(e)));
   const ws = useServer<Record<string, unknown> | undefined, { user?: Caller }>(

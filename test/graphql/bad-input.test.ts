@@ -14,7 +14,7 @@ let h: Harness;
 let operator: string;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ introspection: false });
   await seedDemo(h.app);
   operator = await token('operator', 'bad-input');
 });
