@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ROLES, type Actor, type Role } from '../subgraphs/federation.js';
+import { ROLES, type Actor, type Role } from '../subgraphs/inventory/rules.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;
@@ -92,14 +92,16 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
   }
   if (alg === 'HS256') {
     if (!verifier.secret) throw new AuthError('invalid token: HS256 tokens are not accepted here');
-    return jwtVerify(token, verifier.secret, { issuer: ISSUER, algorithms: ['HS256'] }).then(
+    return jwtVerify(token, verifier.secret, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] }).then(
       (r) => r.payload,
       (err: Error) => Promise.reject(new AuthError(`invalid token: ${err.message}`)),
     );
   }
   if (!verifier.jwks) throw new AuthError(`invalid token: ${alg ?? 'no'} algorithm; only Tsunagi's HS256 tokens are accepted here`);
   try {
-    return (await jwtVerify(token, verifier.jwks, { issuer: verifier.issuer, audience: verifier.audience, algorithms: JWKS_ALGORITHMS })).payload;
+    return (await jwtVerify(token, verifier.jwks, {
+      issuer: verifier.issuer, audience: verifier.audience, algorithms: JWKS_ALGORITHMS, requiredClaims: ['exp'],
+    })).payload;
   } catch (err) {
     // Fetch failures: network errors, a timeout, a non-200 answer or an unreadable key set (jose's generic error).
     const unreachable = !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
@@ -111,14 +113,20 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
 }
 
 /**
- * The caller named by an `Authorization: Bearer` value. Throws AuthError when absent or invalid, and
+ * The caller named by an `Authorization: Bearer` value and when its token expires (ms since the epoch; every
+ * token must say: one without `exp` is refused). Throws AuthError when absent or invalid, and
  * AuthUnavailableError when the identity provider's keys cannot be fetched.
  */
-export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
+export async function verifyBearer(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<{ actor: Actor; expiresAt: number }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new AuthError('missing bearer token');
   const payload = await verify(match[1]!, key instanceof Uint8Array ? { secret: key } : key);
   const role = payload.role as Role;
   if (!payload.sub || !ROLES.includes(role)) throw new AuthError('token lacks a subject or a known role');
-  return { name: payload.sub, role };
+  return { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+}
+
+/** The caller named by an `Authorization: Bearer` value (see verifyBearer). */
+export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
+  return (await verifyBearer(key, authorization)).actor;
 }

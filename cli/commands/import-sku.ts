@@ -1,12 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { SkuMasterInvalidError } from '../../subgraphs/catalog/service.js';
 import { runCommand } from '../context.js';
 import { operatorName } from './identity.js';
-
-const unreadable = (file: string, err: unknown) =>
-  new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${file}: ${(err as Error).message}` }]);
 
 export function registerImportSku(program: Command): void {
   program
@@ -15,32 +11,31 @@ export function registerImportSku(program: Command): void {
     .requiredOption('-f, --file <master.xlsx>', 'the SKU master workbook (first worksheet is read)')
     .option('--replace', 'delete every existing mapping first, in the same transaction')
     .action((opts: { file: string; replace?: boolean }, cmd: Command) =>
-      runCommand(
-        cmd,
-        async (ctx, out) => {
-          let file: Buffer;
-          try {
-            file = await readFile(opts.file);
-          } catch (err) {
-            throw unreadable(opts.file, err);
-          }
-          const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor: operatorName(), fileName: basename(opts.file) });
-          out.result(r);
-          out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
-        },
+      runCommand(cmd, async (ctx, out) => {
+        const { SkuMasterInvalidError } = await import('../../subgraphs/catalog/service.js');
+        let file: Buffer;
+        try {
+          file = await readFile(opts.file);
+        } catch (err) {
+          throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${opts.file}: ${(err as Error).message}` }]);
+        }
+        const actor = operatorName();
+        const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor, fileName: basename(opts.file) });
+        ctx.logger.info({ file: opts.file, actor, ...r }, `SKU master imported: ${r.imported} mappings from ${basename(opts.file)}`);
+        out.result(r);
+        out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
+      }, async (config) => {
         // A zip is never larger than what it inflates to: a file past the inflated limit is refused unread.
-        async (config) => {
-          let size: number;
-          try {
-            size = (await stat(opts.file)).size;
-          } catch (err) {
-            throw unreadable(opts.file, err);
-          }
-          const max = config.skuMaster.maxUncompressedBytes;
-          if (size > max) {
-            throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `${opts.file} is ${size} bytes; at most ${max} are accepted (config skuMaster.maxUncompressedBytes)` }]);
-          }
-        },
-      ),
+        const { SkuMasterInvalidError } = await import('../../subgraphs/catalog/service.js');
+        const refuse = (message: string) => new SkuMasterInvalidError([{ row: 0, column: 'file', message }]);
+        let size: number;
+        try {
+          size = (await stat(opts.file)).size;
+        } catch (err) {
+          throw refuse(`cannot read ${opts.file}: ${(err as Error).message}`);
+        }
+        const max = config.skuMaster.maxUncompressedBytes;
+        if (size > max) throw refuse(`${opts.file} is ${size} bytes; at most ${max} are accepted (config skuMaster.maxUncompressedBytes)`);
+      }),
     );
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { seedSandbox } from '../../app/sandbox-seed.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
@@ -18,18 +17,35 @@ export function registerSandbox(program: Command): void {
 
   sandbox
     .command('seed')
-    .description('create N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
+    .description('replace the simulated catalogue: N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
     .requiredOption('--skus <N>', 'number of SKUs')
     .action((opts: { skus: string }, cmd: Command) => {
       let skus = 0;
       return runCommand(cmd, async (ctx, out) => {
+        requireSandbox(ctx);
+        const { seedSandbox } = await import('../../app/sandbox-seed.js');
         const r = await seedSandbox(ctx, skus);
+        ctx.logger.info(r, `sandbox catalogue replaced: ${r.skus} SKUs`);
         out.result(r);
-        out.line(`[SANDBOX] Seeded ${r.skus} Amazon SKUs; ${r.mapped} are in the SKU master with Yahoo! and Rakuten listings.`);
+        out.line(`[SANDBOX] Seeded ${r.skus} Amazon SKUs (the previous catalogue is gone); ${r.mapped} are in the SKU master with Yahoo! and Rakuten listings.`);
       }, () => {
         skus = parseNonNegativeInt(opts.skus, '--skus', { min: 1, max: MAX_SEED_SKUS });
       });
     });
+
+  sandbox
+    .command('reset')
+    .description('return the sandbox to its first-start state: demo marketplaces and SKU master, no runs, fresh sandbox credentials')
+    .action((_opts: unknown, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        requireSandbox(ctx);
+        const { resetSandbox } = await import('../../app/sandbox-seed.js');
+        const r = await resetSandbox(ctx);
+        ctx.logger.warn({ tables: r.tables, skus: r.skus }, 'sandbox reset to its first-start state');
+        out.result(r);
+        out.line(`[SANDBOX] Reset: emptied ${r.tables.length} tables (runs, ledgers, SKU master, rules, audit, credentials) and the simulators; seeded ${r.skus} demo SKUs.`);
+      }),
+    );
 
   sandbox
     .command('set-stock <amazon_sku> <qty>')
@@ -38,6 +54,7 @@ export function registerSandbox(program: Command): void {
       let quantity = 0;
       return runCommand(cmd, async (ctx, out) => {
         await requireSandbox(ctx).call('amazon', 'setQuantity', sku, quantity);
+        ctx.logger.info({ sku, quantity }, `sandbox: Amazon now reports ${sku}: ${quantity}`);
         out.result({ sku, amazon: quantity });
         out.line(`[SANDBOX] Amazon now reports ${sku}: ${quantity} fulfillable.`);
       }, () => {

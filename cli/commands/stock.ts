@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
+
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { EXIT, UsageError } from '../output.js';
 import { operatorName } from './identity.js';

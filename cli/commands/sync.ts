@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { InventoryItemsSource, readInventoryFile } from '../../subgraphs/inventory/inventory-file.js';
 import type { SourceItem } from '../../subgraphs/inventory/ports.js';
 import type { SyncReport } from '../../subgraphs/inventory/service.js';
 import { runCommand } from '../context.js';
 import { EXIT, type Output } from '../output.js';
+import { operatorName } from './identity.js';
 
 export function registerSync(program: Command): void {
   program
@@ -11,25 +11,24 @@ export function registerSync(program: Command): void {
     .description('sync stock: Amazon FBA → allocation tiers → Yahoo! Shopping and Rakuten (only changes are sent)')
     .option('--dry-run', 'compute and report the changes, send nothing')
     .option('--file <inventory file>', 'read the FBA inventory report (TSV/CSV) instead of the SP-API')
-    .action(async (opts: { dryRun?: boolean; file?: string }, cmd: Command) => {
+    .action((opts: { dryRun?: boolean; file?: string }, cmd: Command) => {
       // The report is read and validated before the database is opened: a bad file writes no run.
       let items: SourceItem[] | undefined;
-      await runCommand(
-        cmd,
-        async (ctx, out) => {
-          out.line(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
-          const report = await ctx.inventory.runSync({
-            dryRun: Boolean(opts.dryRun),
-            trigger: 'cli',
-            source: items && opts.file ? new InventoryItemsSource(items, opts.file) : undefined,
-          });
-          printReport(report, out);
-          return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
-        },
-        async () => {
-          if (opts.file) items = await readInventoryFile(opts.file);
-        },
-      );
+      return runCommand(cmd, async (ctx, out) => {
+        out.notice(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
+        const source = items && opts.file ? new (await import('../../subgraphs/inventory/inventory-file.js')).InventoryItemsSource(items, opts.file) : undefined;
+        const progress = (await import('../progress.js')).progressDisplay(out);
+        let report: SyncReport;
+        try {
+          report = await ctx.inventory.runSync({ dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName(), source, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
+        printReport(report, out);
+        return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+      }, async () => {
+        if (opts.file) items = await (await import('../../subgraphs/inventory/inventory-file.js')).readInventoryFile(opts.file);
+      });
     });
 }
 

@@ -2,11 +2,15 @@
 // Placeholders are filled into the parsed values, never into the YAML text: an environment value is always one
 // verbatim string, whatever `: `, `#`, `*` or newlines it contains, and no error message ever repeats a value.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
+import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
+
+/** config/config.yaml in the project, or TSUNAGI_CONFIG. */
+export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -42,6 +46,9 @@ const fromEnv = <T extends z.ZodType>(schema: T) =>
   }, schema);
 const positiveInt = () => fromEnv(z.number().int().positive());
 const bool = () => fromEnv(z.boolean());
+/** A boolean that may be left unset (an empty placeholder): null, for the caller to decide. */
+const optionalBool = () =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? null : v), fromEnv(z.boolean().nullable())).default(null);
 
 // An unset ${VAR:-} placeholder leaves an empty string (or an empty YAML value, null). Values are kept verbatim.
 const optionalString = z
@@ -132,7 +139,10 @@ const SUBGRAPHS = ['inventory', 'catalog', 'orders', 'pricing', 'media', 'report
 const gatewaySchema = z.strictObject({
   port: fromEnv(z.number().int().min(0).max(65535)).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
-  introspection: bool().default(false),
+  /** Unset (empty): on in sandbox mode, off in production. */
+  introspection: optionalBool(),
+  /** GraphiQL at GET /graphql for browsers. Unset (empty): on in sandbox mode, off in production. */
+  graphiql: optionalBool(),
   jwt: z
     .strictObject({
       /** HS256 key of the tokens Tsunagi issues itself (`tsunagi token`). */
@@ -148,9 +158,16 @@ const gatewaySchema = z.strictObject({
     .strictObject({
       maxDepth: positiveInt().default(12),
       maxCost: positiveInt().default(20_000),
+      maxAliases: positiveInt().default(100),
+      maxListLength: positiveInt().default(1000),
+      maxTokens: positiveInt().default(2000),
       maxBodyBytes: positiveInt().default(32 * 1024 * 1024),
-      requestsPerMinute: positiveInt().default(1200),
+      requestsPerMinute: positiveInt().default(3000),
+      costPerMinute: positiveInt().default(600_000),
+      socketsPerClient: positiveInt().default(20),
+      socketsPerAddress: positiveInt().default(200),
     })
+    .refine((l) => l.costPerMinute >= l.maxCost, { message: 'costPerMinute must be at least maxCost, or the costliest query allowed could never run', path: ['costPerMinute'] })
     .prefault({}),
   subgraphs: z
     .strictObject({
@@ -218,7 +235,10 @@ type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
   sync: Omit<RawConfig['sync'], 'allocation'> & { allocation: { tiers: AllocationTier[] } };
   integrations: IntegrationsConfig;
-  /** Directory of the main config file; relative paths in config resolve against the working directory. */
+  /**
+   * The main config file. Relative paths in it (dataDir, logging.dir) resolve against the project root; the
+   * TSUNAGI_DATA_DIR / TSUNAGI_LOG_DIR environment variables, typed in a shell, against the working directory.
+   */
   configPath: string;
   /** True when no marketplace credentials are configured: the bundled simulators stand in. */
   sandbox: boolean;
@@ -262,7 +282,7 @@ function missingCredentials(i: IntegrationsConfig): Record<string, string[]> {
   return Object.fromEntries(Object.entries(need).map(([k, v]) => [k, v.filter(([, val]) => !val).map(([n]) => n)]));
 }
 
-export function loadConfig(configPath = 'config/config.yaml', env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(configPath = defaultConfigPath(), env: NodeJS.ProcessEnv = process.env): Config {
   const mainPath = resolve(configPath);
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
@@ -288,7 +308,8 @@ export function loadConfig(configPath = 'config/config.yaml', env: NodeJS.Proces
     integrations,
     configPath: mainPath,
     sandbox,
-    dataDir: resolve(env.TSUNAGI_DATA_DIR || raw.dataDir),
+    dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
+    logging: { ...raw.logging, dir: env.TSUNAGI_LOG_DIR ? resolve(env.TSUNAGI_LOG_DIR) : resolve(PROJECT_ROOT, raw.logging.dir) },
   };
 }
 

@@ -17,6 +17,8 @@ export interface Database {
   em(): EntityManager;
   url: string;
   embedded: boolean;
+  /** Embedded only: the process serving the data directory (another one when this process joined it). */
+  ownerPid?: number;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     em: () => orm.em.fork(),
     url,
     embedded: Boolean(embedded),
+    ownerPid: embedded?.ownerPid,
     async close() {
       // A transaction whose connection the server dropped can leave that dead connection checked out of the pool
       // for good (kysely 0.29 releases it only after a successful ROLLBACK), and the pool's end waits for it:

@@ -2,9 +2,7 @@
 // it only through this file.
 import { Readable } from 'node:stream';
 import type { InferEntity } from '@mikro-orm/core';
-import ExcelJS from 'exceljs';
 import type { CellValue, Row } from 'exceljs';
-import unzipper from 'unzipper';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { ReportingService } from '../reporting/service.js';
 import { SkuMapping } from './entities/sku-mapping.js';
@@ -160,6 +158,8 @@ const notXlsx = (detail: string) =>
 
 /** Sums the inflated sizes the zip's central directory declares, before anything is inflated. */
 async function checkInflatedSize(input: Buffer, max: number): Promise<void> {
+  // Loaded on first use, like exceljs: every process that opens the catalog would otherwise pay for it at start.
+  const { default: unzipper } = await import('unzipper');
   let files: { path: string; uncompressedSize: number }[];
   try {
     ({ files } = await unzipper.Open.buffer(input));
@@ -177,6 +177,7 @@ async function checkInflatedSize(input: Buffer, max: number): Promise<void> {
 
 /** The rows of the workbook's first worksheet, streamed: only shared strings and styles are held in memory. */
 async function* firstWorksheetRows(input: Buffer): AsyncGenerator<Row> {
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([input]), {
     worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
   });

@@ -13,9 +13,12 @@ export class RuleChangeError extends Error {
   }
 }
 
-/** Bad input from the caller (a value out of range, an unknown channel or SKU): BAD_USER_INPUT, CLI exit 2. */
+/** Bad input to a service call, naming the argument: GraphQL answers BAD_USER_INPUT, the CLI exits 2. */
 export class InvalidInputError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'InvalidInputError';
   }

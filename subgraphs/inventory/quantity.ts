@@ -19,7 +19,7 @@ export function parseWholeNumber(text: string, what: string, range: { min?: numb
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
   const n = wholeNumber(text, max);
   if (n === undefined || n < min) {
-    throw new InvalidInputError(`${what} must be a whole number from ${min} to ${max} in plain digits, got "${text}"`);
+    throw new InvalidInputError(what.replace(/^-+/, ''), `${what} must be a whole number from ${min} to ${max} in plain digits, got "${text}"`);
   }
   return n;
 }
@@ -31,7 +31,7 @@ export function parseQuantity(text: string, what = 'quantity'): number {
 /** The same rule for a number that arrived already parsed (GraphQL Int, JSON). */
 export function checkQuantity(n: number, what = 'quantity'): number {
   if (!Number.isInteger(n) || n < 0 || n > MAX_QUANTITY) {
-    throw new InvalidInputError(`${what} must be a whole number from 0 to ${MAX_QUANTITY}, got ${n}`);
+    throw new InvalidInputError(what.replace(/^-+/, ''), `${what} must be a whole number from 0 to ${MAX_QUANTITY}, got ${n}`);
   }
   return n;
 }
