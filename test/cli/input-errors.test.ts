@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 const UNREACHABLE = 'postgres://postgres@127.0.0.1:1/nowhere';
 
 function expectUsageError(r: CliResult, message: RegExp): void {
-  expect({ code: r.code, out: r.stdout }).toEqual({ code: 2, out: expect.stringMatching(message) });
+  expect({ code: r.code, err: r.stderr }).toEqual({ code: 2, err: expect.stringMatching(message) });
   expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
 }
 
@@ -48,8 +48,8 @@ describe('CLI input errors', () => {
   it('sync --file names every bad quantity\'s line, exits 2 and writes no run', async () => {
     const r = await runCli(['sync', '--file', badReport], env);
     expectUsageError(r, /fba\.tsv: 6 error\(s\)/);
-    for (let line = 3; line <= 8; line++) expect(r.stdout).toMatch(new RegExp(`line ${line}: fulfillable quantity`));
-    expect(r.stdout).not.toMatch(/database|out of range|integer/i);
+    for (let line = 3; line <= 8; line++) expect(r.stderr).toMatch(new RegExp(`line ${line}: fulfillable quantity`));
+    expect(r.stderr).not.toMatch(/database|out of range|integer/i);
     expect(await t.db.em().count(SyncRun, {})).toBe(0);
     expectUsageError(await runCli(['sync', '--file', badReport], noDb), /fba\.tsv: 6 error\(s\)/);
   }, 60_000);
