@@ -65,7 +65,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
-    const catalog = new CatalogService(db, reporting, config.skuMaster);
+    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster);
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;

@@ -257,8 +257,7 @@ try {
           node: {
             sku: m.amazonSku,
             listings: [
-              ...(m.yahooItemCode ? [{ channel: 'yahoo', code: m.yahooItemCode }] : []),
-              ...(m.rakutenItemNumber ? [{ channel: 'rakuten', code: m.rakutenItemNumber }] : []),
+              ...Object.entries(m.listings).map(([channel, code]) => ({ channel, code })),
             ],
             stock: own.filter((s) => s.channel !== 'amazon').map((s) => ({ channel: s.channel, quantity: s.quantity })),
             sourceQuantity: own.find((s) => s.channel === 'amazon')?.quantity ?? null,

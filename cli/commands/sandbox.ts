@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
+import type { SandboxSystem } from '../../connectors/sandbox/index.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
@@ -70,13 +71,18 @@ export function registerSandbox(program: Command): void {
         const sim = requireSandbox(ctx);
         const mapping = (await ctx.catalog.getMappings([sku])).get(sku);
         const amazon = await sim.call<number | null>('amazon', 'getQuantity', sku);
-        const yahoo = mapping?.yahooItemCode ? await sim.call<number | null>('yahoo', 'getQuantity', mapping.yahooItemCode) : null;
-        const rakuten = mapping?.rakutenItemNumber ? await sim.call<number | null>('rakuten', 'getQuantity', mapping.rakutenItemNumber) : null;
-        out.result({ sku, amazon, yahoo, rakuten });
+        const held: Record<string, number | null> = {};
+        for (const channel of ctx.inventory.channels) {
+          const code = mapping?.listings[channel];
+          held[channel] = code ? await sim.call<number | null>(channel as SandboxSystem, 'getQuantity', code) : null;
+        }
+        out.result({ sku, amazon, ...held });
         out.line(`${sku}${mapping ? (mapping.isActive ? '' : ' (inactive in the SKU master)') : ' (not in the SKU master)'}`);
         out.line(`  amazon   ${amazon ?? '-'}`);
-        out.line(`  yahoo    ${yahoo ?? '-'}${mapping?.yahooItemCode ? `  (${mapping.yahooItemCode})` : ''}`);
-        out.line(`  rakuten  ${rakuten ?? '-'}${mapping?.rakutenItemNumber ? `  (${mapping.rakutenItemNumber})` : ''}`);
+        for (const [channel, qty] of Object.entries(held)) {
+          const code = mapping?.listings[channel];
+          out.line(`  ${channel.padEnd(8)} ${qty ?? '-'}${code ? `  (${code})` : ''}`);
+        }
       }),
     );
 }

@@ -223,6 +223,14 @@ const configSchema = z.strictObject({
       maxUncompressedBytes: positiveInt().default(100 * 1024 * 1024),
       /** Errors listed in a refusal; the total is always given. */
       maxErrorsReported: positiveInt().default(1000),
+      /** The master's columns: its SKU, its active flag, and which column holds each channel's listing code. */
+      columns: z
+        .strictObject({
+          sku: z.string().min(1).default('amazon_sku'),
+          active: z.string().min(1).default('is_active'),
+          listings: z.record(z.string().min(1), z.string().min(1)).default({ yahoo_item_code: 'yahoo', rakuten_item_number: 'rakuten' }),
+        })
+        .prefault({}),
     })
     .prefault({}),
   alerts: z.strictObject({ slackWebhookUrl: optionalString }).prefault({}),

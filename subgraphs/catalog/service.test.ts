@@ -7,11 +7,13 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 import { ReportingService, type AuditRecord } from '../reporting/service.js';
 import type { EntityManager } from '../../platform/db/index.js';
 import {
-  CatalogService, DEFAULT_SKU_MASTER_LIMITS, ImportBusyError, parseSkuMaster, SkuMasterInvalidError, type SkuMasterError,
+  CatalogService, DEFAULT_SKU_MASTER_LIMITS, ImportBusyError, parseSkuMaster, SkuMasterInvalidError, type SkuMappingInput, type SkuMasterError,
 } from './service.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/master.xlsx', import.meta.url));
 const HEADER = ['amazon_sku', 'yahoo_item_code', 'rakuten_item_number', 'is_active'];
+/** The manual's master: its columns as config/config.yaml names them. */
+const LAYOUT = { sku: 'amazon_sku', active: 'is_active', listings: { yahoo_item_code: 'yahoo', rakuten_item_number: 'rakuten' } };
 
 let dir: string;
 let files = 0;
@@ -31,7 +33,7 @@ async function workbook(rows: ExcelJS.CellValue[][], extraSheetFirst = false): P
 }
 
 async function parseErrors(file: Buffer): Promise<SkuMasterError[]> {
-  const err = await parseSkuMaster(file).then(
+  const err = await parseSkuMaster(file, LAYOUT).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -46,9 +48,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('parseSkuMaster', () => {
   it('reads the fixture master', async () => {
-    const rows = await parseSkuMaster(await readFile(FIXTURE));
+    const rows = await parseSkuMaster(await readFile(FIXTURE), LAYOUT);
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ row: 2, amazonSku: 'AMZ-P-001', yahooItemCode: 'YH0-01234', rakutenItemNumber: 'RKT-98765', isActive: true });
+    expect(rows[0]).toEqual({ row: 2, amazonSku: 'AMZ-P-001', listings: { yahoo: 'YH0-01234', rakuten: 'RKT-98765' }, isActive: true });
     expect(rows.map((r) => r.isActive)).toEqual([true, false, true, true, false]);
   });
 
@@ -60,8 +62,9 @@ describe('parseSkuMaster', () => {
         ['memo', ' IS_ACTIVE ', 'Rakuten_Item_Number', 'price', 'Amazon_SKU', 'yahoo_item_code'],
         ['a note', true, 'RKT-1', 1200, 'AMZ-1', 'YH-1'],
       ]),
+      LAYOUT,
     );
-    expect(rows).toEqual([{ row: 4, amazonSku: 'AMZ-1', yahooItemCode: 'YH-1', rakutenItemNumber: 'RKT-1', isActive: true }]);
+    expect(rows).toEqual([{ row: 4, amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true }]);
   });
 
   it('takes the first non-empty row as the header, so a title row above it is reported', async () => {
@@ -75,13 +78,13 @@ describe('parseSkuMaster', () => {
   });
 
   it('trims codes, full-width spaces included', async () => {
-    const rows = await parseSkuMaster(await workbook([HEADER, ['\u3000AMZ-1 ', ' YH-1\u3000\u3000', '\tRKT-1\u00a0', true]]));
-    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-1', yahooItemCode: 'YH-1', rakutenItemNumber: 'RKT-1' });
+    const rows = await parseSkuMaster(await workbook([HEADER, ['\u3000AMZ-1 ', ' YH-1\u3000\u3000', '\tRKT-1\u00a0', true]]), LAYOUT);
+    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } });
   });
 
   it('turns numeric codes into their integer text', async () => {
-    const rows = await parseSkuMaster(await workbook([HEADER, [12345, 4901234567894, 98765, true]]));
-    expect(rows[0]).toMatchObject({ amazonSku: '12345', yahooItemCode: '4901234567894', rakutenItemNumber: '98765' });
+    const rows = await parseSkuMaster(await workbook([HEADER, [12345, 4901234567894, 98765, true]]), LAYOUT);
+    expect(rows[0]).toMatchObject({ amazonSku: '12345', listings: { yahoo: '4901234567894', rakuten: '98765' } });
   });
 
   it('reads rich text, formula results and hyperlink text', async () => {
@@ -95,19 +98,21 @@ describe('parseSkuMaster', () => {
           { formula: '1=1', result: true },
         ],
       ]),
+      LAYOUT,
     );
-    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-R1', yahooItemCode: 'YH-1', rakutenItemNumber: 'RKT-1', isActive: true });
+    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-R1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true });
   });
 
   it('accepts is_active as a boolean, TRUE/FALSE, 1/0 and yes/no in any case', async () => {
     const flags: ExcelJS.CellValue[] = [true, false, 'TRUE', 'false', 1, 0, '1', '0', 'Yes', 'NO', ' yes ', 'ＴＲＵＥ'];
-    const rows = await parseSkuMaster(await workbook([HEADER, ...flags.map((flag, i) => [`AMZ-${i}`, `YH-${i}`, null, flag])]));
+    const rows = await parseSkuMaster(await workbook([HEADER, ...flags.map((flag, i) => [`AMZ-${i}`, `YH-${i}`, null, flag])]), LAYOUT);
     expect(rows.map((r) => r.isActive)).toEqual([true, false, true, false, true, false, true, false, true, false, true, true]);
   });
 
   it('skips blank rows and keeps Excel row numbers', async () => {
     const rows = await parseSkuMaster(
       await workbook([HEADER, ['AMZ-1', 'YH-1', null, true], [], ['  ', null, '\u3000', null], ['AMZ-2', null, 'RKT-2', false]]),
+      LAYOUT,
     );
     expect(rows.map((r) => [r.row, r.amazonSku])).toEqual([
       [2, 'AMZ-1'],
@@ -116,11 +121,8 @@ describe('parseSkuMaster', () => {
   });
 
   it('accepts a SKU listed on only one mall', async () => {
-    const rows = await parseSkuMaster(await workbook([HEADER, ['AMZ-Y', 'YH-1', '', true], ['AMZ-R', null, 'RKT-1', true]]));
-    expect(rows.map((r) => [r.yahooItemCode, r.rakutenItemNumber])).toEqual([
-      ['YH-1', null],
-      [null, 'RKT-1'],
-    ]);
+    const rows = await parseSkuMaster(await workbook([HEADER, ['AMZ-Y', 'YH-1', '', true], ['AMZ-R', null, 'RKT-1', true]]), LAYOUT);
+    expect(rows.map((r) => r.listings)).toEqual([{ yahoo: 'YH-1' }, { rakuten: 'RKT-1' }]);
   });
 
   it('reports every error of a file at once with its Excel row', async () => {
@@ -182,14 +184,14 @@ describe('parseSkuMaster', () => {
   describe('limits', () => {
     const limits = (l: Partial<typeof DEFAULT_SKU_MASTER_LIMITS>) => ({ ...DEFAULT_SKU_MASTER_LIMITS, ...l });
     const refusal = (file: Buffer, l: Partial<typeof DEFAULT_SKU_MASTER_LIMITS>) =>
-      parseSkuMaster(file, limits(l)).then(() => undefined, (e: unknown) => e as SkuMasterInvalidError);
+      parseSkuMaster(file, LAYOUT, limits(l)).then(() => undefined, (e: unknown) => e as SkuMasterInvalidError);
     const rows = (n: number) => [HEADER, ...Array.from({ length: n }, (_, i) => [`AMZ-${i}`, `YH-${i}`, null, true])];
 
     it('stops reading at the row limit', async () => {
       const err = await refusal(await workbook(rows(12)), { maxRows: 10 });
       expect(err).toBeInstanceOf(SkuMasterInvalidError);
       expect(err!.errors).toEqual([{ row: 0, column: 'file', message: expect.stringMatching(/more than 10 rows below the header.*skuMaster\.maxRows/) }]);
-      expect(await parseSkuMaster(await workbook(rows(10)), limits({ maxRows: 10 }))).toHaveLength(10);
+      expect(await parseSkuMaster(await workbook(rows(10)), LAYOUT, limits({ maxRows: 10 }))).toHaveLength(10);
     });
 
     it('refuses a cell longer than the cell limit, naming where it is', async () => {
@@ -212,7 +214,7 @@ describe('parseSkuMaster', () => {
   });
 
   it('summarises the errors in the message', async () => {
-    const err = await parseSkuMaster(await workbook([HEADER, [null, 'YH-1', null, true]])).catch((e: Error) => e);
+    const err = await parseSkuMaster(await workbook([HEADER, [null, 'YH-1', null, true]]), LAYOUT).catch((e: Error) => e);
     expect((err as Error).message).toBe('SKU master rejected, 1 error: row 2 amazon_sku: amazon_sku is empty');
   });
 });
@@ -226,10 +228,10 @@ describe('CatalogService', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     reporting = new ReportingService(t.db);
-    catalog = new CatalogService(t.db, reporting);
+    catalog = new CatalogService(t.db, reporting, LAYOUT);
   });
   afterAll(() => t.drop());
-  beforeEach(() => t.db.em().execute('delete from sku_mapping'));
+  beforeEach(() => t.db.em().execute('delete from listing; delete from sku_mapping'));
 
   it('imports the fixture master and audits the import', async () => {
     const result = await catalog.importSkuMaster(await readFile(FIXTURE), { actor: 'ops@example.com', fileName: 'master.xlsx' });
@@ -238,10 +240,10 @@ describe('CatalogService', () => {
 
     const active = await catalog.activeMappings();
     expect([...active.keys()].sort()).toEqual(['AMZ-P-001', 'AMZ-P-003', 'AMZ-P-004']);
-    expect(active.get('AMZ-P-001')).toEqual({ yahooItemCode: 'YH0-01234', rakutenItemNumber: 'RKT-98765' });
+    expect(active.get('AMZ-P-001')).toEqual({ yahoo: 'YH0-01234', rakuten: 'RKT-98765' });
     const all = await catalog.allMappings();
     expect(all.size).toBe(5);
-    expect(all.get('AMZ-P-002')).toEqual({ yahooItemCode: 'YH0-01235', rakutenItemNumber: 'RKT-98766', isActive: false });
+    expect(all.get('AMZ-P-002')).toEqual({ listings: { yahoo: 'YH0-01235', rakuten: 'RKT-98766' }, isActive: false });
 
     const [entry] = await reporting.auditTrail(1);
     expect(entry).toMatchObject({ actor: 'ops@example.com', action: 'catalog.import-sku-master', subject: 'master.xlsx' });
@@ -254,7 +256,7 @@ describe('CatalogService', () => {
     expect(result).toEqual({ imported: 1, active: 1, inactive: 0, replaced: 0 });
     expect(await catalog.mappingStats()).toEqual({ total: 5, active: 4, inactive: 1 });
     const got = (await catalog.getMappings(['AMZ-P-002'])).get('AMZ-P-002');
-    expect(got).toMatchObject({ amazonSku: 'AMZ-P-002', yahooItemCode: 'YH-NEW', rakutenItemNumber: null, isActive: true });
+    expect(got).toEqual({ amazonSku: 'AMZ-P-002', listings: { yahoo: 'YH-NEW' }, isActive: true, importedAt: expect.any(Date) });
   });
 
   it('with replace, removes the mappings missing from the file and counts what it deleted', async () => {
@@ -263,9 +265,9 @@ describe('CatalogService', () => {
     const result = await catalog.importSkuMaster(file, { actor: 'ops', replace: true });
     expect(result).toEqual({ imported: 2, active: 1, inactive: 1, replaced: 5 });
     const all = await catalog.listMappings({ first: 10 });
-    expect(all.rows.map((r) => [r.amazonSku, r.rakutenItemNumber])).toEqual([
-      ['AMZ-NEW', 'RKT-NEW'],
-      ['AMZ-P-001', 'RKT-CHANGED'],
+    expect(all.rows.map((r) => [r.amazonSku, r.listings])).toEqual([
+      ['AMZ-NEW', { rakuten: 'RKT-NEW' }],
+      ['AMZ-P-001', { yahoo: 'YH0-01234', rakuten: 'RKT-CHANGED' }],
     ]);
   });
 
@@ -289,7 +291,7 @@ describe('CatalogService', () => {
       [4, 'is_active'],
     ]);
     expect(await count()).toBe(5);
-    expect((await catalog.getMappings(['AMZ-P-001'])).get('AMZ-P-001')?.yahooItemCode).toBe('YH0-01234');
+    expect((await catalog.getMappings(['AMZ-P-001'])).get('AMZ-P-001')?.listings.yahoo).toBe('YH0-01234');
     expect((await reporting.auditTrail(100)).length).toBe(auditBefore);
   });
 
@@ -300,7 +302,7 @@ describe('CatalogService', () => {
         throw new Error('audit store unavailable');
       }
     }
-    const failing = new CatalogService(t.db, new FailingReporting(t.db));
+    const failing = new CatalogService(t.db, new FailingReporting(t.db), LAYOUT);
     const file = await workbook([HEADER, ['AMZ-ONLY', 'YH-1', null, true]]);
     await expect(failing.importSkuMaster(file, { actor: 'ops', replace: true })).rejects.toThrow('audit store unavailable');
     expect(await catalog.mappingStats()).toEqual({ total: 5, active: 3, inactive: 2 });
@@ -310,7 +312,7 @@ describe('CatalogService', () => {
     await catalog.importSkuMaster(await readFile(FIXTURE), { actor: 'ops' });
     const found = await catalog.getMappings(['AMZ-P-002', 'AMZ-P-004', 'AMZ-MISSING', 'AMZ-P-002']);
     expect([...found.keys()].sort()).toEqual(['AMZ-P-002', 'AMZ-P-004']);
-    expect(found.get('AMZ-P-002')).toMatchObject({ isActive: false, yahooItemCode: 'YH0-01235', importedAt: expect.any(Date) });
+    expect(found.get('AMZ-P-002')).toMatchObject({ isActive: false, listings: { yahoo: 'YH0-01235', rakuten: 'RKT-98766' }, importedAt: expect.any(Date) });
     expect(await catalog.getMappings([])).toEqual(new Map());
   });
 
@@ -328,18 +330,17 @@ describe('CatalogService', () => {
 
   it('refuses mappings the database would reject, before writing any', async () => {
     const rows = [
-      { amazonSku: 'AMZ-1', yahooItemCode: 'YH-1', rakutenItemNumber: null, isActive: true },
-      { amazonSku: 'AMZ-2', yahooItemCode: null, rakutenItemNumber: null, isActive: true },
-    ];
-    await expect(catalog.upsertMappings(rows)).rejects.toThrow('mapping AMZ-2 has neither a Yahoo! nor a Rakuten code');
+      { amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1' }, isActive: true },
+      { amazonSku: 'AMZ-2', listings: {}, isActive: true },
+    ] as SkuMappingInput[];
+    await expect(catalog.upsertMappings(rows)).rejects.toThrow('mapping AMZ-2 has no listing on any channel');
     expect(await count()).toBe(0);
   });
 
   it('upserts 100,000 mappings in bulk', async () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => ({
       amazonSku: `AMZ-${String(i).padStart(6, '0')}`,
-      yahooItemCode: i % 3 === 0 ? null : `YH-${i}`,
-      rakutenItemNumber: `RKT-'${i}\\`,
+      listings: { ...(i % 3 === 0 ? {} : { yahoo: `YH-${i}` }), rakuten: `RKT-'${i}\\` } as Record<string, string>,
       isActive: i % 4 !== 0,
     }));
     expect(await catalog.upsertMappings(rows, {})).toEqual({ upserted: 100_000, replaced: 0 });
@@ -347,8 +348,8 @@ describe('CatalogService', () => {
 
     const active = await catalog.activeMappings();
     expect(active.size).toBe(75_000);
-    expect(active.get('AMZ-000001')).toEqual({ yahooItemCode: 'YH-1', rakutenItemNumber: "RKT-'1\\" });
-    expect(active.get('AMZ-000003')).toEqual({ yahooItemCode: null, rakutenItemNumber: "RKT-'3\\" });
+    expect(active.get('AMZ-000001')).toEqual({ yahoo: 'YH-1', rakuten: "RKT-'1\\" });
+    expect(active.get('AMZ-000003')).toEqual({ rakuten: "RKT-'3\\" });
 
     // A second pass updates in place; replace then empties the table before writing.
     rows[1] = { ...rows[1]!, isActive: false };

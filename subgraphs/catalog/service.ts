@@ -1,26 +1,27 @@
-// Catalog owns the SKU master: which Yahoo! and Rakuten listings each Amazon SKU feeds. Other modules reach
-// it only through this file.
+// Catalog owns the SKU master and its listings: which listing on which channel each source SKU feeds. Other
+// modules reach it only through this file.
 import { Readable } from 'node:stream';
-import type { InferEntity } from '@mikro-orm/core';
 import type { CellValue, Row } from 'exceljs';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { ReportingService } from '../reporting/service.js';
-import { SkuMapping } from './entities/sku-mapping.js';
 
 /** The varchar length of every code column in sku_mapping. */
 export const MAX_CODE_LENGTH = 255;
 
-const COLUMNS = ['amazon_sku', 'yahoo_item_code', 'rakuten_item_number', 'is_active'] as const;
-type Column = (typeof COLUMNS)[number];
-
-export interface MallCodes {
-  yahooItemCode: string | null;
-  rakutenItemNumber: string | null;
+/** The master's columns (config `skuMaster.columns`): `listings` maps a column to the channel whose code it holds. */
+export interface SkuMasterColumns {
+  sku: string;
+  active: string;
+  listings: Record<string, string>;
 }
 
-export interface SkuMappingInput extends MallCodes {
+/** A SKU's listing code per channel id; a channel it is not listed on is absent. */
+export type ListingCodes = Record<string, string>;
+
+export interface SkuMappingInput {
   amazonSku: string;
   isActive: boolean;
+  listings: ListingCodes;
 }
 
 /** One valid row of the Excel master; `row` is its Excel row number. */
@@ -93,20 +94,26 @@ const fileError = (message: string): SkuMasterInvalidError => new SkuMasterInval
  * total. The zip's own directory is checked first, so a file that would inflate past the limit costs nothing;
  * the sheet is then read as a stream, stopping at the row limit.
  */
-export async function parseSkuMaster(input: Buffer, limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS): Promise<SkuMasterRow[]> {
+export async function parseSkuMaster(
+  input: Buffer, layout: SkuMasterColumns, limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS,
+): Promise<SkuMasterRow[]> {
   await checkInflatedSize(input, limits.maxUncompressedBytes);
+  const codeColumns = Object.keys(layout.listings);
+  const names = [layout.sku, ...codeColumns, layout.active];
   const errors = new ErrorList(limits.maxErrorsReported);
   const rows: SkuMasterRow[] = [];
   const firstRowOf = new Map<string, number>();
+  // A channel's code names one listing: the first row holding each code, per column.
+  const firstCodeRow = new Map(codeColumns.map((c) => [c, new Map<string, number>()]));
   // columns stays undefined when the header row itself is wrong: the data rows cannot be read then.
-  let header: { row: number; columns?: Map<Column, number> } | undefined;
+  let header: { row: number; columns?: Map<string, number> } | undefined;
   let dataRows = 0;
 
   for await (const row of firstWorksheetRows(input)) {
     const n = row.number;
     checkCellSizes(row, limits.maxCellChars);
     if (!header) {
-      if (!isBlankRow(row)) header = { row: n, columns: readHeader(row, errors) };
+      if (!isBlankRow(row)) header = { row: n, columns: readHeader(row, names, errors) };
       continue;
     }
     if (++dataRows > limits.maxRows) {
@@ -114,8 +121,8 @@ export async function parseSkuMaster(input: Buffer, limits: SkuMasterLimits = DE
     }
     const columns = header.columns;
     if (!columns) continue;
-    const cells = new Map(COLUMNS.map((c) => [c, row.getCell(columns.get(c)!).value]));
-    if (COLUMNS.every((c) => isBlank(cells.get(c)))) continue;
+    const cells = new Map(names.map((c) => [c, row.getCell(columns.get(c)!).value]));
+    if (names.every((c) => isBlank(cells.get(c)))) continue;
 
     const errorCount = errors.total;
     const read = <T>(column: string, fn: () => T): T | undefined => {
@@ -127,26 +134,37 @@ export async function parseSkuMaster(input: Buffer, limits: SkuMasterLimits = DE
         return undefined;
       }
     };
-    const amazonSku = read('amazon_sku', () => readCode('amazon_sku', cells.get('amazon_sku')));
-    const yahooItemCode = read('yahoo_item_code', () => readCode('yahoo_item_code', cells.get('yahoo_item_code')));
-    const rakutenItemNumber = read('rakuten_item_number', () => readCode('rakuten_item_number', cells.get('rakuten_item_number')));
-    const isActive = read('is_active', () => readFlag(cells.get('is_active')));
+    const amazonSku = read(layout.sku, () => readCode(layout.sku, cells.get(layout.sku)));
+    const codes = codeColumns.map((c) => read(c, () => readCode(c, cells.get(c))));
+    const isActive = read(layout.active, () => readFlag(layout.active, cells.get(layout.active)));
 
-    if (amazonSku === null) errors.push({ row: n, column: 'amazon_sku', message: 'amazon_sku is empty' });
-    if (yahooItemCode === null && rakutenItemNumber === null) {
-      errors.push({ row: n, column: 'yahoo_item_code', message: 'needs a yahoo_item_code or a rakuten_item_number; both are empty' });
+    if (amazonSku === null) errors.push({ row: n, column: layout.sku, message: `${layout.sku} is empty` });
+    if (codes.every((c) => c === null)) {
+      const which = codeColumns.length === 2 ? 'both are' : codeColumns.length === 1 ? 'it is' : 'all are';
+      errors.push({ row: n, column: codeColumns[0]!, message: `needs a ${codeColumns.join(' or a ')}; ${which} empty` });
     }
     if (amazonSku) {
       const first = firstRowOf.get(amazonSku);
       if (first === undefined) firstRowOf.set(amazonSku, n);
-      else errors.push({ row: n, column: 'amazon_sku', message: `duplicate amazon_sku "${amazonSku}" on rows ${first} and ${n}` });
+      else errors.push({ row: n, column: layout.sku, message: `duplicate ${layout.sku} "${amazonSku}" on rows ${first} and ${n}` });
     }
+    codes.forEach((code, i) => {
+      if (!code) return;
+      const seen = firstCodeRow.get(codeColumns[i]!)!;
+      const first = seen.get(code);
+      if (first === undefined) seen.set(code, n);
+      else errors.push({ row: n, column: codeColumns[i]!, message: `duplicate ${codeColumns[i]} "${code}" on rows ${first} and ${n}: a listing feeds one SKU` });
+    });
     if (errors.total === errorCount) {
-      rows.push({ row: n, amazonSku: amazonSku!, yahooItemCode: yahooItemCode!, rakutenItemNumber: rakutenItemNumber!, isActive: isActive! });
+      const listings: ListingCodes = {};
+      codes.forEach((code, i) => {
+        if (code) listings[layout.listings[codeColumns[i]!]!] = code;
+      });
+      rows.push({ row: n, amazonSku: amazonSku!, listings, isActive: isActive! });
     }
   }
 
-  if (!header) throw fileError('the first worksheet is empty; expected a header row with amazon_sku, yahoo_item_code, rakuten_item_number, is_active');
+  if (!header) throw fileError(`the first worksheet is empty; expected a header row with ${names.join(', ')}`);
   if (errors.total > 0) throw new SkuMasterInvalidError(errors.first, errors.total);
   // An empty master would make --replace wipe every mapping; that is never what the operator meant.
   if (rows.length === 0) throw fileError(`no SKU rows below the header (row ${header.row})`);
@@ -217,21 +235,21 @@ function checkCellSizes(row: Row, max: number): void {
 }
 
 /** Maps each required column to its column number; undefined (and errors on the header row) when one is missing or repeated. */
-function readHeader(row: Row, errors: ErrorList): Map<Column, number> | undefined {
-  const found = new Map<Column, number[]>();
+function readHeader(row: Row, names: string[], errors: ErrorList): Map<string, number> | undefined {
+  const found = new Map<string, number[]>();
   row.eachCell((cell, col) => {
     const name = headerName(cell.value);
-    if ((COLUMNS as readonly string[]).includes(name)) found.set(name as Column, [...(found.get(name as Column) ?? []), col]);
+    if (names.includes(name)) found.set(name, [...(found.get(name) ?? []), col]);
   });
-  const columns = new Map<Column, number>();
-  for (const column of COLUMNS) {
+  const columns = new Map<string, number>();
+  for (const column of names) {
     const at = found.get(column) ?? [];
     if (at.length === 0) errors.push({ row: row.number, column, message: `header column ${column} is missing` });
     else if (at.length > 1) {
       errors.push({ row: row.number, column, message: `header column ${column} appears ${at.length} times (columns ${at.map(letter).join(', ')})` });
     } else columns.set(column, at[0]!);
   }
-  return columns.size === COLUMNS.length ? columns : undefined;
+  return columns.size === names.length ? columns : undefined;
 }
 
 function headerName(value: CellValue): string {
@@ -284,7 +302,7 @@ function isBlankRow(row: Row): boolean {
 }
 
 /** A code as text, trimmed (String.trim also removes the full-width space U+3000); null when blank. */
-function readCode(column: Column, value: CellValue): string | null {
+function readCode(column: string, value: CellValue): string | null {
   const v = plainValue(value);
   let text: string;
   if (v === null) return null;
@@ -305,7 +323,7 @@ function readCode(column: Column, value: CellValue): string | null {
 const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 
-function readFlag(value: CellValue): boolean {
+function readFlag(column: string, value: CellValue): boolean {
   const v = plainValue(value);
   if (typeof v === 'boolean') return v;
   if (v === 1 || v === 0) return v === 1;
@@ -313,18 +331,19 @@ function readFlag(value: CellValue): boolean {
   const word = typeof v === 'string' ? v.normalize('NFKC').trim().toLowerCase() : undefined;
   if (word !== undefined && TRUE_WORDS.has(word)) return true;
   if (word !== undefined && FALSE_WORDS.has(word)) return false;
-  if (v === null || word === '') throw new CellProblem('is_active is empty; expected TRUE or FALSE (also 1/0, yes/no)');
+  if (v === null || word === '') throw new CellProblem(`${column} is empty; expected TRUE or FALSE (also 1/0, yes/no)`);
   const shown = v instanceof Date ? 'a date' : `"${String(v)}"`;
-  throw new CellProblem(`is_active ${shown} is not TRUE/FALSE, 1/0 or yes/no`);
+  throw new CellProblem(`${column} ${shown} is not TRUE/FALSE, 1/0 or yes/no`);
 }
 
-/** Rows per insert statement. MikroORM inlines the values as escaped literals: ~100 KB statements, few round trips. */
+/** Rows per statement: keeps each well under PostgreSQL's parameter and size limits. */
 const UPSERT_CHUNK = 2000;
 
-const UPSERT_SQL_HEAD = 'insert into sku_mapping (amazon_sku, yahoo_item_code, rakuten_item_number, is_active, imported_at) values ';
-const UPSERT_SQL_TAIL =
-  ' on conflict (amazon_sku) do update set yahoo_item_code = excluded.yahoo_item_code,' +
-  ' rakuten_item_number = excluded.rakuten_item_number, is_active = excluded.is_active, imported_at = excluded.imported_at';
+const chunks = <T>(items: T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
 
 export interface ImportResult {
   imported: number;
@@ -349,6 +368,7 @@ export class CatalogService {
   constructor(
     private readonly db: Database,
     private readonly reporting: ReportingService,
+    private readonly columns: SkuMasterColumns,
     private readonly limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS,
   ) {}
 
@@ -360,7 +380,7 @@ export class CatalogService {
     if (this.importing) throw new ImportBusyError('another SKU master import is running in this process; try again when it has finished');
     this.importing = true;
     try {
-      return await this.importParsed(await parseSkuMaster(file, this.limits), opts);
+      return await this.importParsed(await parseSkuMaster(file, this.columns, this.limits), opts);
     } finally {
       this.importing = false;
     }
@@ -380,8 +400,9 @@ export class CatalogService {
   }
 
   /**
-   * Inserts or updates mappings by amazon_sku (the last of duplicate SKUs wins); with `replace`, every existing
-   * mapping is deleted first. Atomic; joins the caller's transaction when given its EntityManager.
+   * Inserts or updates mappings by amazon_sku (the last of duplicate SKUs wins), each SKU's listings replaced by
+   * the given ones; with `replace`, every existing mapping is deleted first. Atomic; joins the caller's
+   * transaction when given its EntityManager.
    */
   async upsertMappings(rows: SkuMappingInput[], opts: { replace?: boolean } = {}, em?: EntityManager): Promise<{ upserted: number; replaced: number }> {
     const bySku = new Map<string, SkuMappingInput>();
@@ -391,38 +412,66 @@ export class CatalogService {
     }
     const unique = [...bySku.values()];
     return (em ?? this.db.em()).transactional(async (tx) => {
-      const replaced = opts.replace ? (await tx.execute<{ affectedRows: number }>('delete from sku_mapping', [], 'run')).affectedRows : 0;
-      for (let i = 0; i < unique.length; i += UPSERT_CHUNK) {
-        const chunk = unique.slice(i, i + UPSERT_CHUNK);
-        const params = chunk.flatMap((r) => [r.amazonSku, r.yahooItemCode, r.rakutenItemNumber, r.isActive]);
+      let replaced = 0;
+      if (opts.replace) {
+        await tx.execute('delete from listing', [], 'run');
+        replaced = (await tx.execute<{ affectedRows: number }>('delete from sku_mapping', [], 'run')).affectedRows;
+      }
+      // Every old listing of these SKUs goes before any new one is written, so a code may move between them.
+      for (const part of chunks(unique, UPSERT_CHUNK)) {
+        const json = JSON.stringify(part.map((r) => ({ sku: r.amazonSku, active: r.isActive })));
         // now() is the transaction's start time, so one import shares one imported_at.
-        await tx.execute(UPSERT_SQL_HEAD + chunk.map(() => '(?, ?, ?, ?, now())').join(', ') + UPSERT_SQL_TAIL, params, 'run');
+        await tx.execute(
+          `insert into sku_mapping (amazon_sku, is_active, imported_at)
+           select sku, active, now() from json_to_recordset(?::json) as x(sku text, active boolean)
+           on conflict (amazon_sku) do update set is_active = excluded.is_active, imported_at = excluded.imported_at`,
+          [json], 'run',
+        );
+        await tx.execute('delete from listing where sku in (select sku from json_to_recordset(?::json) as x(sku text))', [json], 'run');
+      }
+      const listings = unique.flatMap((r) => Object.entries(r.listings).map(([channel, code]) => ({ sku: r.amazonSku, channel, code })));
+      for (const part of chunks(listings, UPSERT_CHUNK)) {
+        const json = JSON.stringify(part);
+        const [taken] = await tx.execute<{ channel: string; code: string; sku: string; owner: string }[]>(
+          `select x.channel, x.code, x.sku, l.sku as owner from json_to_recordset(?::json) as x(sku text, channel text, code text)
+           join listing l on l.channel = x.channel and l.code = x.code limit 1`,
+          [json],
+        );
+        if (taken) {
+          throw new SkuMasterInvalidError([{
+            row: 0, column: 'file',
+            message: `${taken.channel} listing "${taken.code}" for ${taken.sku} already belongs to ${taken.owner}, which this import does not change; a listing feeds one SKU`,
+          }]);
+        }
+        await tx.execute(
+          'insert into listing (sku, channel, code) select sku, channel, code from json_to_recordset(?::json) as x(sku text, channel text, code text)',
+          [json], 'run',
+        );
       }
       return { upserted: unique.length, replaced };
     });
   }
 
-  /** The mall codes of every active SKU, for the sync engine; one query. */
-  async activeMappings(): Promise<Map<string, MallCodes>> {
-    const rows = await this.codes('where is_active');
-    return new Map(rows.map((r) => [r.amazon_sku, { yahooItemCode: r.yahoo_item_code, rakutenItemNumber: r.rakuten_item_number }]));
+  /** Every mapping with its flag and listings, so the sync engine can tell an unmapped SKU from an inactive one. */
+  async allMappings(): Promise<Map<string, { isActive: boolean; listings: ListingCodes }>> {
+    const rows = await this.mappings('', []);
+    return new Map(rows.map((r) => [r.amazon_sku, { isActive: r.is_active, listings: r.listings }]));
   }
 
-  /** Every mapping with its flag, so the sync engine can tell an unmapped SKU from an inactive one; one query. */
-  async allMappings(): Promise<Map<string, MallCodes & { isActive: boolean }>> {
-    const rows = await this.codes('');
-    return new Map(
-      rows.map((r) => [r.amazon_sku, { yahooItemCode: r.yahoo_item_code, rakutenItemNumber: r.rakuten_item_number, isActive: r.is_active }]),
+  /** The listings of every active SKU. */
+  async activeMappings(): Promise<Map<string, ListingCodes>> {
+    const rows = await this.mappings('where m.is_active', []);
+    return new Map(rows.map((r) => [r.amazon_sku, r.listings]));
+  }
+
+  // Raw rows, one per SKU with its listings as one JSON object: hydrating 100,000 entities would cost more than the query.
+  private mappings(where: string, params: unknown[], tail = '') {
+    return this.db.em().execute<{ amazon_sku: string; is_active: boolean; imported_at: Date; listings: ListingCodes }[]>(
+      `select m.amazon_sku, m.is_active, m.imported_at,
+              coalesce((select json_object_agg(l.channel, l.code) from listing l where l.sku = m.amazon_sku), '{}'::json) as listings
+       from sku_mapping m ${where} ${tail}`,
+      params,
     );
-  }
-
-  // Raw rows: hydrating 100,000 entities would cost more than the query itself.
-  private codes(where: '' | 'where is_active') {
-    return this.db
-      .em()
-      .execute<{ amazon_sku: string; yahoo_item_code: string | null; rakuten_item_number: string | null; is_active: boolean }[]>(
-        `select amazon_sku, yahoo_item_code, rakuten_item_number, is_active from sku_mapping ${where}`,
-      );
   }
 
   async mappingStats(): Promise<{ total: number; active: number; inactive: number }> {
@@ -435,8 +484,8 @@ export class CatalogService {
   /** The mappings of the given SKUs, active or not; SKUs without a mapping are absent from the map. */
   async getMappings(skus: string[]): Promise<Map<string, SkuMappingRecord>> {
     if (skus.length === 0) return new Map();
-    const found = await this.db.em().find(SkuMapping, { amazonSku: { $in: [...new Set(skus)] } });
-    return new Map(found.map((m) => [m.amazonSku, toRecord(m)]));
+    const rows = await this.mappings('where m.amazon_sku in (select json_array_elements_text(?::json))', [JSON.stringify([...new Set(skus)])]);
+    return new Map(rows.map((r) => [r.amazon_sku, toRecord(r)]));
   }
 
   /** All mappings in amazon_sku order, `first` at a time, starting after the `after` cursor. */
@@ -444,9 +493,9 @@ export class CatalogService {
     if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > MAX_PAGE_SIZE) {
       throw new RangeError(`first must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${opts.first}`);
     }
-    const found = await this.db
-      .em()
-      .find(SkuMapping, opts.after ? { amazonSku: { $gt: opts.after } } : {}, { orderBy: { amazonSku: 'asc' }, limit: opts.first + 1 });
+    const found = await this.mappings(
+      opts.after ? 'where m.amazon_sku > ?' : '', opts.after ? [opts.after] : [], `order by m.amazon_sku limit ${opts.first + 1}`,
+    );
     const rows = found.slice(0, opts.first).map(toRecord);
     return { rows, endCursor: rows.at(-1)?.amazonSku ?? null, hasNextPage: found.length > opts.first };
   }
@@ -454,18 +503,12 @@ export class CatalogService {
 
 /** The rules the database relies on, for callers that bypass the Excel parser (e.g. sandbox seeding). */
 function checkMapping(row: SkuMappingInput): void {
-  const codes = [row.amazonSku, row.yahooItemCode, row.rakutenItemNumber];
   if (!row.amazonSku) throw new Error('a mapping needs an amazon_sku');
-  if (row.yahooItemCode === null && row.rakutenItemNumber === null) throw new Error(`mapping ${row.amazonSku} has neither a Yahoo! nor a Rakuten code`);
-  if (codes.some((c) => c !== null && c.length > MAX_CODE_LENGTH)) throw new Error(`mapping ${row.amazonSku} has a code longer than ${MAX_CODE_LENGTH} characters`);
+  const codes = Object.values(row.listings);
+  if (codes.length === 0) throw new Error(`mapping ${row.amazonSku} has no listing on any channel`);
+  if ([row.amazonSku, ...codes].some((c) => c.length > MAX_CODE_LENGTH)) throw new Error(`mapping ${row.amazonSku} has a code longer than ${MAX_CODE_LENGTH} characters`);
 }
 
-function toRecord(m: InferEntity<typeof SkuMapping>): SkuMappingRecord {
-  return {
-    amazonSku: m.amazonSku,
-    yahooItemCode: m.yahooItemCode ?? null,
-    rakutenItemNumber: m.rakutenItemNumber ?? null,
-    isActive: m.isActive,
-    importedAt: m.importedAt,
-  };
+function toRecord(r: { amazon_sku: string; is_active: boolean; imported_at: Date; listings: ListingCodes }): SkuMappingRecord {
+  return { amazonSku: r.amazon_sku, isActive: r.is_active, listings: r.listings, importedAt: new Date(r.imported_at) };
 }

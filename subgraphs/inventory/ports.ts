@@ -15,11 +15,11 @@ export interface StockSource {
   pages(): AsyncIterable<SourceItem[]>;
 }
 
-export type Channel = 'yahoo' | 'rakuten';
-export const CHANNELS: readonly Channel[] = ['yahoo', 'rakuten'];
+/** A channel id from config (one per shop); the catalog's listings name their channel by it. */
+export type Channel = string;
 
 export interface StockUpdate {
-  /** The channel's own item code from the SKU master (yahoo_item_code / rakuten_item_number). */
+  /** The channel's own item code: the SKU's listing on this channel. */
   code: string;
   quantity: number;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
-import type { CatalogService } from '../catalog/service.js';
+import type { CatalogService, ListingCodes } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
@@ -148,9 +148,6 @@ const chunk = <T>(items: T[], size: number): T[][] => {
 /** A LIKE pattern matching `text` literally. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenItemNumber: string | null }) =>
-  channel === 'yahoo' ? m.yahooItemCode : m.rakutenItemNumber;
-
 export class InventoryService {
   readonly rules: AllocationRules;
   private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
@@ -222,12 +219,12 @@ export class InventoryService {
     report.sourceItems = sourceQty.size;
 
     const { tiers } = await this.rules.current();
-    const mapped: { sku: string; quantity: number; yahooItemCode: string | null; rakutenItemNumber: string | null }[] = [];
+    const mapped: { sku: string; quantity: number; listings: ListingCodes }[] = [];
     for (const [sku, quantity] of sourceQty) {
       const m = mappings.get(sku);
       if (!m) report.skipped.unmapped++;
       else if (!m.isActive) report.skipped.inactive++;
-      else mapped.push({ sku, quantity, yahooItemCode: m.yahooItemCode, rakutenItemNumber: m.rakutenItemNumber });
+      else mapped.push({ sku, quantity, listings: m.listings });
     }
     for (const [sku, m] of mappings) if (m.isActive && !sourceQty.has(sku)) report.skipped.notInSource++;
     report.mappedSkus = mapped.length;
@@ -238,7 +235,7 @@ export class InventoryService {
     // compared before any is sent to, so the run's total is known when the first progress event goes out.
     const wantedBy = this.deps.targets.map((target) =>
       mapped
-        .map((m) => ({ sku: m.sku, code: codeFor(target.channel, m), after: allocate(m.quantity, tiers) }))
+        .map((m) => ({ sku: m.sku, code: m.listings[target.channel], after: allocate(m.quantity, tiers) }))
         .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code)),
     );
     const toRead = wantedBy.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
@@ -421,7 +418,7 @@ export class InventoryService {
     checkQuantity(opts.quantity, 'quantity');
     const mapping = (await this.deps.catalog.getMappings([opts.sku])).get(opts.sku);
     if (!mapping) throw new InvalidInputError('sku', `unknown SKU "${opts.sku}": it is not in the SKU master`);
-    const code = codeFor(target.channel, mapping);
+    const code = mapping.listings[target.channel];
     if (!code) throw new InvalidInputError('sku', `${opts.sku} has no ${target.channel} listing in the SKU master`);
     return this.withRunLock(async (lease) => {
       const run = await this.startRun(lease, { kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, actor: opts.actor });
@@ -469,7 +466,7 @@ export class InventoryService {
         const m = mappings.get(item.sku);
         const allocations: Partial<Record<Channel, number | null>> = {};
         for (const channel of this.channels) {
-          allocations[channel] = m?.isActive && codeFor(channel, m) ? allocate(item.quantity, tiers) : null;
+          allocations[channel] = m?.isActive && m.listings[channel] ? allocate(item.quantity, tiers) : null;
         }
         out.push({ sku: item.sku, amazon: item.quantity, allocations });
       }

@@ -72,12 +72,14 @@ export async function seed(app: TestApp, items: { sku: string; quantity: number;
   for (const i of items) app.sims.amazon.setQuantity(i.sku, i.quantity);
   const rows = items.map((i) => ({
     amazonSku: i.sku,
-    yahooItemCode: i.yahoo === false ? null : `Y-${i.sku}`,
-    rakutenItemNumber: i.rakuten === false ? null : `r-${i.sku.toLowerCase()}`,
+    listings: {
+      ...(i.yahoo === false ? {} : { yahoo: `Y-${i.sku}` }),
+      ...(i.rakuten === false ? {} : { rakuten: `r-${i.sku.toLowerCase()}` }),
+    } as Record<string, string>,
     isActive: i.active !== false,
   }));
-  app.sims.yahoo.seed(rows.flatMap((r) => (r.yahooItemCode ? [r.yahooItemCode] : [])), listed);
-  app.sims.rakuten.seed(rows.flatMap((r) => (r.rakutenItemNumber ? [r.rakutenItemNumber] : [])), listed);
+  app.sims.yahoo.seed(rows.flatMap((r) => (r.listings.yahoo ? [r.listings.yahoo] : [])), listed);
+  app.sims.rakuten.seed(rows.flatMap((r) => (r.listings.rakuten ? [r.listings.rakuten] : [])), listed);
   await app.ctx.catalog.upsertMappings(rows);
   return rows;
 }

@@ -1,13 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** One row of the Excel SKU master: which Yahoo! and Rakuten listings an Amazon SKU feeds. */
+/** One row of the Excel SKU master: a source SKU and whether it is synced. Its channel listings are Listing rows. */
 export const SkuMapping = defineEntity({
   name: 'SkuMapping',
   tableName: 'sku_mapping',
   properties: {
     amazonSku: p.string().primary(),
-    yahooItemCode: p.string().nullable(),
-    rakutenItemNumber: p.string().nullable(),
     isActive: p.boolean(),
     importedAt: p.datetime(),
   },

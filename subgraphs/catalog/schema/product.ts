@@ -68,8 +68,6 @@ export class SkuImportResult {
 }
 
 export function toProduct(m: SkuMappingRecord): Product {
-  const listings: Listing[] = [];
-  if (m.yahooItemCode) listings.push({ channel: 'yahoo', code: m.yahooItemCode });
-  if (m.rakutenItemNumber) listings.push({ channel: 'rakuten', code: m.rakutenItemNumber });
+  const listings: Listing[] = Object.entries(m.listings).map(([channel, code]) => ({ channel, code }));
   return { sku: m.amazonSku, nameJa: null, nameEn: null, listings, active: m.isActive, importedAt: m.importedAt };
 }
