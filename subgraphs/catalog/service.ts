@@ -468,7 +468,7 @@ export class CatalogService {
   private mappings(where: string, params: unknown[], tail = '') {
     return this.db.em().execute<{ amazon_sku: string; is_active: boolean; imported_at: Date; listings: ListingCodes }[]>(
       `select m.amazon_sku, m.is_active, m.imported_at,
-              coalesce((select json_object_agg(l.channel, l.code) from listing l where l.sku = m.amazon_sku), '{}'::json) as listings
+              coalesce((select json_object_agg(l.channel, l.code order by l.channel) from listing l where l.sku = m.amazon_sku), '{}'::json) as listings
        from sku_mapping m ${where} ${tail}`,
       params,
     );
@@ -485,7 +485,7 @@ export class CatalogService {
   async getMappings(skus: string[]): Promise<Map<string, SkuMappingRecord>> {
     if (skus.length === 0) return new Map();
     const rows = await this.mappings('where m.amazon_sku in (select json_array_elements_text(?::json))', [JSON.stringify([...new Set(skus)])]);
-    return new Map(rows.map((r) => [r.amazon_sku, toRecord(r)]));
+    return new Map(rows.map((r) => [r.amazon_sku, this.toRecord(r)]));
   }
 
   /** All mappings in amazon_sku order, `first` at a time, starting after the `after` cursor. */
@@ -496,8 +496,16 @@ export class CatalogService {
     const found = await this.mappings(
       opts.after ? 'where m.amazon_sku > ?' : '', opts.after ? [opts.after] : [], `order by m.amazon_sku limit ${opts.first + 1}`,
     );
-    const rows = found.slice(0, opts.first).map(toRecord);
+    const rows = found.slice(0, opts.first).map((r) => this.toRecord(r));
     return { rows, endCursor: rows.at(-1)?.amazonSku ?? null, hasNextPage: found.length > opts.first };
+  }
+
+  /** Listings in the master's column order, then any other channel's by id: what readers are shown. */
+  private toRecord(r: { amazon_sku: string; is_active: boolean; imported_at: Date; listings: ListingCodes }): SkuMappingRecord {
+    const order = Object.values(this.columns.listings);
+    const rank = (channel: string) => (order.includes(channel) ? order.indexOf(channel) : order.length);
+    const listings = Object.fromEntries(Object.entries(r.listings).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)));
+    return { amazonSku: r.amazon_sku, isActive: r.is_active, listings, importedAt: new Date(r.imported_at) };
   }
 }
 
@@ -509,6 +517,3 @@ function checkMapping(row: SkuMappingInput): void {
   if ([row.amazonSku, ...codes].some((c) => c.length > MAX_CODE_LENGTH)) throw new Error(`mapping ${row.amazonSku} has a code longer than ${MAX_CODE_LENGTH} characters`);
 }
 
-function toRecord(r: { amazon_sku: string; is_active: boolean; imported_at: Date; listings: ListingCodes }): SkuMappingRecord {
-  return { amazonSku: r.amazon_sku, isActive: r.is_active, listings: r.listings, importedAt: new Date(r.imported_at) };
-}
