@@ -32,8 +32,8 @@ async function workbook(rows: ExcelJS.CellValue[][], extraSheetFirst = false): P
   return readFile(path);
 }
 
-async function parseErrors(file: Buffer): Promise<SkuMasterError[]> {
-  const err = await parseSkuMaster(file, LAYOUT).then(
+async function parseErrors(file: Buffer, layout = LAYOUT): Promise<SkuMasterError[]> {
+  const err = await parseSkuMaster(file, layout).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -213,6 +213,19 @@ describe('parseSkuMaster', () => {
     });
   });
 
+  it('refuses a listing code given to two SKUs, naming both rows', async () => {
+    const errors = await parseErrors(await workbook([HEADER, ['AMZ-1', 'YH-1', 'RKT-1', true], ['AMZ-2', 'YH-1', 'RKT-2', true]]));
+    expect(errors).toEqual([{ row: 3, column: 'yahoo_item_code', message: 'duplicate yahoo_item_code "YH-1" on rows 2 and 3: a listing feeds one SKU' }]);
+  });
+
+  it('reads the columns config names: another channel is one more column, no code', async () => {
+    const layout = { ...LAYOUT, listings: { ...LAYOUT.listings, shopee_sg_item_id: 'shopee:SG' } };
+    const rows = await parseSkuMaster(await workbook([[...HEADER, 'shopee_sg_item_id'], ['AMZ-1', null, null, true, 'SG-1']]), layout);
+    expect(rows).toEqual([{ row: 2, amazonSku: 'AMZ-1', listings: { 'shopee:SG': 'SG-1' }, isActive: true }]);
+    const errors = await parseErrors(await workbook([HEADER]), layout);
+    expect(errors.map((e) => e.message)).toEqual(['header column shopee_sg_item_id is missing']);
+  });
+
   it('summarises the errors in the message', async () => {
     const err = await parseSkuMaster(await workbook([HEADER, [null, 'YH-1', null, true]]), LAYOUT).catch((e: Error) => e);
     expect((err as Error).message).toBe('SKU master rejected, 1 error: row 2 amazon_sku: amazon_sku is empty');
@@ -269,6 +282,20 @@ describe('CatalogService', () => {
       ['AMZ-NEW', { rakuten: 'RKT-NEW' }],
       ['AMZ-P-001', { yahoo: 'YH0-01234', rakuten: 'RKT-CHANGED' }],
     ]);
+  });
+
+  it('moves a code between SKUs of one import, and refuses one still held by a SKU the import leaves alone', async () => {
+    await catalog.importSkuMaster(await readFile(FIXTURE), { actor: 'ops' });
+    const swap = await workbook([HEADER, ['AMZ-P-001', 'YH0-01235', null, true], ['AMZ-P-002', 'YH0-01234', null, true]]);
+    await catalog.importSkuMaster(swap, { actor: 'ops' });
+    const got = await catalog.getMappings(['AMZ-P-001', 'AMZ-P-002']);
+    expect([got.get('AMZ-P-001')!.listings, got.get('AMZ-P-002')!.listings]).toEqual([{ yahoo: 'YH0-01235' }, { yahoo: 'YH0-01234' }]);
+
+    const taken = await workbook([HEADER, ['AMZ-NEW', 'YH0-01234', null, true]]);
+    const err = await catalog.importSkuMaster(taken, { actor: 'ops' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SkuMasterInvalidError);
+    expect((err as Error).message).toContain('yahoo listing "YH0-01234" for AMZ-NEW already belongs to AMZ-P-002');
+    expect(await count()).toBe(5);
   });
 
   it('runs one import at a time: a second one meanwhile is refused', async () => {
