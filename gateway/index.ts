@@ -3,6 +3,7 @@
 // subgraph schemas directly; distributed mode calls subgraph servers by URL.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -60,6 +61,8 @@ export interface RunningGateway {
 }
 
 type Caller = Actor;
+/** What a WebSocket operation runs with: the caller, and where its events go. */
+type WsContext = Delivery & { user: Caller };
 
 /**
  * A deep copy of a subgraph fetch's result (plain JSON data: objects, arrays, scalars): about twice as fast as a
@@ -167,34 +170,67 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
 }
 
 /**
- * One source stream per key, fanned out to every consumer: each event is executed once however many subscribers
- * share the key. The source closes when its last consumer leaves; a failing source fails every consumer.
+ * The WebSocket writes of one turn of the event loop, corked until the next: a socket that gets several events in
+ * that turn (a sync's changes arrive together) sends them in one write instead of one system call each.
+ */
+const corked = new Set<Duplex>();
+function corkForThisTurn(socket: WebSocket): void {
+  // ws keeps its TCP socket private; cork() nests with ws's own cork around each frame.
+  const raw = (socket as unknown as { _socket?: Duplex })._socket;
+  if (!raw || corked.has(raw)) return;
+  if (corked.size === 0) setImmediate(uncorkAll);
+  raw.cork();
+  corked.add(raw);
+}
+function uncorkAll(): void {
+  for (const raw of corked) raw.uncork();
+  corked.clear();
+}
+
+/** Where a subscription's events go: the graphql-ws subscription `id` on `socket`. */
+export interface Delivery {
+  socket: WebSocket;
+  id: string;
+}
+
+/**
+ * One source stream per key, fanned out to every consumer: each event is executed and serialized to JSON once
+ * however many subscribers share the key, and written to each subscriber's socket as a graphql-ws `next` message
+ * (graphql-ws would stringify it once per socket, which at 10,000 subscribers was most of the fan-out's CPU).
+ * graphql-ws keeps the subscription's life cycle: the iterator returned here ends when the source does, throws
+ * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
  */
 function multicast() {
-  interface Consumer { queue: IteratorResult<ExecutionResult>[]; wake?: () => void }
-  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; failure?: unknown }
+  interface Consumer { prefix: string; socket: WebSocket; settle?: (failure?: unknown) => void }
+  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; ended: boolean; failure?: unknown }
   const groups = new Map<string, Group>();
 
   async function pump(key: string, group: Group, source: AsyncIterableIterator<ExecutionResult>): Promise<void> {
     try {
       for (;;) {
         const r = await source.next();
-        for (const c of group.consumers) c.queue.push(r);
-        for (const c of group.consumers) c.wake?.();
         if (r.done) break;
+        // GraphQLError instances serialize through their toJSON, errors from subgraph servers are plain objects already.
+        const payload = `${JSON.stringify(r.value)}}`;
+        for (const c of group.consumers) {
+          if (c.socket.readyState !== WebSocket.OPEN) continue;
+          corkForThisTurn(c.socket);
+          c.socket.send(c.prefix + payload);
+        }
       }
     } catch (err) {
       group.failure = err;
-      for (const c of group.consumers) c.wake?.();
     } finally {
+      group.ended = true;
       if (groups.get(key) === group) groups.delete(key);
+      for (const c of group.consumers) c.settle?.(group.failure);
     }
   }
 
-  return async (key: string, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
+  return async (key: string, delivery: Delivery, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
     let group = groups.get(key);
     if (!group) {
-      const g: Group = { consumers: new Set(), opened: open() };
+      const g: Group = { consumers: new Set(), opened: open(), ended: false };
       groups.set(key, (group = g));
       const first = await g.opened.catch((err: unknown) => {
         groups.delete(key);
@@ -209,30 +245,28 @@ function multicast() {
     const g = group;
     const source = await g.opened;
     if (!(Symbol.asyncIterator in source)) return source;
-    const me: Consumer = { queue: [] };
+    const me: Consumer = { prefix: `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`, socket: delivery.socket };
     g.consumers.add(me);
     const leave = async () => {
       if (!g.consumers.delete(me)) return;
-      me.wake?.();
+      me.settle?.();
       if (g.consumers.size === 0 && groups.get(key) === g) {
         groups.delete(key);
         await source.return?.();
       }
     };
+    const done = { value: undefined, done: true } as const;
     const events: AsyncIterableIterator<ExecutionResult> = {
+      // Yields nothing: events go straight to the socket. Settles when the stream ends, fails or is left.
       async next() {
-        while (me.queue.length === 0 && g.failure === undefined && g.consumers.has(me)) await new Promise<void>((r) => (me.wake = r));
-        const r = me.queue.shift();
-        if (r) {
-          if (r.done) g.consumers.delete(me);
-          return r;
-        }
+        if (!g.ended && g.consumers.has(me)) await new Promise<unknown>((r) => (me.settle = r));
+        g.consumers.delete(me);
         if (g.failure !== undefined) throw g.failure;
-        return { value: undefined, done: true };
+        return done;
       },
       async return() {
         await leave();
-        return { value: undefined, done: true };
+        return done;
       },
       async throw(err) {
         await leave();
@@ -501,7 +535,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         }
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -516,9 +550,10 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         if (tooComplex.length) return tooComplex;
         const wait = rate.take(ctx.extra.user!.name);
         if (wait) return [new GraphQLError(`too many requests; try again in ${wait} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: wait } })];
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: ctx.extra.user };
+        const context: WsContext = { user: ctx.extra.user!, socket: ctx.extra.socket, id };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
-      execute: (args) => runOperation(args.document, args.variableValues ?? undefined, args.contextValue as Caller, args.operationName),
+      execute: (args) => runOperation(args.document, args.variableValues ?? undefined, (args.contextValue as WsContext).user, args.operationName),
       // Results from Apollo Server and from subgraph servers carry errors already formatted (plain objects), which
       // graphql-ws would call toJSON() on: send those as they are.
       onNext(_ctx, _id, _payload, _args, result) {
@@ -527,10 +562,10 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       },
       async subscribe(args) {
         const operation = getOperationAST(args.document, args.operationName)!;
-        const caller = args.contextValue as Caller;
+        const { user: caller, ...delivery } = args.contextValue as WsContext;
         // Same operation, variables and role: one execution per event, delivered to every such subscriber.
         const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, caller.role]);
-        const result = await shared(key, () => router.subscribe(args.document, operation, args.variableValues ?? {}, caller));
+        const result = await shared(key, delivery, () => router.subscribe(args.document, operation, args.variableValues ?? {}, caller));
         return Symbol.asyncIterator in result ? countOpen(metrics.subscriptions, result) : result;
       },
     },
