@@ -585,6 +585,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     wsUrl: `ws://${hostPart}:${address.port}/graphql`,
     async close() {
       rate.stop();
+      metrics.stop();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await Promise.all([...upstreamClients.values()].map((c) => c.dispose()));
