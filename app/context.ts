@@ -14,6 +14,7 @@ import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
 import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { silentLogger } from '../platform/log/index.js';
+import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import { AdvisoryRunLock, FileRunLock } from '../subgraphs/inventory/run-lock.js';
@@ -29,6 +30,8 @@ export interface AppContext {
   reporting: ReportingService;
   catalog: CatalogService;
   inventory: InventoryService;
+  /** The data mappings (config/data-mappings.json), validated before anything else opens. */
+  mappings: MappingSet;
   connectors: { amazon: AmazonClient; yahoo: YahooClient; rakuten: RakutenClient };
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
@@ -52,6 +55,7 @@ export interface ContextOptions {
 export async function createContext(opts: ContextOptions): Promise<AppContext> {
   const { config } = opts;
   const logger = opts.logger ?? silentLogger;
+  const mappings = MappingSet.load(mappingsPathFor(config.configPath));
   const url = opts.databaseUrl ?? config.database.url;
   const db = await openDatabase({ url, dataDir: config.dataDir, logger });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
@@ -90,7 +94,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, reporting, catalog, inventory, connectors, sandbox, integrations,
+      config, logger, db, events, credentials, reporting, catalog, inventory, mappings, connectors, sandbox, integrations,
       healthChecks: () => [connectors.amazon, connectors.yahoo, connectors.rakuten],
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

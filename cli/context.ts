@@ -4,6 +4,7 @@ import { createContext, type AppContext } from '../app/context.js';
 import { ensureDemoData } from '../app/sandbox-seed.js';
 import { ConfigError, loadConfig } from '../platform/config/index.js';
 import { createLogger } from '../platform/log/index.js';
+import { MappingError } from '../platform/transform/index.js';
 import { SkuMasterInvalidError } from '../subgraphs/catalog/service.js';
 import { InventoryFileError } from '../subgraphs/inventory/inventory-file.js';
 import { RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
@@ -60,7 +61,7 @@ function report(err: unknown, out: Output): number {
     }
     return EXIT.usage;
   }
-  const usage = e instanceof UsageError || e instanceof ConfigError || e instanceof InventoryFileError || e instanceof RuleChangeError;
+  const usage = e instanceof UsageError || e instanceof ConfigError || e instanceof MappingError || e instanceof InventoryFileError || e instanceof RuleChangeError;
   const refused = e instanceof SyncRefusedError;
   out.result({ error: e.message, kind: e.name });
   if (!out.json) out.line(`[${refused ? 'REFUSED' : 'ERROR'}] ${e.message}`);

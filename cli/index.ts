@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
+import { registerMapping } from './commands/mapping.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -26,7 +27,7 @@ const program = new Command('tsunagi')
 
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
-  registerSandbox, registerYahooToken, registerRules, registerToken, registerStock,
+  registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
 ]) {
   register(program);
 }
