@@ -98,6 +98,8 @@ interface Measured {
   /** /healthz answered during the run: p99 and max, ms. */
   healthzP99: number;
   healthzMax: number;
+  /** The gateway's own view (its request-duration histogram): the bucket holding the 99th percentile, ms; ours only. */
+  serverP99?: number;
   /** This process's event-loop delay during the run (p99, max) and its GC pauses (total, longest), ms. */
   loopP99: number;
   loopMax: number;
@@ -118,11 +120,11 @@ function autocannon(args: string[], seconds: number): Promise<Record<string, any
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${err.slice(0, 500)}`));
+      if (code !== 0) return reject(new Error(`autocannon ${args.at(-1)} exited with ${code}: ${err.slice(0, 500)}`));
       try {
         resolve(JSON.parse(out));
       } catch {
-        reject(new Error(`autocannon printed no JSON: ${out.slice(0, 300)} ${err.slice(0, 300)}`));
+        reject(new Error(`autocannon ${args.at(-1)} printed no JSON: ${out.slice(0, 300)} ${err.slice(0, 300)}`));
       }
     });
   });
@@ -131,6 +133,31 @@ function autocannon(args: string[], seconds: number): Promise<Record<string, any
 /** POSTs of `body` on `connections` connections; `expected` is the exact body every response must carry. */
 const load = (url: string, token: string, body: string, expected: string, connections: number, seconds: number) =>
   autocannon(['-c', String(connections), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${token}`, '-b', body, '-E', expected, url], seconds);
+
+/**
+ * Our gateway's request-duration histogram for the bench's operation (cumulative count per bucket bound, s), from
+ * its /metrics; undefined for the peer. Compared with autocannon's figures it tells the time in the gateway from
+ * the time before it (sockets, the load generator's own loop).
+ */
+async function durationBuckets(url: string): Promise<Map<number, number> | undefined> {
+  const res = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) return undefined;
+  const buckets = new Map<number, number>();
+  for (const [, labels, count] of (await res.text()).matchAll(/^tsunagi_graphql_request_duration_seconds_bucket\{([^}]*)\} (\d+)$/gm)) {
+    const le = /le="([^"]+)"/.exec(labels!)?.[1];
+    if (le && labels!.includes('operation="Products"')) buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  }
+  return buckets.size ? buckets : undefined;
+}
+
+/** The bound (ms) of the bucket holding the 99th percentile of the requests counted between two readings. */
+function p99Bucket(before: Map<number, number>, after?: Map<number, number>): number | undefined {
+  if (!after) return undefined;
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = after.get(Infinity)! - (before.get(Infinity) ?? 0);
+  const bound = bounds.find((b) => after.get(b)! - (before.get(b) ?? 0) >= 0.99 * total);
+  return bound === undefined ? undefined : bound * 1000;
+}
 
 /** The event-loop delay and the GC pauses of this process (where every gateway under test runs) from now on. */
 function watchLoop(): () => { loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number } {
@@ -168,6 +195,7 @@ async function measure(target: Target, url: string, healthUrl: string, token: st
   }
   if (warmup > 0) await load(url, token, body, expected, connections, warmup);
   const load1 = loadavg()[0]!.toFixed(2);
+  const before = await durationBuckets(url);
   const stopWatching = watchLoop();
   // A probe as a load balancer would send it: one connection, 20 requests a second, through the same run.
   const [r, health] = await Promise.all([
@@ -178,6 +206,7 @@ async function measure(target: Target, url: string, healthUrl: string, token: st
     target, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
     bad: r.errors + r.timeouts + r.non2xx + (r.mismatches ?? 0) + health.errors + health.timeouts + health.non2xx + (health.mismatches ?? 0),
     load: load1, healthzP99: health.latency.p99, healthzMax: health.latency.max, ...stopWatching(),
+    serverP99: before && p99Bucket(before, await durationBuckets(url)),
   };
 }
 
@@ -357,11 +386,11 @@ try {
   if (results.length > 0) {
     console.log(`\n${PAGE} products per request (catalog + inventory + pricing), ${duration} s after ${warmup} s warm-up, ${cpus().length} CPUs shared;`);
     console.log('healthz: /healthz (the peer: /healthcheck) asked 20 times a second through the run; loop and GC: the gateway\'s event-loop delay and GC pauses');
-    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'bad', 'hz p99', 'hz max', 'loop p99', 'loop max', 'gc ms', 'gc max', 'load1'];
+    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'bad', 'hz p99', 'hz max', 'srv p99≤', 'loop p99', 'loop max', 'gc ms', 'gc max', 'load1'];
     console.log(`${'setup'.padEnd(18)} ${cols.map((c) => c.padStart(8)).join(' ')}`);
     const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
     for (const r of results) {
-      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.requests, r.bad, r.healthzP99, r.healthzMax, ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.load];
+      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.requests, r.bad, r.healthzP99, r.healthzMax, r.serverP99 ?? '-', ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.load];
       console.log(`${r.target.padEnd(18)} ${cells.map((c) => String(c).padStart(8)).join(' ')}`);
     }
     const find = (target: Target, connections: number) => results.find((r) => r.target === target && r.connections === connections);
@@ -387,7 +416,7 @@ try {
         console.log(`INVALID: ${r.target} at ${r.connections} connections had ${r.bad} failed or wrong responses`);
       }
       if (r.target !== 'peer-no-dedup') {
-        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} healthz_p99_ms=${r.healthzP99} loop_p99_ms=${ms(r.loopP99)} load1=${r.load}`);
+        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} healthz_p99_ms=${r.healthzP99} server_p99_le_ms=${r.serverP99 ?? '-'} loop_p99_ms=${ms(r.loopP99)} load1=${r.load}`);
       }
     }
   }
