@@ -152,3 +152,12 @@ test('subscribers of one operation share its execution: each gets every event un
   await Promise.all([a1.return?.(), a2.return?.()]);
   await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open);
 });
+
+test('identical queries in flight together share subgraph fetches and each still gets the whole answer', async () => {
+  const partner = await token('partner');
+  const alone = await gql(h.gateway.url, PRODUCTS, { first: 3 }, partner);
+  expect(alone.body.data!.products.edges).toHaveLength(3);
+  // More callers than may join one fetch: several shared fetches per subgraph, every response merged from a copy.
+  const together = await Promise.all(Array.from({ length: 40 }, () => gql(h.gateway.url, PRODUCTS, { first: 3 }, partner)));
+  for (const res of together) expect(res.body).toEqual(alone.body);
+});
