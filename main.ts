@@ -4,10 +4,18 @@ import { createContext } from './app/context.js';
 import { ensureDemoData } from './app/sandbox-seed.js';
 import { issueToken, signingKey, startGateway } from './gateway/index.js';
 import { startWorker } from './jobs/worker.js';
-import { loadConfig } from './platform/config/index.js';
+import { ConfigError, loadConfig, type Config } from './platform/config/index.js';
 import { createLogger } from './platform/log/index.js';
 
-const config = loadConfig(process.env.TSUNAGI_CONFIG ?? 'config/config.yaml');
+let config: Config;
+try {
+  config = loadConfig(process.env.TSUNAGI_CONFIG ?? 'config/config.yaml');
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // A bad setting is the operator's input: a message naming it and exit 2, as in the CLI, not a stack trace.
+  process.stderr.write(`tsunagi: ${err.message}\n`);
+  process.exit(2);
+}
 const logger = createLogger({
   dir: config.logging.dir,
   file: 'inventory_sync.log',

@@ -60,9 +60,10 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   const db = await openDatabase({ url, dataDir: config.dataDir, logger });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
   try {
-    const events = createEventBus({ url: db.url, embedded: db.embedded, logger });
+    const events = createEventBus({ db, logger });
     closers.unshift(() => events.close());
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
+    await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     const catalog = new CatalogService(db, reporting);
 

@@ -462,6 +462,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     async upstream(name, document, variables, user): Promise<SubscriptionResult> {
       if (distributed) {
         // Errors in events arrive already formatted (plain objects); they are passed on to the client as they are.
+        // graphql-ws re-sends this same payload when it resubscribes, with the resume point the router keeps in
+        // `variables` (subscriptions.ts).
         const source = upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables });
         return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>);
       }

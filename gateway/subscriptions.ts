@@ -2,13 +2,21 @@
 //  1. the subgraph that owns the root field (from the supergraph's join directives) runs the subscription,
 //     with every sub-selection on an entity type cut down to the entity's key;
 //  2. for each event, those entities are fetched back through the gateway's normal query path (the entity's
-//     lookup root field, e.g. product(sku)), so fields owned by any subgraph resolve as in a query.
+//     lookup root field, e.g. product(sku)), so fields owned by any subgraph resolve as in a query;
+//  3. a resumable root field (an `after: ID` argument, an `eventId` on its type) is asked for each event's id,
+//     and `after` always holds the last one forwarded: a resubscription after the subgraph went away (graphql-ws
+//     sends the same payload object again) resumes there, and items a resumed stream repeats are dropped.
 import {
   getNamedType, GraphQLError, isNonNullType, isObjectType, Kind, OperationTypeNode, parse, parseType, visit,
   type DocumentNode, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type GraphQLObjectType,
   type GraphQLSchema, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode,
-  type VariableDefinitionNode,
+  type VariableDefinitionNode, valueFromASTUntyped,
 } from 'graphql';
+import { isAfter, parseEventCursor, type EventCursor } from '../platform/events/index.js';
+
+/** Alias and variable the router adds to a resumable subscription (stripped from what the client sees). */
+const RESUME_FIELD = '_resumeEventId';
+const RESUME_VAR = '_resumeAfter';
 
 /** How the gateway fetches an entity by its key: a root query field taking the key as its one required argument. */
 interface Lookup {
@@ -108,6 +116,35 @@ function usedVariables(node: SelectionSetNode, defs: readonly VariableDefinition
 
 const field = (name: string): FieldNode => ({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: name } });
 
+/** Whether a subscription root field can resume: it takes `after: ID` and its items carry an `eventId`. */
+function resumable(subscriptionType: GraphQLObjectType, name: string): boolean {
+  const def = subscriptionType.getFields()[name];
+  const type = def && getNamedType(def.type);
+  return Boolean(def?.args.some((a) => a.name === 'after' && getNamedType(a.type).name === 'ID') && isObjectType(type) && type.getFields().eventId);
+}
+
+/** The root field asking for each item's event id, with `after` taken from the resume variable. */
+function withResume(set: SelectionSetNode, root: FieldNode): SelectionSetNode {
+  const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
+  return {
+    ...set,
+    selections: set.selections.map((sel) => {
+      if (sel.kind !== Kind.FIELD || sel.name.value !== root.name.value || sel.alias?.value !== root.alias?.value) return sel;
+      return {
+        ...sel,
+        arguments: [
+          ...(sel.arguments ?? []).filter((a) => a.name.value !== 'after'),
+          { kind: Kind.ARGUMENT, name: name('after'), value: { kind: Kind.VARIABLE, name: name(RESUME_VAR) } },
+        ],
+        selectionSet: {
+          ...sel.selectionSet!,
+          selections: [...sel.selectionSet!.selections, { kind: Kind.FIELD, alias: name(RESUME_FIELD), name: name('eventId') }],
+        },
+      };
+    }),
+  };
+}
+
 export function createSubscriptionRouter<C>(opts: SubscriptionRouterOptions<C>) {
   const { owners, keys } = readSupergraph(opts.supergraphSdl);
   const lookups = findLookups(opts.apiSchema, keys);
@@ -197,21 +234,51 @@ export function createSubscriptionRouter<C>(opts: SubscriptionRouterOptions<C>) 
         return { errors: [new GraphQLError(`no subgraph serves subscription field ${rootField?.name.value ?? '(none)'}`)] };
       }
       const cut: EntitySelection[] = [];
-      const selectionSet = split(inlined, subscriptionType, [], operation.variableDefinitions ?? [], cut);
+      const resume = resumable(subscriptionType, rootField.name.value);
+      let selectionSet = split(inlined, subscriptionType, [], operation.variableDefinitions ?? [], cut);
+      const variableDefinitions = usedVariables(selectionSet, operation.variableDefinitions ?? []);
+      // The upstream's own variables: with a resume point, this object is what graphql-ws sends on resubscribing.
+      const upstreamVariables: Record<string, unknown> = { ...variables };
+      let last: EventCursor | undefined;
+      if (resume) {
+        const given = rootField.arguments?.find((a) => a.name.value === 'after');
+        upstreamVariables[RESUME_VAR] = given ? valueFromASTUntyped(given.value, variables) ?? null : null;
+        last = typeof upstreamVariables[RESUME_VAR] === 'string' ? parseEventCursor(upstreamVariables[RESUME_VAR]) : undefined;
+        selectionSet = withResume(selectionSet, rootField);
+        variableDefinitions.push({
+          kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: RESUME_VAR } }, type: parseType('ID'),
+        });
+      }
       const upstreamDoc: DocumentNode = {
         kind: Kind.DOCUMENT,
-        definitions: [{ ...operation, selectionSet, variableDefinitions: usedVariables(selectionSet, operation.variableDefinitions ?? []) }],
+        definitions: [{ ...operation, selectionSet, variableDefinitions: usedVariables(selectionSet, variableDefinitions) }],
       };
-      const source = await opts.upstream(owner, upstreamDoc, variables, caller);
+      const source = await opts.upstream(owner, upstreamDoc, upstreamVariables, caller);
       if (!(Symbol.asyncIterator in source)) return source;
       const root = rootField.alias?.value ?? rootField.name.value;
+      /** Moves the resume point to this event; false for an item a resumed stream repeats. */
+      const advance = (result: ExecutionResult): boolean => {
+        const item = (result.data as Record<string, Record<string, unknown> | null> | null | undefined)?.[root];
+        if (!resume || !item) return true;
+        const id = item[RESUME_FIELD];
+        delete item[RESUME_FIELD];
+        const cursor = typeof id === 'string' ? parseEventCursor(id) : undefined;
+        if (!cursor) return true;
+        if (last && !isAfter(cursor, last)) return false;
+        last = cursor;
+        upstreamVariables[RESUME_VAR] = id;
+        return true;
+      };
       // A hand-written iterator rather than an async generator: return() must reach the upstream at once, even
       // while next() waits for an event, so that a closed client closes its upstream subscription.
       const events: AsyncIterableIterator<ExecutionResult> = {
         async next() {
-          const r = await source.next();
-          if (r.done) return r;
-          return { value: await resolveEntities(r.value, root, cut, variables, caller), done: false };
+          for (;;) {
+            const r = await source.next();
+            if (r.done) return r;
+            if (!advance(r.value)) continue;
+            return { value: await resolveEntities(r.value, root, cut, variables, caller), done: false };
+          }
         },
         async return() {
           await source.return?.();

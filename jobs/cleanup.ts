@@ -1,7 +1,8 @@
-// The daily retention job: sync runs with their ledgers, and the integration log, older than
+// The daily retention job: sync runs with their ledgers, the integration log and the event outbox, older than
 // config.sync.retentionDays are deleted. The audit trail is kept. `tsunagi cleanup` runs the same function.
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
+import type { EventBus } from '../platform/events/index.js';
 import type { InventoryService } from '../subgraphs/inventory/service.js';
 import type { ReportingService } from '../subgraphs/reporting/service.js';
 
@@ -12,6 +13,7 @@ const DAY_MS = 86_400_000;
 export interface CleanupDeps {
   inventory: Pick<InventoryService, 'deleteRunsOlderThan'>;
   reporting: Pick<ReportingService, 'deleteCallsOlderThan'>;
+  events: Pick<EventBus, 'prune'>;
   logger: Logger;
 }
 
@@ -20,6 +22,7 @@ export interface CleanupResult {
   runs: number;
   ledgerEntries: number;
   integrationLog: number;
+  events: number;
 }
 
 export async function runCleanup(deps: CleanupDeps, olderThanDays: number, now = new Date()): Promise<CleanupResult> {
@@ -27,8 +30,12 @@ export async function runCleanup(deps: CleanupDeps, olderThanDays: number, now =
   const cutoff = new Date(now.getTime() - olderThanDays * DAY_MS);
   const { runs, ledgerEntries } = await deps.inventory.deleteRunsOlderThan(cutoff);
   const integrationLog = await deps.reporting.deleteCallsOlderThan(cutoff);
-  const result = { cutoff, runs, ledgerEntries, integrationLog };
-  deps.logger.info(result, `Cleanup: deleted ${runs} runs, ${ledgerEntries} ledger entries, ${integrationLog} integration-log rows older than ${cutoff.toISOString()}`);
+  const events = await deps.events.prune(cutoff);
+  const result = { cutoff, runs, ledgerEntries, integrationLog, events };
+  deps.logger.info(
+    result,
+    `Cleanup: deleted ${runs} runs, ${ledgerEntries} ledger entries, ${integrationLog} integration-log rows, ${events} events older than ${cutoff.toISOString()}`,
+  );
   return result;
 }
 

@@ -276,13 +276,14 @@ describe('stock-sync job', () => {
 });
 
 describe('cleanup job', () => {
-  it('deletes runs, ledgers and integration log older than the retention, and keeps newer ones', async () => {
+  it('deletes runs, ledgers, integration log and events older than the retention, and keeps newer ones', async () => {
     await seedWork('OLD');
     const old = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const days = app.ctx.config.sync.retentionDays + 1;
     await sql.query(`update sync_run set started_at = started_at - make_interval(days => $1), finished_at = finished_at - make_interval(days => $1) where id <= $2`, [days, old.runId]);
     await sql.query(`update integration_log set at = at - make_interval(days => $1)`, [days]);
+    await sql.query(`update event_outbox set created_at = created_at - make_interval(days => $1)`, [days]);
     await seedWork('NEW');
     const recent = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
@@ -296,6 +297,8 @@ describe('cleanup job', () => {
     expect(await count('select count(*) as n from sync_run where id <= $1', [old.runId])).toBe(0);
     expect(await count('select count(*) as n from sync_ledger where run_id <= $1', [old.runId])).toBe(0);
     expect(await count("select count(*) as n from integration_log where at < now() - interval '90 days'")).toBe(0);
+    expect(await count("select count(*) as n from event_outbox where created_at < now() - interval '90 days'")).toBe(0);
+    expect(await count("select count(*) as n from event_outbox where payload @> $1::jsonb", [JSON.stringify([{ runId: recent.runId }])])).toBeGreaterThan(0);
     expect(await app.ctx.inventory.getRun(recent.runId)).not.toBeNull();
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [recent.runId])).toBe(24);
     expect(await count('select count(*) as n from integration_log')).toBeGreaterThan(0);

@@ -142,7 +142,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     if (!remote) logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
   });
   defineStockSync(agenda, { inventory: ctx.inventory, logger, notifier });
-  defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, logger, retentionDays: config.sync.retentionDays });
+  defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
 
   try {
     await scheduleRepeating(agenda, STOCK_SYNC_JOB, config.sync.schedule, config.timezone);

@@ -2,13 +2,14 @@
 // that needs them (the hub, or a CLI command when no hub runs) starts them and records their addresses in
 // dataDir/sandbox/simulators.json; any other process uses those addresses, and drives the simulators'
 // control methods through the owner's loopback control endpoint, so every process sees one marketplace.
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmazonSimulator } from '../amazon/simulator.js';
 import { RakutenSimulator } from '../rakuten/simulator.js';
 import { YahooSimulator } from '../yahoo/simulator.js';
 import { claimOrJoin } from '../../platform/process-lock.js';
 import { SimulatorServer } from './server.js';
+import { ensurePrivateDir } from '../../platform/private-dir.js';
 
 export type SandboxSystem = 'amazon' | 'yahoo' | 'rakuten';
 
@@ -60,7 +61,7 @@ async function reachable(url: string): Promise<boolean> {
 export async function openSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   if (!opts.dataDir) return startSandbox(opts, undefined);
   const dir = join(opts.dataDir, 'sandbox');
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const registryFile = join(dir, 'simulators.json');
   return claimOrJoin<Registry, Sandbox>({
     file: registryFile,

@@ -1,7 +1,10 @@
 // One config loader for every process: YAML files with ${ENV} placeholders, validated with zod.
+// Placeholders are filled into the parsed values, never into the YAML text: an environment value is always one
+// verbatim string, whatever `: `, `#`, `*` or newlines it contains, and no error message ever repeats a value.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { CronExpressionParser } from 'cron-parser';
+import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
 import { parseTiers, type AllocationTier } from './tiers.js';
 
@@ -12,23 +15,62 @@ export class ConfigError extends Error {
   }
 }
 
-/** Replaces ${NAME} and ${NAME:-default} with environment values; an unset variable without default becomes ''. */
-export function expandEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
+/** Replaces ${NAME} and ${NAME:-default} in one string; an unset or empty variable without default becomes ''. */
+function expandString(text: string, env: NodeJS.ProcessEnv): string {
   return text.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
     const value = env[name];
     return value !== undefined && value !== '' ? value : (fallback ?? '');
   });
 }
 
-// An unset ${VAR:-} placeholder leaves an empty YAML value, which parses as null.
+/** Fills placeholders into every string value of a parsed YAML tree (keys are left alone). */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
+  if (typeof value === 'string') return expandString(value, env);
+  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env)]));
+  }
+  return value;
+}
+
+// A placeholder's value is a string: numbers and booleans written as one are read back by the field's type.
+const fromEnv = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    if (/^-?\d+(\.\d+)?$/.test(v.trim())) return Number(v);
+    return v === 'true' ? true : v === 'false' ? false : v;
+  }, schema);
+const positiveInt = () => fromEnv(z.number().int().positive());
+const bool = () => fromEnv(z.boolean());
+
+// An unset ${VAR:-} placeholder leaves an empty string (or an empty YAML value, null). Values are kept verbatim.
 const optionalString = z
   .string()
   .nullish()
-  .transform((v) => (v == null || v.trim() === '' ? undefined : v.trim()));
+  .transform((v) => (v == null || v.trim() === '' ? undefined : v));
 
-const rateLimit = z.object({ perSecond: z.number().positive(), burst: z.number().int().positive() });
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. Asia/Tokyo)');
 
-const amazonSchema = z.object({
+/** A cron expression the job scheduler (Agenda, which uses cron-parser) accepts. */
+const cron = z.string().refine((expr) => {
+  try {
+    CronExpressionParser.parse(expr);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid cron expression (minute hour day-of-month month day-of-week, e.g. "0 4 * * *")');
+
+const rateLimit = z.strictObject({ perSecond: fromEnv(z.number().positive()), burst: positiveInt() });
+
+const amazonSchema = z.strictObject({
   endpoint: z.string().url(),
   tokenUrl: z.string().url(),
   marketplaceId: z.string().min(1),
@@ -40,7 +82,7 @@ const amazonSchema = z.object({
   rateLimit: rateLimit.default({ perSecond: 2, burst: 2 }),
 });
 
-const yahooSchema = z.object({
+const yahooSchema = z.strictObject({
   endpoint: z.string().url(),
   authorizeUrl: z.string().url(),
   tokenUrl: z.string().url(),
@@ -52,7 +94,7 @@ const yahooSchema = z.object({
   rateLimit: rateLimit.default({ perSecond: 10, burst: 10 }),
 });
 
-const rakutenSchema = z.object({
+const rakutenSchema = z.strictObject({
   endpoint: z.string().url(),
   serviceSecret: optionalString,
   licenseKey: optionalString,
@@ -62,35 +104,37 @@ const rakutenSchema = z.object({
   getRateLimit: rateLimit.default({ perSecond: 5, burst: 5 }),
 });
 
-const integrationsSchema = z.object({
+const integrationsSchema = z.strictObject({
   amazon: amazonSchema,
   yahoo: yahooSchema,
   rakuten: rakutenSchema,
   http: z
-    .object({
-      timeoutMs: z.number().int().positive().default(15000),
-      retries: z.number().int().min(0).max(10).default(4),
-      backoffBaseMs: z.number().int().positive().default(500),
-      backoffMaxMs: z.number().int().positive().default(30000),
+    .strictObject({
+      timeoutMs: positiveInt().default(15000),
+      retries: fromEnv(z.number().int().min(0).max(10)).default(4),
+      backoffBaseMs: positiveInt().default(500),
+      backoffMaxMs: positiveInt().default(30000),
     })
     .prefault({}),
 });
 
-const tierSchema = z.object({
-  min: z.number().int().min(0),
-  max: z.number().int().min(0).optional(),
+const tierSchema = z.strictObject({
+  min: fromEnv(z.number().int().min(0)),
+  max: fromEnv(z.number().int().min(0)).optional(),
   share: z.union([z.number(), z.string()]),
 });
 
 const secret = optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters');
 const optionalUrl = optionalString.refine((v) => v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v)), 'must be an http(s) URL');
 
-const gatewaySchema = z.object({
-  port: z.number().int().min(0).max(65535).default(4000),
+const SUBGRAPHS = ['inventory', 'catalog', 'orders', 'pricing', 'media', 'reporting'];
+
+const gatewaySchema = z.strictObject({
+  port: fromEnv(z.number().int().min(0).max(65535)).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
-  introspection: z.boolean().default(false),
+  introspection: bool().default(false),
   jwt: z
-    .object({
+    .strictObject({
       /** HS256 key of the tokens Tsunagi issues itself (`tsunagi token`). */
       secret,
       /** An identity provider's key set (RS256, ES256, ...): its tokens are accepted too. */
@@ -101,47 +145,54 @@ const gatewaySchema = z.object({
     })
     .prefault({}),
   limits: z
-    .object({
-      maxDepth: z.number().int().positive().default(12),
-      maxCost: z.number().int().positive().default(20_000),
-      maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
-      requestsPerMinute: z.number().int().positive().default(1200),
+    .strictObject({
+      maxDepth: positiveInt().default(12),
+      maxCost: positiveInt().default(20_000),
+      maxBodyBytes: positiveInt().default(32 * 1024 * 1024),
+      requestsPerMinute: positiveInt().default(1200),
     })
     .prefault({}),
   subgraphs: z
-    .object({
+    .strictObject({
       /** Distributed mode: each subgraph server's base URL, by subgraph name; none set = in-process. */
-      urls: z.record(z.string(), optionalUrl).default({}),
+      urls: z
+        .record(z.string(), optionalUrl)
+        .superRefine((urls, ctx) => {
+          for (const name of Object.keys(urls)) {
+            if (!SUBGRAPHS.includes(name)) ctx.addIssue({ code: 'unrecognized_keys', keys: [name], input: urls });
+          }
+        })
+        .default({}),
       /** Shared secret subgraph servers require from the gateway. */
       secret,
     })
     .prefault({}),
 });
 
-const configSchema = z.object({
-  timezone: z.string().default('Asia/Tokyo'),
+const configSchema = z.strictObject({
+  timezone: timezone.default('Asia/Tokyo'),
   dataDir: z.string().default('./data'),
-  database: z.object({ url: optionalString }).prefault({}),
+  database: z.strictObject({ url: optionalString }).prefault({}),
   logging: z
-    .object({
+    .strictObject({
       dir: z.string().default('logs'),
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
       maxSize: z.string().default('10m'),
-      keepFiles: z.number().int().positive().default(14),
+      keepFiles: positiveInt().default(14),
     })
     .prefault({}),
   sync: z
-    .object({
-      schedule: z.string().default('0 4 * * *'),
+    .strictObject({
+      schedule: cron.default('0 4 * * *'),
       /** The retention job, in `timezone`: at night, clear of the stock sync. */
-      cleanupSchedule: z.string().default('30 2 * * *'),
-      retentionDays: z.number().int().positive().default(90),
-      rollbackWindowHours: z.number().positive().default(24),
-      allocation: z.object({ tiers: z.array(tierSchema).min(1) }),
+      cleanupSchedule: cron.default('30 2 * * *'),
+      retentionDays: positiveInt().default(90),
+      rollbackWindowHours: fromEnv(z.number().positive()).default(24),
+      allocation: z.strictObject({ tiers: z.array(tierSchema).min(1) }),
       channels: z.array(z.enum(['yahoo', 'rakuten'])).min(1).default(['yahoo', 'rakuten']),
     }),
-  alerts: z.object({ slackWebhookUrl: optionalString }).prefault({}),
-  secrets: z.object({ key: optionalString }).prefault({}),
+  alerts: z.strictObject({ slackWebhookUrl: optionalString }).prefault({}),
+  secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
 });
 
@@ -158,18 +209,28 @@ export type Config = Omit<RawConfig, 'sync'> & {
 
 function readYaml(path: string, env: NodeJS.ProcessEnv): unknown {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+  let tree: unknown;
   try {
-    return parse(expandEnv(readFileSync(path, 'utf8'), env));
+    tree = parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${path}: invalid YAML: ${(err as Error).message}`);
+    // The parser's message quotes the offending lines: only its first line (what and where) is kept.
+    const what = err instanceof YAMLError ? err.message.split('\n')[0]!.replace(/:$/, '') : 'unreadable';
+    throw new ConfigError(`config: ${path}: invalid YAML: ${what}`);
   }
+  return expandEnv(tree, env);
 }
 
+/** Every problem on its own line, named by its key; zod's messages say what is expected, never the value. */
 function validate<T extends z.ZodType>(schema: T, data: unknown, path: string): z.infer<T> {
   const result = schema.safeParse(data);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`${path} is invalid:\n${lines.join('\n')}`);
+    const lines = result.error.issues.map((i) => {
+      const key = i.path.join('.');
+      // An unknown key is reported at its parent: name the key itself.
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `config: ${key ? `${key}.` : ''}${k}: unknown setting (misspelt?)`).join('\n');
+      return `config: ${key || '(root)'}: ${i.message}`;
+    });
+    throw new ConfigError(`${lines.join('\n')}\n(in ${path})`);
   }
   return result.data;
 }
@@ -193,7 +254,7 @@ export function loadConfig(configPath = 'config/config.yaml', env: NodeJS.Proces
   try {
     tiers = parseTiers(raw.sync.allocation.tiers);
   } catch (err) {
-    throw new ConfigError(`${mainPath}: sync.allocation.tiers: ${(err as Error).message}`);
+    throw new ConfigError(`config: sync.allocation.tiers: ${(err as Error).message}\n(in ${mainPath})`);
   }
   const sandbox = !hasAnyCredential(integrations);
   const partial = Object.entries(missingCredentials(integrations)).filter(([, m]) => m.length > 0);

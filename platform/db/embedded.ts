@@ -2,12 +2,13 @@
 // over the Postgres wire protocol on loopback so the same MikroORM driver is used everywhere.
 // Only one process may open a PGlite directory: the first takes a lock file with its pid and port, and any
 // other process (the CLI beside a running hub) connects to that port instead of opening the files.
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { claimOrJoin } from '../process-lock.js';
+import { ensurePrivateDir } from '../private-dir.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -32,7 +33,7 @@ function portOpen(port: number): Promise<boolean> {
 const urlFor = (port: number) => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
 
 export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const lockFile = join(dataDir, 'pglite.lock');
   return claimOrJoin<LockInfo, EmbeddedDatabase>({
     file: lockFile,
@@ -40,7 +41,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     join: (info) => ({ url: urlFor(info.port), owner: false, close: async () => {} }),
     start: async () => {
       const pgDir = join(dataDir, 'pglite');
-      mkdirSync(pgDir, { recursive: true });
+      ensurePrivateDir(pgDir);
       const db = await PGlite.create(pgDir);
       const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
       await server.start();

@@ -1,5 +1,6 @@
 // Every module's entities, for the one ORM instance. Modules own their tables; this list only registers them.
 import { Credential } from '../auth/entities/credential.js';
+import { OutboxEvent } from '../events/entities/outbox-event.js';
 import { SkuMapping } from '../../subgraphs/catalog/entities/sku-mapping.js';
 import { AllocationRuleSet } from '../../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
@@ -9,5 +10,5 @@ import { AuditEntry } from '../../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../../subgraphs/reporting/entities/integration-log.js';
 
 export const ENTITIES = [
-  Credential, SkuMapping, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
+  Credential, OutboxEvent, SkuMapping, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
 ];

@@ -2,15 +2,16 @@
 // rollback from the ledger, allocation previews and rule changes, run history and retention.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db/index.js';
+import type { Database, EntityManager } from '../../platform/db/index.js';
 import { allocate, type AllocationTier } from '../../platform/config/tiers.js';
-import { TOPICS, type EventBus } from '../../platform/events/index.js';
+import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
 import { SyncRefusedError } from './errors.js';
+import { TOPICS } from './events.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import type { RunLock } from './run-lock.js';
@@ -123,8 +124,6 @@ export interface SyncOptions {
 const HEARTBEAT_MS = 5000;
 /** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
 const SQL_CHUNK = 2000;
-/** Stock events per NOTIFY payload (each payload must stay under 8 kB). */
-const EVENTS_PER_MESSAGE = 40;
 
 const chunk = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -266,10 +265,13 @@ export class InventoryService {
         if (!r.ok) failures.push({ ...c, error: r.error ?? 'rejected by the channel' });
         return { id: ids[i], result: (r.ok ? 'APPLIED' : 'FAILED') as LedgerResult, error: r.ok ? null : (r.error ?? 'rejected') };
       });
-      await this.settleLedger(settled);
       const applied = batch.filter((c, i) => settled[i].result === 'APPLIED');
-      await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })));
-      await this.publishChanges(runId, applied);
+      // The ledger, the snapshot and the stockChanged event commit together (the event outbox).
+      await this.deps.events.transactional(async (em, emit) => {
+        await this.settleLedger(settled, em);
+        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.publishChanges(runId, applied, emit);
+      });
       sent.count += batch.length;
       await this.progress({ runId, phase: 'sending', done: sent.count, total: report.changes.length, status: 'RUNNING' });
     }
@@ -577,8 +579,8 @@ export class InventoryService {
     return ids;
   }
 
-  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async settleLedger(rows: { id: number; result: LedgerResult; error: string | null }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `update sync_ledger l set result = x.result, error = x.error, at = now()
@@ -588,8 +590,8 @@ export class InventoryService {
     }
   }
 
-  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[]): Promise<void> {
-    const conn = this.deps.db.em().getConnection();
+  private async saveSnapshots(channel: string, rows: { sku: string; code: string; quantity: number }[], em?: EntityManager): Promise<void> {
+    const conn = em ?? this.deps.db.em();
     for (const part of chunk(rows, SQL_CHUNK)) {
       await conn.execute(
         `insert into stock_snapshot (channel, sku, code, quantity, updated_at)
@@ -600,14 +602,12 @@ export class InventoryService {
     }
   }
 
-  private async publishChanges(runId: number, applied: StockChange[]): Promise<void> {
+  /** One outbox event per sent batch, in the batch's transaction. */
+  private async publishChanges(runId: number, applied: StockChange[], emit: Emit): Promise<void> {
+    if (applied.length === 0) return;
     const at = new Date().toISOString();
     const events: StockChangedEvent[] = applied.map((c) => ({ sku: c.sku, channel: c.channel, before: c.before, after: c.after, runId, at }));
-    for (const part of chunk(events, EVENTS_PER_MESSAGE)) {
-      await this.deps.events.publish(TOPICS.stockChanged, part).catch((err) => {
-        this.deps.logger.warn({ runId, err }, 'stock event not published');
-      });
-    }
+    await emit(TOPICS.stockChanged, events);
   }
 
   private async progress(event: RunProgressEvent): Promise<void> {

@@ -1,7 +1,7 @@
 // Two Tsunagi processes on one PostgreSQL database, each with its own gateway: events cross between them through
-// LISTEN/NOTIFY (PostgresEventBus), so a subscriber on either gateway sees what the other one's mutation did.
+// the event outbox (OutboxEventBus, woken by LISTEN/NOTIFY), so a subscriber on either gateway sees what the other one's mutation did.
 import type { Client } from 'graphql-ws';
-import { PostgresEventBus } from '../../platform/events/index.js';
+import { OutboxEventBus } from '../../platform/events/index.js';
 import {
   baseOf, gql, metricReaches, seedDemo, startHarness, startSecondInstance, token, within, wsClient, waitFor, type Harness,
 } from './support.js';
@@ -51,8 +51,8 @@ async function drain<T>(events: AsyncIterableIterator<{ data?: T | null; errors?
 test('the two instances are separate processes on the PostgreSQL event bus', () => {
   expect(a.app.ctx.db.embedded).toBe(false);
   expect(b.ctx.events).not.toBe(a.app.ctx.events);
-  expect(a.app.ctx.events).toBeInstanceOf(PostgresEventBus);
-  expect(b.ctx.events).toBeInstanceOf(PostgresEventBus);
+  expect(a.app.ctx.events).toBeInstanceOf(OutboxEventBus);
+  expect(b.ctx.events).toBeInstanceOf(OutboxEventBus);
 });
 
 test('a sync triggered by mutation on instance A reaches subscribers on A and on B', async () => {

@@ -131,3 +131,34 @@ test('a subgraph that does not come back ends the subscription with an error, no
     await subscriber.dispose();
   }
 });
+
+test('a change made while the subgraph is down reaches the subscriber once it is back, exactly once (resume by event id)', async () => {
+  const operator = await token('operator');
+  const subscriber = wsClient(h.gateway.wsUrl, operator);
+  const query = 'subscription { stockChanged(skus: ["AMZ-000001"], channels: ["rakuten"]) { sku after eventId } }';
+  try {
+    const events = subscriber.iterate<{ stockChanged: { sku: string; after: number; eventId: string } }>({ query });
+    await metricReaches(inventoryUrl(), UPSTREAM, 1);
+    app.sims.amazon.setQuantity('AMZ-000001', 60);
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const first = (await within(events.next(), 10_000, 'the event before the restart')).value!.data!.stockChanged;
+    expect(first).toMatchObject({ sku: 'AMZ-000001', after: 12 });
+
+    const port = Number(new URL(inventoryUrl()).port);
+    await stopServer('inventory');
+    // While the inventory subgraph is away, another process (the CLI, a worker) changes stock.
+    app.sims.amazon.setQuantity('AMZ-000001', 80);
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    await startServer('inventory', port);
+
+    const missed = (await within(events.next(), 15_000, 'the change made during the restart')).value!.data!.stockChanged;
+    expect(missed).toMatchObject({ sku: 'AMZ-000001', after: 16 });
+    expect(missed.eventId).not.toBe(first.eventId);
+    app.sims.amazon.setQuantity('AMZ-000001', 100);
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    expect((await within(events.next(), 10_000, 'the next live event')).value!.data!.stockChanged).toMatchObject({ after: 20 });
+    await events.return?.();
+  } finally {
+    await subscriber.dispose();
+  }
+});

@@ -1,6 +1,6 @@
 // Turns event-bus topics into the async iterators GraphQL subscriptions consume. Ending the iterator (client
 // gone) unsubscribes from the bus, so no listener outlives its subscription.
-import type { EventBus } from '../../../platform/events/index.js';
+import type { EventBus, EventMeta } from '../../../platform/events/index.js';
 
 export interface BusIterator<T> extends AsyncIterableIterator<T> {
   /** Resolves once the bus delivers to this iterator: read any state to catch up on after it. */
@@ -14,11 +14,13 @@ export interface BusIteratorOptions<T> {
   last?: (item: T) => boolean;
   /** Runs once when the stream ends, however it ends. */
   onEnd?: () => void;
+  /** Resume: first the bus's events after this id, then the live ones. */
+  after?: number;
 }
 
 /** Subscribes to `topic`; `accept` maps each bus payload to the items to deliver (none, one or many). */
 export function busIterator<P, T>(
-  bus: EventBus, topic: string, accept: (payload: P) => T[], opts: BusIteratorOptions<T> = {},
+  bus: EventBus, topic: string, accept: (payload: P, meta: EventMeta) => T[], opts: BusIteratorOptions<T> = {},
 ): BusIterator<T> {
   const queue: T[] = [];
   let wake: (() => void) | undefined;
@@ -28,7 +30,7 @@ export function busIterator<P, T>(
     queue.push(...items);
     wake?.();
   };
-  const unsubscribe = bus.subscribe<P>(topic, (payload) => push(...accept(payload)));
+  const unsubscribe = bus.subscribe<P>(topic, (payload, meta) => push(...accept(payload, meta)), { after: opts.after });
   const finish = async (): Promise<IteratorResult<T>> => {
     if (!done) opts.onEnd?.();
     done = true;

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import {
-  Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
+  Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
 } from 'type-graphql';
 import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
-import { TOPICS } from '../../../platform/events/index.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
 import { InventoryFileSource } from '../inventory-file.js';
+import { formatEventCursor, isAfter, parseEventCursor, type EventCursor } from '../../../platform/events/index.js';
+import { TOPICS } from '../events.js';
 import type { RuleSetView } from '../rules.js';
 import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
 import { busIterator } from './events.js';
@@ -17,6 +18,18 @@ import {
   AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
   StockChange, SyncReport, SyncRunProgress,
 } from './types.js';
+
+interface StockChangedArgs {
+  skus?: string[] | null;
+  channels?: string[] | null;
+  after?: string | null;
+}
+
+function parseEventId(text: string): EventCursor {
+  const cursor = parseEventCursor(text);
+  if (!cursor) throw new GraphQLError(`after: "${text.slice(0, 40)}" is not a stockChanged eventId`, { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+  return cursor;
+}
 
 /** The most SKUs one stock query may ask for. */
 const MAX_SKUS = 1000;
@@ -66,13 +79,20 @@ export class StockChangeResolver {
   @Authorized(...READ)
   @Subscription(() => StockChange, {
     description: 'Every applied stock change, optionally only for some SKUs and channels.',
-    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { skus?: string[] | null; channels?: string[] | null }, SubgraphContext>) => {
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, StockChangedArgs, SubgraphContext>) => {
       actorOf(context);
       const skus = args.skus?.length ? new Set<string>(args.skus) : undefined;
       const channels = args.channels?.length ? new Set<string>(args.channels) : undefined;
-      // One bus message carries a batch of changes; each becomes its own subscription event.
-      const events = busIterator<StockChangedEvent[], StockChangedEvent>(context.app.events, TOPICS.stockChanged, (batch) =>
-        batch.filter((e) => (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel))),
+      const after = args.after == null ? undefined : parseEventId(args.after);
+      // One outbox event carries a sent batch of changes; each change becomes its own subscription event, with
+      // the id "<outbox id>:<index>". Resuming replays the rest of a batch that was only partly delivered.
+      const events = busIterator<StockChangedEvent[], StockChangedEvent & { eventId: string }>(
+        context.app.events, TOPICS.stockChanged,
+        (batch, meta) => batch
+          .map((e, i) => ({ ...e, eventId: formatEventCursor({ id: meta.id, index: i }), skip: after !== undefined && !isAfter({ id: meta.id, index: i }, after) }))
+          .filter((e) => !e.skip && (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel)))
+          .map(({ skip: _skip, ...e }) => e),
+        { after: after && after.id - 1 },
       );
       // The subscription counts as started once the bus delivers to it: no event after that is missed.
       await events.ready;
@@ -80,9 +100,13 @@ export class StockChangeResolver {
     },
   })
   stockChanged(
-    @Root() event: StockChangedEvent,
+    @Root() event: StockChangedEvent & { eventId: string },
     @Arg('skus', () => [String], { nullable: true }) _skus?: string[] | null,
     @Arg('channels', () => [String], { nullable: true }) _channels?: string[] | null,
+    @Arg('after', () => ID, {
+      nullable: true,
+      description: 'Resume: deliver the changes after this eventId that are still kept (retention), then the live ones.',
+    }) _after?: string | null,
   ): StockChange {
     return { ...event, at: new Date(event.at) };
   }

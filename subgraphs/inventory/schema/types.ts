@@ -1,5 +1,5 @@
 // GraphQL views of the inventory service's results. Fields mirror the service's types one to one.
-import { Directive, Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: "What Tsunagi last read from or wrote to a channel for one SKU." })
 export class ChannelStock {
@@ -249,6 +249,9 @@ export class StockChange {
 
   @Field()
   at!: Date;
+
+  @Field(() => ID, { description: 'Where this event stands in the event stream: pass it as stockChanged(after:) to resume after it.' })
+  eventId!: string;
 }
 
 @ObjectType()

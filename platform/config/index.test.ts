@@ -1,0 +1,124 @@
+// The config loader: ${ENV} placeholders are filled into parsed values (a secret is one verbatim string, whatever
+// it contains, and is never echoed in an error), and bad schedules, time zones and misspelt keys fail at load.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './index.js';
+import { cliEnv, runCli } from '../../test/support/cli.js';
+
+const base = { PATH: process.env.PATH };
+const load = (env: Record<string, string>, path = 'config/config.yaml') => loadConfig(path, { ...base, ...env });
+const failure = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('environment placeholders are filled into values, not into the YAML text', () => {
+  const hostile = {
+    colon: 'k'.repeat(20) + ': ' + 'v'.repeat(20),
+    alias: '*' + 'a'.repeat(40),
+    comment: 'first-half-of-the-secret #second-half-of-it',
+    newline: 's'.repeat(32) + '\nsecrets:\n  key: injected-' + 'x'.repeat(32),
+    quotes: `"'{[&!%@\`|>` + 'q'.repeat(32),
+  };
+
+  test.each(Object.entries(hostile))('a secret with %s characters comes through verbatim and changes no structure', (_kind, secret) => {
+    const config = load({ TSUNAGI_JWT_SECRET: secret });
+    expect(config.gateway.jwt.secret).toBe(secret);
+    expect(config.secrets.key).toBeUndefined();
+    expect(config.gateway.subgraphs.secret).toBeUndefined();
+  });
+
+  test.each(Object.entries(hostile))('an invalid secret with %s characters is refused naming the key, never the value', (_kind, secret) => {
+    // The same hostile text, cut to 31 characters: too short for a JWT key.
+    const short = secret.slice(0, 31);
+    const err = failure(() => load({ TSUNAGI_JWT_SECRET: short, TSUNAGI_SUBGRAPH_SECRET: short }));
+    expect(err.message).toMatch(/config: gateway\.jwt\.secret: must be at least 32 characters/);
+    expect(err.message).toMatch(/config: gateway\.subgraphs\.secret: must be at least 32 characters/);
+    for (const piece of short.split(/[\s:#*]+/).filter((p) => p.length >= 6)) expect(err.message).not.toContain(piece);
+  });
+
+  test('numbers and booleans written as placeholders keep their types; defaults apply when unset', () => {
+    expect(load({ PORT: '8080', TSUNAGI_GRAPHQL_INTROSPECTION: 'true' }).gateway).toMatchObject({ port: 8080, introspection: true });
+    expect(load({}).gateway).toMatchObject({ port: 4000, introspection: false });
+    const err = failure(() => load({ PORT: '80: 80' }));
+    expect(err.message).toMatch(/config: gateway\.port: /);
+    expect(err.message).not.toContain('80: 80');
+  });
+
+  test('integrations.yaml goes through the same loader: a credential is a verbatim value', () => {
+    const odd = 'sec: ret #with *odd\nchars';
+    const config = load({
+      AMAZON_LWA_CLIENT_ID: 'id', AMAZON_LWA_CLIENT_SECRET: odd, AMAZON_LWA_REFRESH_TOKEN: 'rt',
+      YAHOO_SELLER_ID: 'seller', YAHOO_CLIENT_ID: 'yid', YAHOO_CLIENT_SECRET: 'ysecret',
+      RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic',
+    });
+    expect(config.integrations.amazon.clientSecret).toBe(odd);
+    expect(config.sandbox).toBe(false);
+  });
+});
+
+describe('bad settings are refused at load, naming the key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const original = readFileSync('config/config.yaml', 'utf8');
+  /** A copy of the shipped config with one edit, beside a copy of integrations.yaml. */
+  const variant = (name: string, edit: (text: string) => string): string => {
+    const d = mkdtempSync(join(dir, `${name}-`));
+    copyFileSync('config/integrations.yaml', join(d, 'integrations.yaml'));
+    const edited = edit(original);
+    expect(edited).not.toBe(original);
+    writeFileSync(join(d, 'config.yaml'), edited);
+    return join(d, 'config.yaml');
+  };
+
+  test('a bad cron expression', () => {
+    const path = variant('cron', (t) => t.replace('schedule: "0 4 * * *"', 'schedule: "0 25 * * *"'));
+    expect(failure(() => load({}, path)).message).toMatch(/^config: sync\.schedule: not a valid cron expression/m);
+    const cleanup = variant('cleanup', (t) => t.replace('cleanupSchedule: "30 2 * * *"', 'cleanupSchedule: "every night"'));
+    expect(failure(() => load({}, cleanup)).message).toMatch(/^config: sync\.cleanupSchedule: not a valid cron expression/m);
+  });
+
+  test('a bad time zone', () => {
+    const path = variant('tz', (t) => t.replace('timezone: Asia/Tokyo', 'timezone: Asia/Tokio'));
+    expect(failure(() => load({}, path)).message).toMatch(/^config: timezone: not an IANA time zone/m);
+  });
+
+  test('a misspelt key, at any depth, in either file', () => {
+    const top = variant('top', (t) => t.replace('timezone: Asia/Tokyo', 'timezon: Asia/Tokyo'));
+    expect(failure(() => load({}, top)).message).toMatch(/^config: timezon: unknown setting/m);
+    const deep = variant('deep', (t) => t.replace('retentionDays: 90', 'retentionDay: 90'));
+    expect(failure(() => load({}, deep)).message).toMatch(/^config: sync\.retentionDay: unknown setting/m);
+    const url = variant('url', (t) => t.replace('inventory: ${TSUNAGI_INVENTORY_URL:-}', 'inventroy: ${TSUNAGI_INVENTORY_URL:-}'));
+    expect(failure(() => load({}, url)).message).toMatch(/^config: gateway\.subgraphs\.urls\.inventroy: unknown setting/m);
+    const integrations = variant('integrations', (t) => `${t}\n`);
+    const text = readFileSync(join(integrations, '..', 'integrations.yaml'), 'utf8');
+    writeFileSync(join(integrations, '..', 'integrations.yaml'), text.replace('marketplaceId:', 'marketplaceID:'));
+    expect(failure(() => load({}, integrations)).message).toMatch(/^config: amazon\.marketplaceID: unknown setting/m);
+  });
+
+  test('invalid YAML names the line without quoting the file', () => {
+    const path = variant('yaml', (t) => t.replace('retentionDays: 90', 'retentionDays: 90\n  secretish: [unclosed-secret-value'));
+    const err = failure(() => load({}, path));
+    expect(err.message).toMatch(/invalid YAML: .*line \d+/);
+    expect(err.message).not.toContain('unclosed-secret-value');
+  });
+
+  test('the CLI exits 2 with the message; npm start (dist/main.js) exits 2 with no stack trace', async () => {
+    const path = variant('cli', (t) => t.replace('schedule: "0 4 * * *"', 'schedule: "61 * * * *"'));
+    const env = cliEnv({ DATABASE_URL: undefined, TSUNAGI_DATA_DIR: join(dir, 'data'), TSUNAGI_LOG_DIR: join(dir, 'logs') });
+    const cli = await runCli(['--config', path, 'status'], env);
+    expect(cli.code).toBe(2);
+    expect(cli.stdout + cli.stderr).toMatch(/config: sync\.schedule: not a valid cron expression/);
+    const hub = spawnSync(process.execPath, ['dist/main.js'], { env: { ...env, TSUNAGI_CONFIG: path, PORT: '0' }, encoding: 'utf8', timeout: 30_000 });
+    expect(hub.status).toBe(2);
+    expect(hub.stderr).toMatch(/config: sync\.schedule: not a valid cron expression/);
+    expect(hub.stderr).not.toMatch(/\n\s+at /);
+  });
+});
