@@ -195,7 +195,7 @@ function uncorkAll(): void {
 }
 
 /** Where a subscription's events go: the graphql-ws subscription `id` on `socket`. */
-export interface Delivery {
+interface Delivery {
   socket: WebSocket;
   id: string;
 }
@@ -203,7 +203,7 @@ export interface Delivery {
 /**
  * One source stream per key, fanned out to every consumer: each event is executed and serialized to JSON once
  * however many subscribers share the key, and written to each subscriber's socket as a graphql-ws `next` message
- * (graphql-ws would stringify it once per socket, which at 10,000 subscribers was most of the fan-out's CPU).
+ * (graphql-ws would validate, stringify and await it per socket: 15 % of the gateway's time at 10,000 subscribers).
  * graphql-ws keeps the subscription's life cycle: the iterator returned here ends when the source does, throws
  * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
  */
