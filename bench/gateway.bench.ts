@@ -118,7 +118,8 @@ function autocannon(args: string[], seconds: number): Promise<Record<string, any
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': at 'exit' the child's stdout may not all have been read (on a busy machine it was not).
+    child.once('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`autocannon ${args.at(-1)} exited with ${code}: ${err.slice(0, 500)}`));
       try {
