@@ -3,7 +3,6 @@
 // subgraph schemas directly; distributed mode calls subgraph servers by URL.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -176,24 +175,6 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
   }
 }
 
-/**
- * The WebSocket writes of one turn of the event loop, corked until the next: a socket that gets several events in
- * that turn (a sync's changes arrive together) sends them in one write instead of one system call each.
- */
-const corked = new Set<Duplex>();
-function corkForThisTurn(socket: WebSocket): void {
-  // ws keeps its TCP socket private; cork() nests with ws's own cork around each frame.
-  const raw = (socket as unknown as { _socket?: Duplex })._socket;
-  if (!raw || corked.has(raw)) return;
-  if (corked.size === 0) setImmediate(uncorkAll);
-  raw.cork();
-  corked.add(raw);
-}
-function uncorkAll(): void {
-  for (const raw of corked) raw.uncork();
-  corked.clear();
-}
-
 /** Where a subscription's events go: the graphql-ws subscription `id` on `socket`. */
 interface Delivery {
   socket: WebSocket;
@@ -221,7 +202,6 @@ function multicast() {
         const payload = `${JSON.stringify(r.value)}}`;
         for (const c of group.consumers) {
           if (c.socket.readyState !== WebSocket.OPEN) continue;
-          corkForThisTurn(c.socket);
           c.socket.send(c.prefix + payload);
         }
       }
