@@ -43,6 +43,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Per caller (token subject), HTTP requests and subscriptions together. */
   requestsPerMinute?: number;
+  /** HTTP operations executed at once; the rest wait their turn in arrival order. Default 32 (see `slots`). */
+  maxConcurrentOperations?: number;
   /**
    * Distributed mode: how long an upstream subscription whose subgraph went away keeps trying to come back
    * before the client's subscription ends with SUBGRAPH_UNAVAILABLE. Delays double from baseDelayMs (max 5 s).
@@ -267,6 +269,33 @@ function multicast() {
   };
 }
 
+/**
+ * At most `size` operations executing at once, the others queued first come, first served. The gateway is CPU bound
+ * on one thread: with every request of 200 connections in progress at once, the work that became ready in one turn
+ * of the event loop ran for hundreds of ms before the loop read a socket again (/healthz waited that long), and
+ * whichever request the interleaving favoured finished first. Queued requests cost nothing but their wait; the
+ * executing ones still fill the CPU and share their subgraph fetches.
+ */
+function slots(size: number) {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`maxConcurrentOperations must be a whole number of at least 1, got ${size}`);
+  let free = size;
+  const queue: (() => void)[] = [];
+  return {
+    acquire(): Promise<void> | void {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      return new Promise<void>((resolve) => queue.push(resolve));
+    },
+    release(): void {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
+
 /** A token bucket per caller: bursts up to a minute's allowance, refilled evenly, so no window edge to game. */
 function rateLimiter(perMinute: number) {
   const buckets = new Map<string, { bucket: TokenBucket; seen: number }>();
@@ -352,6 +381,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   if (distributed && subgraphSecret.length < 32) throw new Error('distributed mode needs a subgraph secret of 32+ characters (TSUNAGI_SUBGRAPH_SECRET)');
   const verifier = jwtVerifierFor(app, opts);
   const rate = rateLimiter(opts.requestsPerMinute ?? config.limits.requestsPerMinute);
+  const running = slots(opts.maxConcurrentOperations ?? 32);
   // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
   const retry = opts.upstreamRetry ?? { attempts: 8, baseDelayMs: 250 };
 
@@ -487,7 +517,12 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       if (!(err instanceof BodyTooLargeError)) throw err;
       return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', err.message);
     }
-    await executeHttp(server, req, res, body, async () => contextFor(user));
+    await running.acquire();
+    try {
+      await executeHttp(server, req, res, body, async () => contextFor(user));
+    } finally {
+      running.release();
+    }
   }
 
   async function readiness(): Promise<[number, unknown]> {
