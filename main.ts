@@ -30,6 +30,7 @@ const gateway = await startGateway(ctx);
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 say(`Tsunagi is up: GraphQL ${gateway.url} (subscriptions ${gateway.wsUrl}), database ${ctx.db.embedded ? `embedded in ${config.dataDir}` : 'PostgreSQL server'}`);
+say(`Dashboard: ${gateway.url.replace(/\/graphql$/, '/')}`);
 if (config.sandbox) {
   say('[SANDBOX] No marketplace credentials are configured: the bundled simulators stand in for Amazon, Yahoo! and Rakuten.');
   if (seeded) say('[SANDBOX] Seeded demo marketplaces and SKU master.');

@@ -354,7 +354,12 @@ try {
 
   const token = await issueToken(jwtSecret, { name: 'bench-partner', role: 'partner' });
   // One caller drives all the load: the per-caller rate limit (default 1200/min) would turn it into 429s.
-  const common = { port: 0, host: '127.0.0.1', jwtSecret, requestsPerMinute: Number.MAX_SAFE_INTEGER };
+  // No allowances: every request, operation and socket of the load comes from one address.
+  const unlimited = Number.MAX_SAFE_INTEGER;
+  const common = {
+    port: 0, host: '127.0.0.1', jwtSecret,
+    requestsPerMinute: unlimited, costPerMinute: unlimited, socketsPerClient: unlimited, socketsPerAddress: unlimited,
+  };
   const results: Measured[] = [];
 
   const inProcess: RunningGateway = await startGateway(ctx, common);

@@ -92,14 +92,16 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
   }
   if (alg === 'HS256') {
     if (!verifier.secret) throw new AuthError('invalid token: HS256 tokens are not accepted here');
-    return jwtVerify(token, verifier.secret, { issuer: ISSUER, algorithms: ['HS256'] }).then(
+    return jwtVerify(token, verifier.secret, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] }).then(
       (r) => r.payload,
       (err: Error) => Promise.reject(new AuthError(`invalid token: ${err.message}`)),
     );
   }
   if (!verifier.jwks) throw new AuthError(`invalid token: ${alg ?? 'no'} algorithm; only Tsunagi's HS256 tokens are accepted here`);
   try {
-    return (await jwtVerify(token, verifier.jwks, { issuer: verifier.issuer, audience: verifier.audience, algorithms: JWKS_ALGORITHMS })).payload;
+    return (await jwtVerify(token, verifier.jwks, {
+      issuer: verifier.issuer, audience: verifier.audience, algorithms: JWKS_ALGORITHMS, requiredClaims: ['exp'],
+    })).payload;
   } catch (err) {
     // Fetch failures: network errors, a timeout, a non-200 answer or an unreadable key set (jose's generic error).
     const unreachable = !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC';
@@ -111,28 +113,31 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
 }
 
 /**
- * The caller named by an `Authorization: Bearer` value. Throws AuthError when absent or invalid, and
+ * The caller named by an `Authorization: Bearer` value and when its token expires (ms since the epoch; every
+ * token must say: one without `exp` is refused). Throws AuthError when absent or invalid, and
  * AuthUnavailableError when the identity provider's keys cannot be fetched.
  */
-export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
+export async function verifyBearer(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<{ actor: Actor; expiresAt: number }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new AuthError('missing bearer token');
   const token = match[1]!;
   let known = verified.get(key);
   if (!known) verified.set(key, (known = new Map()));
   const hit = known.get(token);
-  if (hit && Date.now() < hit.expiresAt) return hit.actor;
+  if (hit && Date.now() < hit.expiresAt) return hit;
   if (hit) known.delete(token);
   const payload = await verify(token, key instanceof Uint8Array ? { secret: key } : key);
   const role = payload.role as Role;
   if (!payload.sub || !ROLES.includes(role)) throw new AuthError('token lacks a subject or a known role');
-  const actor: Actor = { name: payload.sub, role };
-  // Only tokens that expire are remembered, and only until they do.
-  if (typeof payload.exp === 'number') {
-    if (known.size >= VERIFIED_MAX) known.delete(known.keys().next().value!);
-    known.set(token, { actor, expiresAt: payload.exp * 1000 });
-  }
-  return actor;
+  const checked = { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+  if (known.size >= VERIFIED_MAX) known.delete(known.keys().next().value!);
+  known.set(token, checked);
+  return checked;
+}
+
+/** The caller named by an `Authorization: Bearer` value (see verifyBearer). */
+export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
+  return (await verifyBearer(key, authorization)).actor;
 }
 
 /**

@@ -5,23 +5,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import {
-  execute, getOperationAST, GraphQLError, parse, print, subscribe, validate,
-  type DocumentNode, type ExecutionResult, type GraphQLSchema,
+  execute, getOperationAST, GraphQLError, parse, print, specifiedRules, subscribe, validate,
+  type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema,
 } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
-import { TokenBucket } from '../platform/http/token-bucket.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, type JwtVerifier } from './auth.js';
+import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, verifyBearer, type JwtVerifier } from './auth.js';
+import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
-import { checkLimits, type Limits } from './limits.js';
+import { introspectionRules } from './introspection.js';
+import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
+import { connectionCounter, rateLimiter } from './rate.js';
+import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
@@ -38,11 +41,21 @@ export interface GatewayOptions {
   jwtSecret?: Uint8Array;
   /** An identity provider's JWKS; its tokens (RS256, ES256, ...) are accepted besides HS256 ones. */
   jwksUrl?: string;
+  /** Default: config gateway.introspection, else on in sandbox mode only. */
   introspection?: boolean;
+  /** GraphiQL at GET /graphql for browsers. Default: config gateway.graphiql, else on in sandbox mode only. */
+  graphiql?: boolean;
+  /** The built dashboard; default dist/web. */
+  dashboardRoot?: string;
   limits?: Partial<Limits>;
   maxBodyBytes?: number;
-  /** Per caller (token subject), HTTP requests and subscriptions together. */
+  /** Per client address, before authentication: /graphql requests and WebSocket connections. */
   requestsPerMinute?: number;
+  /** Per caller (token subject): each operation, HTTP or WebSocket, charges its cost (see Limits). */
+  costPerMinute?: number;
+  /** Open WebSockets per caller (token subject) and per client address. */
+  socketsPerClient?: number;
+  socketsPerAddress?: number;
   /** HTTP operations executed at once; the rest wait their turn in arrival order. Default 32 (see `slots`). */
   maxConcurrentOperations?: number;
   /**
@@ -190,7 +203,7 @@ interface Delivery {
  * graphql-ws keeps the subscription's life cycle: the iterator returned here ends when the source does, throws
  * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
  */
-function multicast() {
+function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[]) {
   interface Consumer { prefix: string; socket: WebSocket; settle?: (failure?: unknown) => void }
   interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; ended: boolean; failure?: unknown }
   const groups = new Map<string, Group>();
@@ -200,8 +213,9 @@ function multicast() {
       for (;;) {
         const r = await source.next();
         if (r.done) break;
-        // GraphQLError instances serialize through their toJSON, errors from subgraph servers are plain objects already.
-        const payload = `${JSON.stringify(r.value)}}`;
+        // Errors go through the gateway's formatter, as graphql-ws's onNext would have sent them.
+        const event = r.value.errors?.length ? { ...r.value, errors: formatErrors(r.value.errors) } : r.value;
+        const payload = `${JSON.stringify(event)}}`;
         for (const c of group.consumers) {
           if (c.socket.readyState !== WebSocket.OPEN) continue;
           c.socket.send(c.prefix + payload);
@@ -296,27 +310,6 @@ function slots(size: number) {
   };
 }
 
-/** A token bucket per caller: bursts up to a minute's allowance, refilled evenly, so no window edge to game. */
-function rateLimiter(perMinute: number) {
-  const buckets = new Map<string, { bucket: TokenBucket; seen: number }>();
-  // A bucket idle for a minute is full again, the same as a new one: drop it so the map stays small.
-  const sweep = setInterval(() => {
-    const idle = Date.now() - 60_000;
-    for (const [caller, b] of buckets) if (b.seen < idle) buckets.delete(caller);
-  }, 60_000);
-  sweep.unref();
-  return {
-    /** 0 when allowed, else the seconds to wait. */
-    take(caller: string): number {
-      let entry = buckets.get(caller);
-      if (!entry) buckets.set(caller, (entry = { bucket: new TokenBucket(perMinute / 60, perMinute), seen: 0 }));
-      entry.seen = Date.now();
-      return entry.bucket.take() ? 0 : entry.bucket.retryAfterSeconds();
-    },
-    stop: () => clearInterval(sweep),
-  };
-}
-
 /** The configured subgraph URLs: none (in-process mode) or all six. */
 function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): Record<SubgraphName, string> | undefined {
   const unknown = Object.keys(urls).filter((n) => !(SUBGRAPH_NAMES as readonly string[]).includes(n));
@@ -336,28 +329,18 @@ function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
   return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
 }
 
-/** What a client is told when its subscription's subgraph went away and did not come back. */
-function upstreamFailure(err: unknown): string {
-  if (Array.isArray(err)) return err.map((e: { message?: string }) => e.message).join('; ');
-  if (err && typeof err === 'object' && 'code' in err && 'reason' in err) {
-    const { code, reason } = err as { code: number; reason: string };
-    return `connection closed (${code}${reason ? ` ${reason}` : ''})`;
-  }
-  // ws's ErrorEvent (a refused connection) is no Error but carries a message.
-  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
-  return String(err);
-}
-
 /** An upstream subscription whose failure reaches the client as one clear error, after which it ends. */
-function endsWithError(subgraph: string, source: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+function endsWithError(
+  subgraph: string, source: AsyncIterableIterator<ExecutionResult>, logger: AppContext['logger'],
+): AsyncIterableIterator<ExecutionResult> {
   return {
     async next() {
       try {
         return await source.next();
       } catch (err) {
-        throw new GraphQLError(`the ${subgraph} subgraph is unavailable: ${upstreamFailure(err)}; subscribe again later`, {
-          extensions: { code: 'SUBGRAPH_UNAVAILABLE' },
-        });
+        // The reason (a refused connection, a close code) names the subgraph's address: for the logs only.
+        logger.warn({ subgraph, reason: err instanceof Error || Array.isArray(err) ? err : String((err as { message?: unknown })?.message ?? err) }, 'upstream subscription ended');
+        throw new GraphQLError(`the ${subgraph} subgraph is unavailable; subscribe again later`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
       }
     },
     return: async () => (await source.return?.()) ?? { value: undefined, done: true },
@@ -372,15 +355,48 @@ function endsWithError(subgraph: string, source: AsyncIterableIterator<Execution
 const PING_INTERVAL_MS = 10_000;
 const PONG_TIMEOUT_MS = 5_000;
 
+/** Closes a socket with 4401 (fetch a new token) when its token expires; returns the cancel. */
+function closeWhenExpired(socket: WebSocket, expiresAt: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = expiresAt - Date.now();
+    if (left <= 0) return socket.close(4401, 'Token expired');
+    // setTimeout takes at most 2^31-1 ms (24.8 days): longer tokens re-arm.
+    timer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** 4429: graphql-ws clients do not retry it. */
+const TOO_MANY = 4429;
+
+const addressOf = (req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown';
+
+// Apollo Server reads http.headers as a Map (a HeaderMap); graphql-yoga's typings, also installed, say a record.
+const rateLimited = (wait: number) => new GraphQLError(`too many requests; try again in ${wait} s`, {
+  extensions: {
+    code: 'RATE_LIMITED', retryAfter: wait,
+    http: { status: 429, headers: new HeaderMap([['retry-after', String(wait)]]) as unknown as Record<string, string> },
+  },
+});
+
 export async function startGateway(app: AppContext, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const config = app.config.gateway;
-  const limits: Limits = { maxDepth: config.limits.maxDepth, maxCost: config.limits.maxCost, ...opts.limits };
+  const { maxDepth, maxCost, maxAliases, maxListLength, maxTokens } = config.limits;
+  const limits: Limits = { maxDepth, maxCost, maxAliases, maxListLength, maxTokens, ...opts.limits };
   const maxBodyBytes = opts.maxBodyBytes ?? config.limits.maxBodyBytes;
   const distributed = opts.subgraphUrls ?? configuredSubgraphUrls(config.subgraphs.urls);
   const subgraphSecret = opts.subgraphSecret ?? config.subgraphs.secret ?? '';
   if (distributed && subgraphSecret.length < 32) throw new Error('distributed mode needs a subgraph secret of 32+ characters (TSUNAGI_SUBGRAPH_SECRET)');
   const verifier = jwtVerifierFor(app, opts);
-  const rate = rateLimiter(opts.requestsPerMinute ?? config.limits.requestsPerMinute);
+  // Per address before authentication (floods, 401s included), per caller by cost, sockets per caller and address.
+  const addressRate = rateLimiter(opts.requestsPerMinute ?? config.limits.requestsPerMinute);
+  const costRate = rateLimiter(opts.costPerMinute ?? config.limits.costPerMinute);
+  const socketsPerAddress = connectionCounter(opts.socketsPerAddress ?? config.limits.socketsPerAddress);
+  const socketsPerCaller = connectionCounter(opts.socketsPerClient ?? config.limits.socketsPerClient);
+  const introspection = opts.introspection ?? config.introspection ?? app.config.sandbox;
+  const formatError = clientErrorFormatter({ hideSuggestions: !introspection, logger: app.logger });
   const running = slots(opts.maxConcurrentOperations ?? 32);
   // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
   const retry = opts.upstreamRetry ?? { attempts: 8, baseDelayMs: 250 };
@@ -396,21 +412,34 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => void (apiSchema = schema));
 
   const metrics = createMetrics();
+  // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
+  // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
+  // subscription router, derived from such an operation.
   const limitsPlugin: ApolloServerPlugin<SubgraphContext> = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
-          const [error] = checkLimits(document, operation!, request.variables ?? {}, limits);
-          if (error) throw error;
+        async didResolveOperation({ document, request, schema: apiSchema, contextValue }) {
+          if (!request.http) return;
+          const operation = selectOperation(document, request.operationName, false);
+          if (operation instanceof GraphQLError) throw operation;
+          const { cost, errors } = checkLimits(apiSchema, document, operation, request.variables, limits);
+          if (errors.length) throw errors[0];
+          const wait = costRate.take(contextValue.user!.name, cost);
+          if (wait) throw rateLimited(wait);
         },
       };
     },
   };
+  const validationRules = introspectionRules(introspection);
   const server = new ApolloServer<SubgraphContext>({
     gateway,
-    introspection: opts.introspection ?? config.introspection,
+    // Refused by our own rule (introspection.ts), whose error names the setting.
+    introspection: true,
+    validationRules,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    formatError,
+    parseOptions: { maxTokens: limits.maxTokens },
     // The process owner (main.ts, serve.ts) handles signals and closes the gateway in order.
     stopOnTerminationSignals: false,
     plugins: [metrics.plugin, limitsPlugin],
@@ -465,21 +494,29 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     return client;
   }
 
-  const shared = multicast();
+  const shared = multicast((errors) => formatAll(errors));
   const router = createSubscriptionRouter<Caller>({
     supergraphSdl,
     apiSchema: schema,
     async upstream(name, document, variables, user): Promise<SubscriptionResult> {
       if (distributed) {
-        // Errors in events arrive already formatted (plain objects); they are passed on to the client as they are.
+        // Errors in events arrive already formatted (plain objects); onNext formats them again for the client.
         // graphql-ws re-sends this same payload when it resubscribes, with the resume point the router keeps in
         // `variables` (subscriptions.ts).
         const source = upstreamClient(name as SubgraphName, user).iterate({ query: print(document), variables });
-        return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>);
+        return endsWithError(name, source as AsyncIterableIterator<ExecutionResult>, app.logger);
       }
       return subscribe({ schema: schemaOf(name), document, variableValues: variables, contextValue: contextFor(user) });
     },
     query: (document, variables, user) => runOperation(document, variables, user),
+  });
+
+  const dashboard = createStaticHandler({
+    root: opts.dashboardRoot,
+    sandbox: app.config.sandbox,
+    timezone: app.config.timezone,
+    graphiql: opts.graphiql ?? config.graphiql ?? app.config.sandbox,
+    signingKey: app.config.sandbox ? (opts.jwtSecret ?? signingKey(app.config)) : undefined,
   });
 
   const httpServer = createServer((req, res) => {
@@ -493,12 +530,16 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    // Readiness queries the database and every subgraph, GraphQL does far more: both count against the address.
+    const addressWait = path === '/readyz' || path === '/graphql' ? addressRate.take(addressOf(req)) : 0;
+    if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics') {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(await metrics.registry.metrics());
       return;
     }
+    if (await dashboard(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     let user: Caller;
     try {
@@ -508,8 +549,6 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       if (!(err instanceof AuthError)) throw err;
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', err.message, { 'www-authenticate': 'Bearer' });
     }
-    const wait = rate.take(user.name);
-    if (wait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${wait} s`, { 'retry-after': String(wait) });
     let body: string;
     try {
       body = await readBody(req, maxBodyBytes);
@@ -529,14 +568,14 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     const checks: Record<string, string> = {};
     await app.db.em().getConnection().execute('select 1').then(
       () => void (checks.database = 'ok'),
-      (err: Error) => void (checks.database = err.message),
+      (err: Error) => void (checks.database = redact(err.message)),
     );
     for (const name of SUBGRAPH_NAMES) {
       if (!distributed) checks[name] = 'ok (in-process)';
       else {
         checks[name] = await fetch(`${distributed[name]}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
           (r) => (r.ok ? 'ok' : `HTTP ${r.status}`),
-          (err: Error) => err.message,
+          (err: Error) => redact(err.message),
         );
       }
     }
@@ -544,46 +583,80 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     return [ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }];
   }
 
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxBodyBytes });
+  // Refused at the upgrade: an address over its request allowance (as an HTTP request would be).
+  const wss = new WebSocketServer({
+    server: httpServer, path: '/graphql', maxPayload: maxBodyBytes,
+    verifyClient: ({ req }, done) => {
+      const wait = addressRate.take(addressOf(req));
+      if (wait) done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });
+      else done(true);
+    },
+  });
+  // Registered before graphql-ws's own listener: a socket over its address's cap is closed before it is served.
+  wss.on('connection', (socket, req) => {
+    const address = addressOf(req);
+    if (!socketsPerAddress.acquire(address)) return socket.close(TOO_MANY, 'Too many connections from this address');
+    socket.once('close', () => socketsPerAddress.release(address));
+  });
+  /** A WebSocket's errors are coded like HTTP ones: graphql-js's own (parse, validation) carry none; our rules' keep theirs. */
+  const coded = (errors: readonly GraphQLError[], code: string) =>
+    errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code, ...e.extensions } }));
+  const formatAll = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
+    errors.map((e) => (e instanceof GraphQLError ? formatError(e.toJSON(), e) : formatError(e)));
   const ws = useServer<Record<string, unknown> | undefined, { user?: Caller }>(
     {
       async onConnect(ctx) {
         const params = ctx.connectionParams ?? {};
+        const { socket } = ctx.extra;
+        let expiresAt: number;
         try {
-          ctx.extra.user = await authenticate(verifier, String(params.authorization ?? params.Authorization ?? ''));
+          ({ actor: ctx.extra.user, expiresAt } = await verifyBearer(verifier, String(params.authorization ?? params.Authorization ?? '')));
         } catch (err) {
           // 4401 tells the client to fetch a token rather than retry with the same one; 1011 to retry later.
-          if (err instanceof AuthUnavailableError) ctx.extra.socket.close(1011, 'Authentication unavailable');
-          else ctx.extra.socket.close(4401, 'Unauthorized');
+          if (err instanceof AuthUnavailableError) socket.close(1011, 'Authentication unavailable');
+          else socket.close(4401, 'Unauthorized');
           return false;
         }
+        // Gone while its token was checked: nothing to count or to time.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        const caller = ctx.extra.user.name;
+        if (!socketsPerCaller.acquire(caller)) {
+          socket.close(TOO_MANY, 'Too many connections for this client');
+          return false;
+        }
+        const cancel = closeWhenExpired(socket, expiresAt);
+        socket.once('close', () => {
+          cancel();
+          socketsPerCaller.release(caller);
+        });
         return true;
       },
       onSubscribe(ctx, id, payload) {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (err) {
-          return [err as GraphQLError];
+          return coded([err as GraphQLError], 'GRAPHQL_PARSE_FAILED');
         }
-        const errors = validate(schema, document);
+        const invalid = validate(schema, document, [...specifiedRules, ...validationRules]);
+        if (invalid.length) return coded(invalid, 'GRAPHQL_VALIDATION_FAILED');
+        const operation = selectOperation(document, payload.operationName, true);
+        if (operation instanceof GraphQLError) return [operation];
+        const { cost, errors } = checkLimits(schema, document, operation, payload.variables, limits);
         if (errors.length) return errors;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('the document has no operation to run (give operationName)')];
-        const tooComplex = checkLimits(document, operation, payload.variables ?? {}, limits);
-        if (tooComplex.length) return tooComplex;
-        const wait = rate.take(ctx.extra.user!.name);
-        if (wait) return [new GraphQLError(`too many requests; try again in ${wait} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: wait } })];
+        const wait = costRate.take(ctx.extra.user!.name, cost);
+        if (wait) return [rateLimited(wait)];
         const context: WsContext = { user: ctx.extra.user!, socket: ctx.extra.socket, id };
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
       execute: (args) => runOperation(args.document, args.variableValues ?? undefined, (args.contextValue as WsContext).user, args.operationName),
-      // Results from Apollo Server and from subgraph servers carry errors already formatted (plain objects), which
-      // graphql-ws would call toJSON() on: send those as they are.
+      // Errors in results come as GraphQLErrors (in-process subscriptions) or already formatted (Apollo Server, subgraph
+      // servers): either way they go through the same formatter as HTTP answers (subscription events: see multicast).
       onNext(_ctx, _id, _payload, _args, result) {
-        if (!result.errors?.some((e) => typeof (e as Partial<GraphQLError>).toJSON !== 'function')) return undefined;
-        return { ...result, errors: result.errors.map((e) => (typeof (e as Partial<GraphQLError>).toJSON === 'function' ? e.toJSON() : e)) };
+        if (!result.errors?.length) return undefined;
+        return { ...result, errors: formatAll(result.errors) };
       },
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
       async subscribe(args) {
         const operation = getOperationAST(args.document, args.operationName)!;
         const { user: caller, ...delivery } = args.contextValue as WsContext;
@@ -608,7 +681,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     url: `http://${hostPart}:${address.port}/graphql`,
     wsUrl: `ws://${hostPart}:${address.port}/graphql`,
     async close() {
-      rate.stop();
+      addressRate.stop();
+      costRate.stop();
       metrics.stop();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
-import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
+import { ROLES, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
 import { executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { countOpen } from './metrics.js';
 import { buildSubgraphs, type SubgraphName } from './supergraph.js';
@@ -24,10 +24,21 @@ function sameSecret(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+class BadActorError extends Error {}
+
+/** The caller the gateway names: none (anonymous), or a name with one of the known roles. */
 function actorFrom(value: unknown): Actor | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const parsed = JSON.parse(value) as Actor;
-  return typeof parsed.name === 'string' && typeof parsed.role === 'string' ? { name: parsed.name, role: parsed.role } : null;
+  if (value === undefined || value === '') return null;
+  let parsed: Partial<Actor> | null = null;
+  try {
+    parsed = typeof value === 'string' ? (JSON.parse(value) as Partial<Actor>) : null;
+  } catch {
+    // refused below
+  }
+  if (!parsed || typeof parsed.name !== 'string' || !ROLES.includes(parsed.role!)) {
+    throw new BadActorError(`${ACTOR_HEADER} must name a caller with one of the roles ${ROLES.join(', ')}`);
+  }
+  return { name: parsed.name, role: parsed.role! };
 }
 
 export interface SubgraphServerOptions {
@@ -43,6 +54,8 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
   const subgraph = (await buildSubgraphs()).find((s) => s.name === name)!;
   const server = new ApolloServer<SubgraphContext>({
     schema: subgraph.schema, csrfPrevention: true, introspection: false, plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // Whatever NODE_ENV says: the gateway passes errors on, and clients never see stack traces.
+    includeStacktraceInErrorResponses: false,
   });
   await server.start();
   const maxBodyBytes = opts.maxBodyBytes ?? 32 * 1024 * 1024;
@@ -57,7 +70,12 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
 
   const httpServer = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // Health stays open for orchestrators; everything else answers the gateway only.
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (path !== '/metrics' && path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
+    if (!sameSecret(req.headers[GATEWAY_SECRET_HEADER], opts.secret)) {
+      return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer the gateway only');
+    }
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
@@ -65,13 +83,15 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
       );
       return;
     }
-    if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
-    if (!sameSecret(req.headers[GATEWAY_SECRET_HEADER], opts.secret)) {
-      return sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'subgraphs answer the gateway only');
+    let user: Actor | null;
+    try {
+      user = actorFrom(req.headers[ACTOR_HEADER]);
+    } catch (err) {
+      if (!(err instanceof BadActorError)) throw err;
+      return sendGraphQLError(res, 400, 'BAD_REQUEST', err.message);
     }
     void (async () => {
       const body = await readBody(req, maxBodyBytes);
-      const user = actorFrom(req.headers[ACTOR_HEADER]);
       await executeHttp(server, req, res, body, async () => ({ app, user, loaders: new Map() }));
     })().catch((err) => {
       app.logger.error({ err, subgraph: name }, 'subgraph request failed');
@@ -84,7 +104,15 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
   const ws = useServer<Record<string, unknown> | undefined>(
     {
       schema: subgraph.schema,
-      onConnect: (ctx) => sameSecret(ctx.connectionParams?.[GATEWAY_SECRET_HEADER], opts.secret),
+      onConnect: (ctx) => {
+        if (!sameSecret(ctx.connectionParams?.[GATEWAY_SECRET_HEADER], opts.secret)) return false;
+        try {
+          actorFrom(ctx.connectionParams?.[ACTOR_HEADER]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
       context: (ctx): SubgraphContext => ({ app, user: actorFrom(ctx.connectionParams?.[ACTOR_HEADER]), loaders: new Map() }),
       async subscribe(args) {
         const result = await subscribe(args);

@@ -2,7 +2,7 @@
 // distributed subgraph servers all build the subgraphs from here.
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, printSchema, type GraphQLSchema } from 'graphql';
 import { buildCatalogSubgraph } from '../subgraphs/catalog/index.js';
 import { buildInventorySubgraph } from '../subgraphs/inventory/index.js';
 import { buildMediaSubgraph } from '../subgraphs/media/index.js';
@@ -42,11 +42,20 @@ export function buildSubgraphs(): Promise<Subgraph[]> {
   return built;
 }
 
-/** Composes the supergraph; `urls` are recorded in it for the distributed mode. Throws listing every composition error. */
-export function composeSupergraph(subgraphs: Subgraph[], urls: Partial<Record<SubgraphName, string>> = {}): string {
+function compose(subgraphs: Subgraph[], urls: Partial<Record<SubgraphName, string>>) {
   const result = composeServices(
     subgraphs.map((s) => ({ name: s.name, typeDefs: parse(s.sdl), url: urls[s.name] ?? `in-process://${s.name}` })),
   );
   if (result.errors) throw new Error(`supergraph composition failed:\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
-  return result.supergraphSdl;
+  return result;
+}
+
+/** Composes the supergraph; `urls` are recorded in it for the distributed mode. Throws listing every composition error. */
+export function composeSupergraph(subgraphs: Subgraph[], urls: Partial<Record<SubgraphName, string>> = {}): string {
+  return compose(subgraphs, urls).supergraphSdl;
+}
+
+/** The schema clients see (the supergraph without its federation directives and internal types), printed. */
+export function printApiSchema(subgraphs: Subgraph[]): string {
+  return printSchema(compose(subgraphs, {}).schema.toAPISchema().toGraphQLJSSchema());
 }

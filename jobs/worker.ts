@@ -9,7 +9,8 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { createNotifier, type Notifier } from '../connectors/notify/client.js';
-import { CLEANUP_JOB, defineCleanup } from './cleanup.js';
+import { defineCleanup } from './cleanup.js';
+import { scheduledJobs } from './schedules.js';
 import { defineStockSync, STOCK_SYNC_JOB } from './stock-sync.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
@@ -145,8 +146,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
 
   try {
-    await scheduleRepeating(agenda, STOCK_SYNC_JOB, config.sync.schedule, config.timezone);
-    await scheduleRepeating(agenda, CLEANUP_JOB, config.sync.cleanupSchedule, config.timezone);
+    for (const job of scheduledJobs(config)) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);
     await agenda.start();
   } catch (err) {
     await agenda.stop();

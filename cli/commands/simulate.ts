@@ -13,7 +13,7 @@ export function registerSimulate(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         if (opts.quantity.length > 0) {
           const rows = await ctx.inventory.simulate(opts.quantity.map((q) => parseNonNegativeInt(q, '--quantity')));
-          out.result(rows);
+          out.result(rows.map(({ quantity, allocated }) => ({ quantity, allocated })));
           out.line(table(rows.map((r) => [r.quantity, r.allocated]), ['AMAZON', 'EACH MALL']));
           return;
         }

@@ -46,7 +46,9 @@ describe('environment placeholders are filled into values, not into the YAML tex
 
   test('numbers and booleans written as placeholders keep their types; defaults apply when unset', () => {
     expect(load({ PORT: '8080', TSUNAGI_GRAPHQL_INTROSPECTION: 'true' }).gateway).toMatchObject({ port: 8080, introspection: true });
-    expect(load({}).gateway).toMatchObject({ port: 4000, introspection: false });
+    // Unset: null, which the gateway reads as "on in sandbox mode, off in production".
+    expect(load({}).gateway).toMatchObject({ port: 4000, introspection: null, graphiql: null });
+    expect(load({ TSUNAGI_GRAPHQL_INTROSPECTION: 'false', TSUNAGI_GRAPHIQL: 'true' }).gateway).toMatchObject({ introspection: false, graphiql: true });
     const err = failure(() => load({ PORT: '80: 80' }));
     expect(err.message).toMatch(/config: gateway\.port: /);
     expect(err.message).not.toContain('80: 80');

@@ -42,6 +42,9 @@ const fromEnv = <T extends z.ZodType>(schema: T) =>
   }, schema);
 const positiveInt = () => fromEnv(z.number().int().positive());
 const bool = () => fromEnv(z.boolean());
+/** A boolean that may be left unset (an empty placeholder): null, for the caller to decide. */
+const optionalBool = () =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? null : v), fromEnv(z.boolean().nullable())).default(null);
 
 // An unset ${VAR:-} placeholder leaves an empty string (or an empty YAML value, null). Values are kept verbatim.
 const optionalString = z
@@ -132,7 +135,10 @@ const SUBGRAPHS = ['inventory', 'catalog', 'orders', 'pricing', 'media', 'report
 const gatewaySchema = z.strictObject({
   port: fromEnv(z.number().int().min(0).max(65535)).default(4000),
   host: z.string().min(1).default('127.0.0.1'),
-  introspection: bool().default(false),
+  /** Unset (empty): on in sandbox mode, off in production. */
+  introspection: optionalBool(),
+  /** GraphiQL at GET /graphql for browsers. Unset (empty): on in sandbox mode, off in production. */
+  graphiql: optionalBool(),
   jwt: z
     .strictObject({
       /** HS256 key of the tokens Tsunagi issues itself (`tsunagi token`). */
@@ -148,9 +154,16 @@ const gatewaySchema = z.strictObject({
     .strictObject({
       maxDepth: positiveInt().default(12),
       maxCost: positiveInt().default(20_000),
+      maxAliases: positiveInt().default(100),
+      maxListLength: positiveInt().default(1000),
+      maxTokens: positiveInt().default(2000),
       maxBodyBytes: positiveInt().default(32 * 1024 * 1024),
-      requestsPerMinute: positiveInt().default(1200),
+      requestsPerMinute: positiveInt().default(3000),
+      costPerMinute: positiveInt().default(600_000),
+      socketsPerClient: positiveInt().default(20),
+      socketsPerAddress: positiveInt().default(200),
     })
+    .refine((l) => l.costPerMinute >= l.maxCost, { message: 'costPerMinute must be at least maxCost, or the costliest query allowed could never run', path: ['costPerMinute'] })
     .prefault({}),
   subgraphs: z
     .strictObject({

@@ -68,10 +68,15 @@ export function parseTiers(input: TierInput[]): AllocationTier[] {
   return tiers;
 }
 
+/** The tier covering a quantity. */
+export function tierFor(quantity: number, tiers: AllocationTier[]): AllocationTier | undefined {
+  return tiers.find((t) => quantity >= t.min && (t.max === undefined || quantity <= t.max));
+}
+
 /** Quantity a mall receives for a given source quantity: the tier's share, always rounded down. */
 export function allocate(quantity: number, tiers: AllocationTier[]): number {
   if (!Number.isInteger(quantity) || quantity <= 0) return 0;
-  const tier = tiers.find((t) => quantity >= t.min && (t.max === undefined || quantity <= t.max));
+  const tier = tierFor(quantity, tiers);
   if (!tier) return 0;
   return Math.floor((quantity * tier.numerator) / tier.denominator);
 }

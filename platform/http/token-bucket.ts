@@ -11,13 +11,13 @@ export class TokenBucket {
     this.tokens = burst;
   }
 
-  /** Takes a token if one is available; false means the caller should wait (or, as a server, answer 429). */
-  take(): boolean {
+  /** Takes `n` tokens if available; false means the caller should wait (or, as a server, answer 429). */
+  take(n = 1): boolean {
     const now = Date.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 
@@ -28,8 +28,8 @@ export class TokenBucket {
     }
   }
 
-  /** Seconds until the next token: the Retry-After a polite server sends. */
-  retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond));
+  /** Seconds until `n` tokens are available: the Retry-After a polite server sends. */
+  retryAfterSeconds(n = 1): number {
+    return Math.max(1, Math.ceil((n - this.tokens) / this.perSecond));
   }
 }

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
-import { allocate, type AllocationTier } from '../../platform/config/tiers.js';
+import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
@@ -119,6 +119,8 @@ export interface SyncOptions {
   trigger: string;
   /** Another source for this run only (e.g. an FBA inventory report file). */
   source?: StockSource;
+  /** Called once the run is recorded (it has an id), before any source or channel is read. */
+  onStarted?: (runId: number) => void;
 }
 
 const HEARTBEAT_MS = 5000;
@@ -130,6 +132,9 @@ const chunk = <T>(items: T[], size: number): T[][] => {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 };
+
+/** A LIKE pattern matching `text` literally. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenItemNumber: string | null }) =>
   channel === 'yahoo' ? m.yahooItemCode : m.rakutenItemNumber;
@@ -152,6 +157,7 @@ export class InventoryService {
     const source = opts.source ?? this.deps.source;
     return this.withRunLock(async () => {
       const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name });
+      opts.onStarted?.(run.id);
       const stopHeartbeat = this.heartbeat(run.id);
       const report: SyncReport = {
         runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: source.name, sourceItems: 0, mappedSkus: 0,
@@ -172,6 +178,21 @@ export class InventoryService {
       await this.finishRun(run.id, report);
       return report;
     });
+  }
+
+  /**
+   * Starts a sync and answers with the run as soon as it is recorded; the run goes on in the background (watch it
+   * with the runProgress events). A refusal (another run holds the lock) rejects as runSync does.
+   */
+  async startSync(opts: Omit<SyncOptions, 'onStarted'>): Promise<RunView> {
+    const runId = await new Promise<number>((resolve, reject) => {
+      let started = false;
+      this.runSync({ ...opts, onStarted: (id) => ((started = true), resolve(id)) }).catch((err: unknown) => {
+        if (!started) return reject(err);
+        this.deps.logger.error({ err }, 'background sync run failed');
+      });
+    });
+    return (await this.getRun(runId))!;
   }
 
   private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
@@ -396,9 +417,9 @@ export class InventoryService {
 
   // ---- previews, history, retention ---------------------------------------------------------------------
 
-  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number }[]> {
+  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number; tier: AllocationTier | null }[]> {
     const { tiers } = await this.rules.current();
-    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers) }));
+    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers), tier: tierFor(quantity, tiers) ?? null }));
   }
 
   /** Allocation preview for the current source inventory: per SKU, what each channel would get. */
@@ -419,9 +440,17 @@ export class InventoryService {
     return out;
   }
 
-  async listRuns(limit = 20): Promise<RunView[]> {
+  /** One page of simulateCurrent, for SKUs containing `sku` (any case). */
+  async simulateCurrentPage(opts: { sku?: string; first: number; offset: number }) {
+    const needle = opts.sku?.toLowerCase();
+    const all = (await this.simulateCurrent()).filter((r) => !needle || r.sku.toLowerCase().includes(needle));
+    return { total: all.length, items: all.slice(opts.offset, opts.offset + opts.first) };
+  }
+
+  async listRuns(limit = 20, filter: { status?: RunStatus; kind?: RunView['kind'] } = {}): Promise<RunView[]> {
     await this.recoverInterrupted();
-    const rows = await this.deps.db.em().find(SyncRun, {}, { orderBy: { id: 'desc' }, limit });
+    const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    const rows = await this.deps.db.em().find(SyncRun, where, { orderBy: { id: 'desc' }, limit });
     return rows.map(runView);
   }
 
@@ -434,12 +463,16 @@ export class InventoryService {
     return (await this.listRuns(1))[0] ?? null;
   }
 
-  /** A run's ledger, keyset-paginated by entry id. */
-  async ledger(runId: number, opts: { first?: number; after?: number } = {}) {
+  /** A run's ledger, keyset-paginated by entry id; `sku` keeps the entries whose SKU contains it (any case). */
+  async ledger(runId: number, opts: { first?: number; after?: number; sku?: string } = {}) {
     const first = Math.min(opts.first ?? 100, 1000);
     const rows = await this.deps.db.em().find(
       LedgerEntry,
-      { runId, ...(opts.after !== undefined ? { id: { $gt: opts.after } } : {}) },
+      {
+        runId,
+        ...(opts.after !== undefined ? { id: { $gt: opts.after } } : {}),
+        ...(opts.sku ? { sku: { $ilike: `%${escapeLike(opts.sku)}%` } } : {}),
+      },
       { orderBy: { id: 'asc' }, limit: first + 1 },
     );
     return { entries: rows.slice(0, first), hasNextPage: rows.length > first };

@@ -53,7 +53,7 @@ for (const audit of serverAudits({ url: () => h.gateway.url, fetchFn })) {
   });
 }
 
-test('with introspection off (the default) only the audits probing with __type fail, refused as introspection', async () => {
+test('with introspection off (the default in production) only the audits probing with __type fail, refused as introspection', async () => {
   const gateway = await startGateway(h.app.ctx, { port: 0, host: '127.0.0.1', jwtSecret: JWT_SECRET, introspection: false });
   try {
     const errors: { id: string; code: unknown }[] = [];

@@ -2,7 +2,8 @@
 // identity provider's JWKS, served here on 127.0.0.1 with a freshly generated RS256 key.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
@@ -16,11 +17,14 @@ const QUERY = '{ allocationRules { ruleSetId } }';
 describe('the gateway section of the config', () => {
   const load = (env: Record<string, string>) => loadConfig('config/config.yaml', { PATH: process.env.PATH, ...env });
 
-  test('defaults: port 4000 on loopback, introspection off, in-process subgraphs, the documented limits', () => {
+  test('defaults: port 4000 on loopback, introspection and GraphiQL by mode, in-process subgraphs, the documented limits', () => {
     expect(load({}).gateway).toEqual({
-      port: 4000, host: '127.0.0.1', introspection: false,
+      port: 4000, host: '127.0.0.1', introspection: null, graphiql: null,
       jwt: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined },
-      limits: { maxDepth: 12, maxCost: 20_000, maxBodyBytes: 32 * 1024 * 1024, requestsPerMinute: 1200 },
+      limits: {
+        maxDepth: 12, maxCost: 20_000, maxAliases: 100, maxListLength: 1000, maxTokens: 2000, maxBodyBytes: 32 * 1024 * 1024,
+        requestsPerMinute: 3000, costPerMinute: 600_000, socketsPerClient: 20, socketsPerAddress: 200,
+      },
       subgraphs: {
         urls: { inventory: undefined, catalog: undefined, orders: undefined, pricing: undefined, media: undefined, reporting: undefined },
         secret: undefined,
@@ -49,6 +53,19 @@ describe('the gateway section of the config', () => {
     expect(() => load({ TSUNAGI_CATALOG_URL: 'catalog:4002' })).toThrow(/gateway\.subgraphs\.urls\.catalog: must be an http\(s\) URL/);
     expect(() => load({ TSUNAGI_GRAPHQL_INTROSPECTION: 'yes' })).toThrow(/gateway\.introspection/);
     expect(() => load({ PORT: '70000' })).toThrow(/gateway\.port/);
+  });
+
+  test('an allowance smaller than the costliest query allowed is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsunagi-limits-'));
+    try {
+      for (const f of ['config.yaml', 'integrations.yaml', 'data-mappings.json']) {
+        if (existsSync(join('config', f))) copyFileSync(join('config', f), join(dir, f));
+      }
+      writeFileSync(join(dir, 'config.yaml'), readFileSync(join(dir, 'config.yaml'), 'utf8').replace(/costPerMinute: \d+/, 'costPerMinute: 10'));
+      expect(() => loadConfig(join(dir, 'config.yaml'), { PATH: process.env.PATH })).toThrow(/gateway\.limits\.costPerMinute: costPerMinute must be at least maxCost/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,10 +5,12 @@ import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { gql, JWT_SECRET, seedDemo, startHarness, token, within, withGatewayConfig, wsClient, type Harness } from './support.js';
 
 const MAX_BODY = 64 * 1024;
-const PER_MINUTE = 5;
+/** `{ product(sku) { sku } }` costs 2 (two fields): five a minute. */
+const COST_PER_MINUTE = 10;
+const CHEAP = '{ product(sku: "AMZ-000001") { sku } }';
 
 let h: Harness;
-/** Configured by the config's gateway section alone: 5 requests a minute per client, 64 KiB bodies, no introspection. */
+/** Configured by the config's gateway section alone: a cost of 10 a minute per client, 64 KiB bodies, no introspection. */
 let strict: RunningGateway;
 
 beforeAll(async () => {
@@ -20,7 +22,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     introspection: false,
     jwt: { ...gateway.jwt, secret: new TextDecoder().decode(JWT_SECRET) },
-    limits: { ...gateway.limits, requestsPerMinute: PER_MINUTE, maxBodyBytes: MAX_BODY },
+    limits: { ...gateway.limits, maxCost: COST_PER_MINUTE, costPerMinute: COST_PER_MINUTE, maxBodyBytes: MAX_BODY },
   }));
 });
 
@@ -31,22 +33,22 @@ afterAll(async () => {
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 
-describe('per-client rate limit', () => {
+describe('per-client rate limit, charged by cost', () => {
   test('over the limit a client gets 429 RATE_LIMITED with Retry-After; other clients are unaffected', async () => {
     const busy = await token('partner', 'busy-partner');
-    for (let i = 0; i < PER_MINUTE; i++) {
-      const ok = await gql(strict.url, '{ product(sku: "AMZ-000001") { sku } }', {}, busy);
+    for (let i = 0; i < COST_PER_MINUTE / 2; i++) {
+      const ok = await gql(strict.url, CHEAP, {}, busy);
       expect(ok.status).toBe(200);
     }
     const res = await fetch(strict.url, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${busy}` },
-      body: JSON.stringify({ query: '{ product(sku: "AMZ-000001") { sku } }' }),
+      body: JSON.stringify({ query: CHEAP }),
     });
     expect(res.status).toBe(429);
-    // A minute's allowance refills evenly: one more request in 60 / 5 = 12 s at most.
+    // A minute's allowance refills evenly: a cost of 2 in 60 × 2 / 10 = 12 s at most.
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60 / PER_MINUTE);
-    expect((await res.json()).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual((60 * 2) / COST_PER_MINUTE);
+    expect((await res.json()).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
 
     // Subscriptions count against the same allowance.
     const client = wsClient(strict.wsUrl, busy);
@@ -58,9 +60,17 @@ describe('per-client rate limit', () => {
       await client.dispose();
     }
 
-    const other = await gql(strict.url, '{ product(sku: "AMZ-000001") { sku } }', {}, await token('partner', 'quiet-partner'));
+    const other = await gql(strict.url, CHEAP, {}, await token('partner', 'quiet-partner'));
     expect(other.status).toBe(200);
     expect(other.body.data).toEqual({ product: { sku: 'AMZ-000001' } });
+  });
+
+  test('a costly query spends the allowance of many cheap ones', async () => {
+    const costly = await token('partner', 'costly-partner');
+    // The field, 3 list items and 3 × 2 fields under it: 10, the whole minute's allowance at once.
+    const first = await gql(strict.url, '{ simulateAllocation(quantities: [1, 2, 3]) { quantity allocated } }', {}, costly);
+    expect(first.body.errors).toBeUndefined();
+    expect((await gql(strict.url, CHEAP, {}, costly)).status).toBe(429);
   });
 });
 
@@ -70,13 +80,16 @@ describe('introspection', () => {
     const res = await gql(strict.url, INTROSPECTION, {}, operator);
     expect(res.status).toBe(400);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    expect(res.body.errors?.[0]?.message).toMatch(/introspection is off on this server; set TSUNAGI_GRAPHQL_INTROSPECTION=true/);
 
     const client = wsClient(strict.wsUrl, operator);
     try {
-      const result = await within(client.iterate({ query: INTROSPECTION }).next(), 5000, 'the WebSocket answer');
-      expect(result.value?.data).toBeUndefined();
-      expect(result.value?.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+      // A validation error: graphql-ws answers with an error message, which the client throws.
+      const refused = await within(client.iterate({ query: INTROSPECTION }).next().then(() => null, (e: unknown) => e), 5000, 'the WebSocket answer');
+      expect(refused).toEqual([expect.objectContaining({
+        message: expect.stringMatching(/introspection is off on this server; set TSUNAGI_GRAPHQL_INTROSPECTION=true/),
+        extensions: expect.objectContaining({ code: 'INTROSPECTION_DISABLED' }),
+      })]);
     } finally {
       await client.dispose();
     }

@@ -104,8 +104,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number
 }
 
 /** A metric's value (summed over its label sets) from a server's Prometheus /metrics. */
-export async function metric(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+export async function metric(baseUrl: string, name: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers });
+  if (!res.ok) throw new Error(`${baseUrl}/metrics answered ${res.status}`);
+  const text = await res.text();
   return text
     .split('\n')
     .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
@@ -113,7 +115,7 @@ export async function metric(baseUrl: string, name: string): Promise<number> {
 }
 
 /** Waits until a metric shows `value`. */
-export const metricReaches = (baseUrl: string, name: string, value: number, ms = 5000) =>
-  waitFor(async () => ((await metric(baseUrl, name)) === value ? true : undefined), ms, `${name} = ${value} at ${baseUrl}`);
+export const metricReaches = (baseUrl: string, name: string, value: number, ms = 5000, headers: Record<string, string> = {}) =>
+  waitFor(async () => ((await metric(baseUrl, name, headers)) === value ? true : undefined), ms, `${name} = ${value} at ${baseUrl}`);
 
 export const baseOf = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '');

@@ -16,7 +16,7 @@ import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report
 import { busIterator } from './events.js';
 import {
   AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
-  StockChange, SyncReport, SyncRunProgress,
+  SkuAllocationPage, StockChange, SyncReport, SyncRunProgress, SyncRunRef,
 } from './types.js';
 
 interface StockChangedArgs {
@@ -35,6 +35,8 @@ function parseEventId(text: string): EventCursor {
 const MAX_SKUS = 1000;
 /** The FBA source figure is stored as the snapshot of this pseudo-channel. */
 const SOURCE_CHANNEL = 'amazon';
+/** The most SKUs one page of the current-inventory preview gives. */
+const MAX_PAGE = 200;
 /** How often a progress subscription checks the run itself, in case its last event never comes (see below). */
 const PROGRESS_CHECK_MS = 5000;
 
@@ -180,9 +182,23 @@ export class InventoryResolver {
 
   @Authorized(...READ)
   @Query(() => [AllocationPreview], { description: 'What the tiers in force allocate for these source quantities.' })
-  simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
+  async simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
     if (quantities.some((q) => q < 0)) throw new GraphQLError('quantities must be >= 0', { extensions: { code: 'BAD_USER_INPUT' } });
-    return ctx.app.inventory.simulate(quantities);
+    return (await ctx.app.inventory.simulate(quantities)).map((p) => ({ ...p, tier: p.tier && tierView(p.tier) }));
+  }
+
+  @Authorized(...READ)
+  @Query(() => SkuAllocationPage, { description: 'The allocation preview for the current source inventory, paged, optionally for SKUs containing `sku`.' })
+  async simulateInventory(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('sku', () => String, { nullable: true }) sku?: string | null,
+    @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset = 0,
+  ): Promise<SkuAllocationPage> {
+    if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be 1..${MAX_PAGE}; got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (offset < 0) throw new GraphQLError(`offset must be >= 0; got ${offset}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    const { total, items } = await ctx.app.inventory.simulateCurrentPage({ sku: sku ?? undefined, first, offset });
+    return { total, items: items.map((i) => ({ sku: i.sku, sourceQuantity: i.amazon, channels: Object.entries(i.allocations).map(([channel, quantity]) => ({ channel, quantity: quantity ?? null })) })) };
   }
 
   @Authorized(...WRITE)
@@ -205,6 +221,14 @@ export class InventoryResolver {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => SyncRunRef, {
+    description: 'Starts the stock sync and answers at once with the run, which goes on in the background: follow it with syncRunProgress(runId).',
+  })
+  async startStockSync(@Ctx() ctx: SubgraphContext, @Arg('dryRun', () => Boolean) dryRun: boolean): Promise<SyncRunRef> {
+    return { id: (await ctx.app.inventory.startSync({ dryRun, trigger: `graphql:${actorOf(ctx).name}` })).id };
   }
 
   @Authorized(...WRITE)

@@ -228,6 +228,46 @@ export class AllocationPreview {
 
   @Field(() => Int, { description: 'What each other mall would get.' })
   allocated!: number;
+
+  @Field(() => AllocationTier, { nullable: true, description: 'The tier that applied; null when no tier covers the quantity.' })
+  tier!: AllocationTier | null;
+}
+
+@ObjectType()
+export class ChannelAllocation {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Null when the SKU is inactive or has no code on this channel.' })
+  quantity!: number | null;
+}
+
+@ObjectType({ description: 'What the tiers in force give each channel for one SKU of the current source inventory.' })
+export class SkuAllocation {
+  @Field()
+  sku!: string;
+
+  @Field(() => Int)
+  sourceQuantity!: number;
+
+  @Field(() => [ChannelAllocation])
+  channels!: ChannelAllocation[];
+}
+
+@ObjectType()
+export class SkuAllocationPage {
+  @Field(() => Int, { description: 'SKUs matching the search, on every page.' })
+  total!: number;
+
+  @Field(() => [SkuAllocation])
+  items!: SkuAllocation[];
+}
+
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('SyncRun', { description: 'A run, resolved by the reporting subgraph.' })
+export class SyncRunRef {
+  @Field(() => Int)
+  id!: number;
 }
 
 @ObjectType({ description: 'One applied stock change (sync, rollback or manual set).' })

@@ -1,14 +1,33 @@
+import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { nextRunAt, scheduledJobs } from '../../../jobs/schedules.js';
 import { loader, READ, STAFF, type SubgraphContext } from '../../federation.js';
 import type { RunView } from '../../inventory/service.js';
 import { AuditEntry, ComponentHealth, Health, IntegrationCall, LedgerConnection, SyncRun } from './types.js';
 
 const MAX_LIMIT = 500;
+const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED', 'INTERRUPTED', 'ROLLED_BACK'] as const;
+const RUN_KINDS = ['SYNC', 'ROLLBACK'] as const;
+
+function oneOf<T extends string>(name: string, value: string | null | undefined, allowed: readonly T[]): T | undefined {
+  if (value == null) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new GraphQLError(`${name} must be one of ${allowed.join(', ')}; got "${value}"`, { extensions: { code: 'BAD_USER_INPUT', argumentName: name } });
+  }
+  return value as T;
+}
 const clamp = (n: number) => Math.max(1, Math.min(n, MAX_LIMIT));
 
 export const runView = (r: RunView): SyncRun => ({
   ...r, channels: Object.entries(r.channels).map(([channel, c]) => ({ channel, ...c })),
 });
+
+/** Triggers are `graphql:<caller>`, `cli`, `schedule` or `manual` (source `manual:<actor>`). */
+function runUser(run: Pick<SyncRun, 'trigger' | 'source'>): string | null {
+  if (run.trigger.startsWith('graphql:')) return run.trigger.slice('graphql:'.length);
+  if (run.trigger === 'manual' && run.source.startsWith('manual:')) return run.source.slice('manual:'.length);
+  return run.trigger === 'schedule' ? 'scheduler' : null;
+}
 
 export function runById(ctx: SubgraphContext, id: number): Promise<SyncRun | null> {
   return loader<number, SyncRun | null>(ctx, 'reporting.run', (ids) =>
@@ -23,8 +42,14 @@ export function runById(ctx: SubgraphContext, id: number): Promise<SyncRun | nul
 export class SyncRunResolver {
   @Authorized(...READ)
   @Query(() => [SyncRun], { description: 'Runs, newest first.' })
-  async syncRuns(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number): Promise<SyncRun[]> {
-    return (await ctx.app.inventory.listRuns(clamp(limit))).map(runView);
+  async syncRuns(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+    @Arg('status', () => String, { nullable: true, description: 'Only runs with this status.' }) status?: string | null,
+    @Arg('kind', () => String, { nullable: true, description: 'SYNC or ROLLBACK.' }) kind?: string | null,
+  ): Promise<SyncRun[]> {
+    const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS) };
+    return (await ctx.app.inventory.listRuns(clamp(limit), filter)).map(runView);
   }
 
   @Authorized(...READ)
@@ -33,14 +58,23 @@ export class SyncRunResolver {
     return runById(ctx, id);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Who started the run: the API caller or the manual setter; scheduler for scheduled runs; null for the CLI.',
+  })
+  user(@Root() run: SyncRun): string | null {
+    return runUser(run);
+  }
+
   @FieldResolver(() => LedgerConnection, { description: "The run's ledger in entry order." })
   async ledger(
     @Root() run: SyncRun,
     @Ctx() ctx: SubgraphContext,
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('sku', () => String, { nullable: true, description: 'Only entries whose SKU contains this text (any case).' }) sku?: string | null,
   ): Promise<LedgerConnection> {
-    const page = await ctx.app.inventory.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined });
+    const page = await ctx.app.inventory.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined, sku: sku || undefined });
     const edges = page.entries.map((e) => ({ cursor: String(e.id), node: { ...e, before: e.before ?? null, error: e.error ?? null } }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -76,6 +110,7 @@ export class ReportingResolver {
     const connectors = await Promise.all(ctx.app.healthChecks().map((c) => c.health()));
     const components = [database, ...connectors];
     const last = await ctx.app.inventory.lastRun();
-    return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null };
+    const schedules = scheduledJobs(ctx.app.config).map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
+    return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules };
   }
 }

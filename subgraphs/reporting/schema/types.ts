@@ -187,6 +187,21 @@ export class ComponentHealth {
   expiresInDays!: number | null;
 }
 
+@ObjectType({ description: 'A repeating job of the worker.' })
+export class ScheduledJob {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Cron expression, in timezone.' })
+  schedule!: string;
+
+  @Field()
+  timezone!: string;
+
+  @Field(() => Date, { nullable: true })
+  nextRunAt!: Date | null;
+}
+
 @ObjectType()
 export class Health {
   @Field({ description: 'True when the database and every connector are healthy.' })
@@ -197,4 +212,7 @@ export class Health {
 
   @Field(() => SyncRun, { nullable: true })
   lastRun!: SyncRun | null;
+
+  @Field(() => [ScheduledJob], { description: "The worker's repeating jobs and when each runs next." })
+  schedules!: ScheduledJob[];
 }
