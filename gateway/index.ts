@@ -56,7 +56,7 @@ export interface GatewayOptions {
   /** Open WebSockets per caller (token subject) and per client address. */
   socketsPerClient?: number;
   socketsPerAddress?: number;
-  /** HTTP operations executed at once; the rest wait their turn in arrival order. Default 32 (see `slots`). */
+  /** HTTP operations executed at once; the rest wait their turn in arrival order. Default 64 (see `slots`). */
   maxConcurrentOperations?: number;
   /**
    * Distributed mode: how long an upstream subscription whose subgraph went away keeps trying to come back
@@ -91,16 +91,10 @@ function copyResult<T>(value: T): T {
 }
 
 /**
- * Callers that may join one fetch. When it settles they all resume in one synchronous stretch (merging, shaping and
- * serializing a response each, ~0.5 ms): unbounded, 200 connections made stretches of a few hundred ms that held
- * /healthz and every socket. 16 keeps a stretch near 10 ms; the fetch's own cost is already shared 17 ways.
- */
-const MAX_JOINERS = 16;
-
-/**
  * Identical subgraph fetches of queries in flight at the same time run once (Hive Gateway and Apollo Router do
- * the same), for up to MAX_JOINERS callers more. Keyed by caller, so nobody sees another caller's answer; the first
- * gets the result, the others a copy each (the gateway merges fetch results into its response in place).
+ * the same). Keyed by caller, so nobody sees another caller's answer; the first gets the result, the others a
+ * copy each (the gateway merges fetch results into its response in place). How many callers share one is bounded
+ * by the operations executing at once (`slots`).
  */
 function sharedFetches() {
   type Shared = { joiners: number; result: Promise<{ response: GatewayGraphQLResponse; copies: GatewayGraphQLResponse[] }> };
@@ -115,7 +109,7 @@ function sharedFetches() {
     // The caller part and the variables are JSON (no raw line breaks): the first and last \n delimit the query.
     const key = `${JSON.stringify([user?.role, user?.name])}\n${options.request.query}\n${JSON.stringify(options.request.variables ?? null)}`;
     const found = pending.get(key);
-    if (found && found.joiners < MAX_JOINERS) {
+    if (found) {
       found.joiners++;
       return (await found.result).copies.pop()!;
     }
@@ -124,11 +118,11 @@ function sharedFetches() {
       // The copies are made as the fetch settles, before any caller resumes and merges into its response.
       result: run().then(
         (response) => {
-          if (pending.get(key) === entry) pending.delete(key);
+          pending.delete(key);
           return { response, copies: Array.from({ length: entry.joiners }, () => copy(response)) };
         },
         (err: unknown) => {
-          if (pending.get(key) === entry) pending.delete(key);
+          pending.delete(key);
           throw err;
         },
       ),
@@ -397,7 +391,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const socketsPerCaller = connectionCounter(opts.socketsPerClient ?? config.limits.socketsPerClient);
   const introspection = opts.introspection ?? config.introspection ?? app.config.sandbox;
   const formatError = clientErrorFormatter({ hideSuggestions: !introspection, logger: app.logger });
-  const running = slots(opts.maxConcurrentOperations ?? 32);
+  const running = slots(opts.maxConcurrentOperations ?? 64);
   // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
   const retry = opts.upstreamRetry ?? { attempts: 8, baseDelayMs: 250 };
 

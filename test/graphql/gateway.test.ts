@@ -157,7 +157,7 @@ test('identical queries in flight together share subgraph fetches and each still
   const partner = await token('partner');
   const alone = await gql(h.gateway.url, PRODUCTS, { first: 3 }, partner);
   expect(alone.body.data!.products.edges).toHaveLength(3);
-  // More callers than may join one fetch: several shared fetches per subgraph, every response merged from a copy.
+  // Forty callers of one operation: shared fetches, every response but one merged from a copy.
   const together = await Promise.all(Array.from({ length: 40 }, () => gql(h.gateway.url, PRODUCTS, { first: 3 }, partner)));
   for (const res of together) expect(res.body).toEqual(alone.body);
 });
