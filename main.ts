@@ -9,7 +9,7 @@ import { createLogger } from './platform/log/index.js';
 
 let config: Config;
 try {
-  config = loadConfig(process.env.TSUNAGI_CONFIG ?? 'config/config.yaml');
+  config = loadConfig();
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   // A bad setting is the operator's input: a message naming it and exit 2, as in the CLI, not a stack trace.
@@ -22,6 +22,7 @@ const logger = createLogger({
   level: config.logging.level,
   maxSize: config.logging.maxSize,
   keepFiles: config.logging.keepFiles,
+  timezone: config.timezone,
 });
 const ctx = await createContext({ config, logger });
 const seeded = await ensureDemoData(ctx);
@@ -37,7 +38,7 @@ if (config.sandbox) {
   const key = signingKey(config);
   if (key) say(`[SANDBOX] Operator token for the API (12 h): ${await issueToken(key, { name: 'sandbox-operator', role: 'operator' })}`);
 }
-say('Try, in another terminal: npx tsunagi sync --dry-run   |   npx tsunagi sync   |   npx tsunagi rollback   |   npx tsunagi status');
+say('Try, in another terminal: ./tsunagi sync --dry-run   |   ./tsunagi sync   |   ./tsunagi rollback   |   ./tsunagi status   (tail -f logs/inventory_sync.log for the log)');
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -120,7 +120,7 @@ export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox):
 }
 
 /** In sandbox mode the operator has no Yahoo! account to authorise: the simulator issues the refresh token. */
-async function ensureSandboxYahooToken(sandbox: Sandbox, credentials: DatabaseCredentialStore): Promise<void> {
+export async function ensureSandboxYahooToken(sandbox: Sandbox, credentials: DatabaseCredentialStore): Promise<void> {
   const stored = await credentials.get(YAHOO_REFRESH_TOKEN_CREDENTIAL);
   if (stored && (!stored.expiresAt || stored.expiresAt > new Date())) return;
   const token = await sandbox.call<string>('yahoo', 'issueRefreshToken');

@@ -1,5 +1,5 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
-import type { AppContext } from './context.js';
+import { ensureSandboxYahooToken, type AppContext } from './context.js';
 
 export const DEMO_SKUS = 30;
 
@@ -8,12 +8,14 @@ const yahooCode = (n: string) => `YH-${n}`;
 const rakutenCode = (n: string) => `rkt-${n}`;
 
 /**
- * Seeds `count` SKUs. Every 10th SKU is inactive and every 25th is left out of the master, so a sync shows
- * its skip counts; listings start at 0 so the first sync has work to do.
+ * Replaces the simulated catalogue (and the SKU master) with `count` SKUs. Every 10th SKU is inactive and every
+ * 25th is left out of the master, so a sync shows its skip counts; listings start at 0 so the first sync has
+ * work to do.
  */
 export async function seedSandbox(ctx: AppContext, count: number): Promise<{ skus: number; mapped: number }> {
   if (!ctx.sandbox) throw new Error('sandbox seed works only in sandbox mode (no marketplace credentials configured)');
   if (!Number.isInteger(count) || count < 1) throw new Error(`--skus must be a whole number >= 1, got ${count}`);
+  for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, 'clear');
   await ctx.sandbox.call('amazon', 'seed', count);
   const skus = (await ctx.sandbox.call<string[]>('amazon', 'skus')).slice(0, count);
   const rows = skus
@@ -22,15 +24,33 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
     .map((r) => ({ amazonSku: r.sku, yahooItemCode: yahooCode(r.n), rakutenItemNumber: rakutenCode(r.n), isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.yahooItemCode), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.rakutenItemNumber), 0);
-  await ctx.catalog.upsertMappings(rows);
+  await ctx.catalog.upsertMappings(rows, { replace: true });
   return { skus: skus.length, mapped: rows.length };
 }
 
 /** On the first sandbox start the marketplace is empty: give the new user something to sync. */
 export async function ensureDemoData(ctx: AppContext): Promise<boolean> {
   if (!ctx.sandbox) return false;
-  const existing = await ctx.sandbox.call<string[]>('amazon', 'skus');
-  if (existing.length > 0) return false;
+  if ((await ctx.sandbox.call<number>('amazon', 'count')) > 0) return false;
   await seedSandbox(ctx, DEMO_SKUS);
   return true;
+}
+
+/** Tables that survive a reset: the migrations' record and the job store (its schedules come from config). */
+const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs']);
+
+/**
+ * Returns the sandbox to its first-start state: empty simulators with fresh credentials, every Tsunagi table
+ * emptied (runs, ledgers, SKU master, rules, audit, credentials), then the first start's demo data again.
+ */
+export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
+  if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
+  for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
+  const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
+    .filter((t) => !KEPT_TABLES.has(t))
+    .sort();
+  await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
+  await ensureSandboxYahooToken(ctx.sandbox, ctx.credentials);
+  await seedSandbox(ctx, DEMO_SKUS);
+  return { tables, skus: DEMO_SKUS };
 }

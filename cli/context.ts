@@ -1,70 +1,97 @@
-// Opening and closing Tsunagi for one CLI command, with the sandbox banner and exit codes.
+// Opening and closing Tsunagi for one CLI command, with the banner on stderr, a log line and the exit code.
+// Everything heavy (config schema, database, connectors) is imported here on demand, so that `--help`,
+// `--version` and a command's argument errors cost only commander.
 import type { Command } from 'commander';
-import { createContext, type AppContext } from '../app/context.js';
-import { ensureDemoData } from '../app/sandbox-seed.js';
-import { ConfigError, loadConfig } from '../platform/config/index.js';
-import { createLogger } from '../platform/log/index.js';
-import { MappingError } from '../platform/transform/index.js';
-import { SkuMasterInvalidError } from '../subgraphs/catalog/service.js';
-import { InventoryFileError } from '../subgraphs/inventory/inventory-file.js';
-import { RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
-import { createOutput, EXIT, UsageError, type Output } from './output.js';
+import type { AppContext } from '../app/context.js';
+import type { Config } from '../platform/config/index.js';
+import type { Logger } from '../platform/log/index.js';
+import { operatorName } from './commands/identity.js';
+import { createOutput, EXIT, exitCodeOf, isRefusal, type Output } from './output.js';
 
 export interface GlobalOptions {
   verbose?: boolean;
-  config: string;
+  config?: string;
   json?: boolean;
 }
 
 export type CommandBody = (ctx: AppContext, out: Output) => Promise<number | void>;
 
-const SANDBOX_BANNER =
-  '[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo! or Rakuten.';
-
 /** Runs one command body against a freshly opened context and sets the process exit code. */
 export async function runCommand(cmd: Command, body: CommandBody): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(opts.json));
+  const command = commandPath(cmd);
+  let logger: Logger | undefined;
   let ctx: AppContext | undefined;
   let code: number = EXIT.ok;
   try {
+    const { loadConfig } = await import('../platform/config/index.js');
     const config = loadConfig(opts.config);
-    const logger = createLogger({
+    out.timezone = config.timezone;
+    const { createLogger } = await import('../platform/log/index.js');
+    logger = createLogger({
       dir: config.logging.dir,
       file: 'inventory_sync.log',
       level: config.logging.level,
       consoleLevel: 'warn',
       verbose: opts.verbose,
-      consoleFd: opts.json ? 2 : 1,
+      consoleFd: 2,
       maxSize: config.logging.maxSize,
       keepFiles: config.logging.keepFiles,
+      timezone: config.timezone,
     });
-    if (config.sandbox) out.notice(SANDBOX_BANNER);
+    const { createContext } = await import('../app/context.js');
     ctx = await createContext({ config, logger });
-    if (await ensureDemoData(ctx)) out.notice('[SANDBOX] First start: seeded demo marketplaces and SKU master.');
+    for (const line of banner(config, ctx)) out.notice(line);
+    if (ctx.sandbox) {
+      const { ensureDemoData } = await import('../app/sandbox-seed.js');
+      if (await ensureDemoData(ctx)) out.notice('[SANDBOX] First start: seeded demo marketplaces and SKU master.');
+    }
     code = (await body(ctx, out)) ?? EXIT.ok;
   } catch (err) {
-    code = report(err, out);
+    code = report(err as Error, out);
+    logger?.warn({ command, err: (err as Error).message, kind: (err as Error).name }, `tsunagi ${command}: ${isRefusal(err as Error) ? 'refused' : 'failed'}`);
   } finally {
+    logger?.info({ command, args: process.argv.slice(2), user: operatorName(), exitCode: code }, `tsunagi ${command} (exit ${code})`);
     await ctx?.close();
+    if (logger) await (await import('../platform/log/index.js')).closeLogger(logger);
   }
   process.exitCode = code;
 }
 
-function report(err: unknown, out: Output): number {
-  const e = err as Error;
-  if (e instanceof SkuMasterInvalidError) {
-    out.result({ errors: e.errors });
-    if (!out.json) {
-      out.line(`[ERROR] ${e.errors.length} problem(s) in the SKU master; nothing was imported:`);
-      for (const x of e.errors) out.line(`  row ${x.row}, ${x.column}: ${x.message}`);
-    }
-    return EXIT.usage;
+/** "sandbox seed" for the command `tsunagi sandbox seed`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Which data directory this command works on and whether it joined a running Tsunagi process. */
+function banner(config: Config, ctx: AppContext): string[] {
+  const lines: string[] = [];
+  if (config.sandbox) {
+    lines.push('[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo! or Rakuten.');
   }
-  const usage = e instanceof UsageError || e instanceof ConfigError || e instanceof MappingError || e instanceof InventoryFileError || e instanceof RuleChangeError;
-  const refused = e instanceof SyncRefusedError;
+  const owners = [ctx.db.ownerPid, ctx.sandbox?.ownerPid].filter((pid): pid is number => pid !== undefined);
+  if (owners.length === 0) return lines;
+  const joined = owners.find((pid) => pid !== process.pid);
+  const where = joined
+    ? `joined the running Tsunagi process ${joined} (npm start or another command)`
+    : 'no Tsunagi process was running, so this command opened it (npm start keeps it open)';
+  lines.push(`${config.sandbox ? '[SANDBOX]' : '[INFO]'} Data directory ${config.dataDir}: ${where}.`);
+  return lines;
+}
+
+function report(e: Error, out: Output): number {
+  const tag = isRefusal(e) ? '[REFUSED]' : '[ERROR]';
+  if (e.name === 'SkuMasterInvalidError') {
+    const errors = (e as Error & { errors: { row: number; column: string; message: string }[] }).errors;
+    out.result({ errors });
+    out.notice(`${tag} ${errors.length} problem(s) in the SKU master; nothing was imported:`);
+    for (const x of errors) out.notice(`  row ${x.row}, ${x.column}: ${x.message}`);
+    return exitCodeOf(e);
+  }
   out.result({ error: e.message, kind: e.name });
-  if (!out.json) out.line(`[${refused ? 'REFUSED' : 'ERROR'}] ${e.message}`);
-  else process.stderr.write(`[${refused ? 'REFUSED' : 'ERROR'}] ${e.message}\n`);
-  return usage ? EXIT.usage : EXIT.failed;
+  out.notice(`${tag} ${e.message}`);
+  return exitCodeOf(e);
 }

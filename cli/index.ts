@@ -1,5 +1,7 @@
-// `tsunagi`: the operator CLI for the daily routine.
+// `tsunagi`: the operator CLI for the daily routine. Command files define their options here and import what
+// they run only when they run, so `--help`, `--version` and usage errors load commander and nothing else.
 import { Command } from 'commander';
+import { packageVersion } from '../platform/project.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
@@ -15,11 +17,42 @@ import { registerToken } from './commands/token.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
+const HELP_AFTER = `
+Examples:
+  tsunagi sync --dry-run                 what would change, nothing sent
+  tsunagi sync                           send only the changes, recorded in the run's ledger
+  tsunagi status                         recent runs; tsunagi status 12 shows run 12 with its ledger
+  tsunagi rollback --dry-run             preview undoing the most recent run
+  tsunagi --json status | jq '.[0]'      one JSON document on stdout
+  TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
+
+Environment:
+  DATABASE_URL            PostgreSQL server; unset: the embedded database in the data directory
+  TSUNAGI_DATA_DIR        data directory (default: data/ in the project, wherever you run tsunagi from)
+  TSUNAGI_CONFIG          main config file (default: config/config.yaml in the project)
+  TSUNAGI_LOG_DIR         log directory (default: logs/ in the project; the live file is inventory_sync.log)
+  TSUNAGI_USER            your name in the audit trail and the runs' USER column (default: the OS user)
+  TSUNAGI_ROLE            your role for rule approvals: operator (default), manager, admin
+  AMAZON_*, YAHOO_*, RAKUTEN_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
+
+Output:
+  stdout carries only the result (text, or one JSON document with --json); banners, progress, log lines,
+  errors and refusals go to stderr. Times are in the configured timezone (config.yaml timezone), ISO 8601 UTC
+  in JSON.
+
+Exit codes:
+  0  success
+  1  the run failed or was partial, a check failed (health), or the request was refused ([REFUSED])
+  2  bad usage or bad input (the message names what is wrong); nothing was changed
+`;
+
 const program = new Command('tsunagi')
   .description('Tsunagi: stock sync from Amazon FBA to Yahoo! Shopping and Rakuten, and the hub around it')
-  .option('-v, --verbose', 'debug detail in the console log')
-  .option('-c, --config <path>', 'main config file', 'config/config.yaml')
-  .option('--json', 'print exactly one JSON document on stdout (logs go to stderr)')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .option('-v, --verbose', 'debug detail in the console log (stderr)')
+  .option('-c, --config <path>', 'main config file (default: config/config.yaml in the project, or TSUNAGI_CONFIG)')
+  .option('--json', 'print exactly one JSON document on stdout (everything else goes to stderr)')
+  .addHelpText('after', HELP_AFTER)
   .showHelpAfterError()
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);

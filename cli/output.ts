@@ -1,4 +1,9 @@
-// How the CLI talks: readable lines for people, or exactly one JSON document on stdout with --json.
+// How the CLI talks. stdout carries only the command's result: readable lines, or exactly one JSON document with
+// --json, so `TOKEN=$(tsunagi token)` and `tsunagi --json status | jq` work. Banners, progress, logs, errors and
+// refusals go to stderr. Times are shown in the configured timezone in text, ISO 8601 UTC in JSON.
+// This file loads nothing heavy: `--help` and `--version` import only it and commander.
+import { formatTime } from '../platform/time.js';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -8,26 +13,49 @@ export class UsageError extends Error {
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export interface Output {
-  json: boolean;
-  /** A line for people (suppressed with --json). */
-  line(text?: string): void;
-  /** The command's one JSON document (only with --json). */
-  result(value: unknown): void;
-  /** Banners and warnings: stdout for people, stderr with --json. */
-  notice(text: string): void;
+/**
+ * The CLI's one mapping from an error (by its name, as subgraphs/federation.ts maps them for GraphQL) to an exit
+ * code: bad usage or input 2, refusals 1; anything else is a failure (1).
+ */
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'MappingError', 'InventoryFileError', 'RuleChangeError', 'SkuMasterInvalidError', 'InvalidInputError']);
+const REFUSALS = new Set(['SyncRefusedError']);
+
+export function exitCodeOf(err: Error): number {
+  return USAGE_ERRORS.has(err.name) ? EXIT.usage : EXIT.failed;
 }
 
-export function createOutput(json: boolean): Output {
+export function isRefusal(err: Error): boolean {
+  return REFUSALS.has(err.name);
+}
+
+export interface Output {
+  json: boolean;
+  /** Zone of the times in text output (config `timezone`). */
+  timezone: string;
+  /** A result line for people (stdout; suppressed with --json). */
+  line(text?: string): void;
+  /** The command's one JSON document (stdout; only with --json). */
+  result(value: unknown): void;
+  /** Banners, notices, errors and refusals: always stderr. */
+  notice(text: string): void;
+  /** A moment as text output shows it; '-' for none. */
+  time(date: Date | null | undefined): string;
+}
+
+export function createOutput(json: boolean, timezone = 'UTC'): Output {
   return {
     json,
-    line: (text = '') => {
+    timezone,
+    line(text = '') {
       if (!json) process.stdout.write(`${text}\n`);
     },
-    result: (value) => {
+    result(value) {
       if (json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
-    notice: (text) => (json ? process.stderr : process.stdout).write(`${text}\n`),
+    notice: (text) => process.stderr.write(`${text}\n`),
+    time(date) {
+      return date ? formatTime(date, this.timezone) : '-';
+    },
   };
 }
 

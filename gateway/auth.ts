@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ROLES, type Actor, type Role } from '../subgraphs/federation.js';
+import { ROLES, type Actor, type Role } from '../subgraphs/inventory/rules.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;

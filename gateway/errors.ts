@@ -8,7 +8,7 @@ import type { Logger } from '../platform/log/index.js';
 /** Codes that mean "not raised on purpose": the message is for the logs, not the client. */
 const UNINTENDED = new Set(['INTERNAL_SERVER_ERROR', 'DOWNSTREAM_SERVICE_ERROR']);
 /** Extensions a client may see; others (stacktrace, exception, the subgraph's response and URL) are dropped. */
-const KEPT_EXTENSIONS = ['code', 'retryAfter', 'validationErrorCode', 'errors'];
+const KEPT_EXTENSIONS = ['code', 'retryAfter', 'validationErrorCode', 'errors', 'argumentName'];
 
 const GENERIC = 'internal error';
 /** A refused or dropped connection: the upstream is down, not broken. */

@@ -26,7 +26,7 @@ if (role === 'subgraph' && !SUBGRAPH_NAMES.includes(subgraph!)) fail(`unknown su
 
 let config: Config;
 try {
-  config = loadConfig(process.env.TSUNAGI_CONFIG ?? 'config/config.yaml');
+  config = loadConfig();
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   fail(err.message, false);
@@ -36,6 +36,7 @@ if (!config.database.url) fail('the distributed mode needs DATABASE_URL (a Postg
 const name = role === 'subgraph' ? `subgraph-${subgraph}` : role;
 const logger = createLogger({
   dir: config.logging.dir, file: `${name}.log`, level: config.logging.level, maxSize: config.logging.maxSize, keepFiles: config.logging.keepFiles,
+  timezone: config.timezone,
 }).child({ process: name });
 
 const ctx = await createContext({ config, logger });

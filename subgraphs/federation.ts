@@ -13,7 +13,7 @@ import {
   type AuthChecker, type BuildSchemaOptions, type PubSub,
 } from 'type-graphql';
 import type { AppContext } from '../app/context.js';
-import type { Actor, Role } from './inventory/rules.js';
+import { ROLES, type Actor, type Role } from './inventory/rules.js';
 
 export type { Actor, Role };
 
@@ -24,7 +24,7 @@ export interface SubgraphContext {
   loaders: Map<string, DataLoader<unknown, unknown>>;
 }
 
-export const ROLES: readonly Role[] = ['operator', 'manager', 'admin', 'partner'];
+export { ROLES };
 /** Any authenticated caller; partners included (they read). */
 export const READ = [...ROLES];
 /** Roles that may change state; partners read only. */
@@ -60,6 +60,7 @@ export const authChecker: AuthChecker<SubgraphContext, Role> = ({ context }, rol
 /** The services' refusals carry messages meant for the operator: keep them, with a stable code. */
 const ERROR_CODES: Record<string, string> = {
   SyncRefusedError: 'SYNC_REFUSED',
+  InvalidInputError: 'BAD_USER_INPUT',
   RuleChangeError: 'RULE_CHANGE_REFUSED',
   SkuMasterInvalidError: 'BAD_USER_INPUT',
   InventoryFileError: 'BAD_USER_INPUT',
@@ -69,7 +70,11 @@ const ERROR_CODES: Record<string, string> = {
 function coded(err: unknown): unknown {
   const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
   if (!code) return err;
-  const detail = 'errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {};
+  const detail = {
+    ...('errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {}),
+    // The argument at fault, under the name graphql-js gives it in its own argument errors.
+    ...('argument' in (err as object) ? { argumentName: (err as { argument: string }).argument } : {}),
+  };
   return new GraphQLError((err as Error).message, { extensions: { code, ...detail } });
 }
 

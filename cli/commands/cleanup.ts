@@ -1,19 +1,28 @@
 import type { Command } from 'commander';
-import { runCleanup } from '../../jobs/cleanup.js';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt } from '../output.js';
 
 export function registerCleanup(program: Command): void {
   program
     .command('cleanup')
-    .description('delete runs, their ledgers, the integration log and past events beyond the retention (config sync.retentionDays)')
+    .description('delete runs, their ledgers, the integration log and past events beyond the retention (config sync.retentionDays); the audit trail is kept')
     .option('--older-than <days>', 'retention in days (default: from config)')
-    .action((opts: { olderThan?: string }, cmd: Command) =>
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .option('--force', 'also delete runs that finished inside the rollback window (they can then no longer be rolled back)')
+    .action((opts: { olderThan?: string; dryRun?: boolean; force?: boolean }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        const { runCleanup } = await import('../../jobs/cleanup.js');
         const days = opts.olderThan === undefined ? ctx.config.sync.retentionDays : parseNonNegativeInt(opts.olderThan, '--older-than');
-        const r = await runCleanup(ctx, days);
-        out.result({ olderThanDays: days, cutoff: r.cutoff.toISOString(), runs: r.runs, ledgerEntries: r.ledgerEntries, integrationLog: r.integrationLog, events: r.events });
-        out.line(`Deleted ${r.runs} runs, ${r.ledgerEntries} ledger entries, ${r.integrationLog} integration-log rows and ${r.events} events older than ${days} days.`);
+        const r = await runCleanup(ctx, days, { dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
+        out.result({
+          olderThanDays: days, cutoff: r.cutoff.toISOString(), dryRun: r.dryRun, runs: r.runs, ledgerEntries: r.ledgerEntries,
+          integrationLog: r.integrationLog, events: r.events, insideRollbackWindow: r.insideRollbackWindow,
+        });
+        const what = `${r.runs} runs, ${r.ledgerEntries} ledger entries, ${r.integrationLog} integration-log rows and ${r.events} events from before ${out.time(r.cutoff)} (older than ${days} days)`;
+        if (!r.dryRun) return out.line(`Deleted ${what}.`);
+        out.line(`[DRY-RUN] Would delete ${what}.`);
+        if (r.insideRollbackWindow > 0) out.line(`[DRY-RUN] ${r.insideRollbackWindow} of those runs finished inside the rollback window: deleting them needs --force.`);
+        out.line('[DRY-RUN] Nothing was deleted.');
       }),
     );
 }

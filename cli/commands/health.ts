@@ -23,10 +23,11 @@ export function registerHealth(program: Command): void {
         const mark = (ok: boolean) => (ok ? '[OK]  ' : '[FAIL]');
         out.line(`${mark(database.ok)} database   ${database.detail}`);
         for (const c of connectors) {
-          const days = c.expiresInDays === null || /expire/i.test(c.detail) ? '' : ` (credential expires in ${c.expiresInDays} days)`;
-          out.line(`${mark(c.ok)} ${c.name.padEnd(10)} ${c.detail}${days}`);
+          const days = c.expiresInDays === null || /expire/i.test(c.detail) ? '' : `; credential expires in ${c.expiresInDays} days`;
+          const at = c.expiresAt ? ` (${out.time(c.expiresAt)})` : '';
+          out.line(`${mark(c.ok)} ${c.name.padEnd(10)} ${c.detail}${days}${at}`);
         }
-        out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${lastRun.startedAt.toISOString()}` : 'Last run: none yet');
+        out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${out.time(lastRun.startedAt)}` : 'Last run: none yet');
         const lastRunOk = !lastRun || ['SUCCESS', 'ROLLED_BACK', 'RUNNING'].includes(lastRun.status);
         return database.ok && connectors.every((c) => c.ok) && lastRunOk ? EXIT.ok : EXIT.failed;
       }),

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import type { Actor, Role } from '../../subgraphs/inventory/rules.js';
 import { UsageError } from '../output.js';
 
+// The roles of subgraphs/inventory/rules.ts, without loading the module (it brings the ORM) for `--help`.
 const ROLES: Role[] = ['operator', 'manager', 'admin', 'partner'];
 
 export function operatorName(): string {

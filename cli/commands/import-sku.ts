@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { SkuMasterInvalidError } from '../../subgraphs/catalog/service.js';
 import { runCommand } from '../context.js';
 import { operatorName } from './identity.js';
 
@@ -13,13 +12,16 @@ export function registerImportSku(program: Command): void {
     .option('--replace', 'delete every existing mapping first, in the same transaction')
     .action((opts: { file: string; replace?: boolean }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        const { SkuMasterInvalidError } = await import('../../subgraphs/catalog/service.js');
         let file: Buffer;
         try {
           file = await readFile(opts.file);
         } catch (err) {
           throw new SkuMasterInvalidError([{ row: 0, column: 'file', message: `cannot read ${opts.file}: ${(err as Error).message}` }]);
         }
-        const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor: operatorName(), fileName: basename(opts.file) });
+        const actor = operatorName();
+        const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor, fileName: basename(opts.file) });
+        ctx.logger.info({ file: opts.file, actor, ...r }, `SKU master imported: ${r.imported} mappings from ${basename(opts.file)}`);
         out.result(r);
         out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
       }),

@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
-import { MappingError, MappingSet, mappingsPathFor, readJsonFile } from '../../platform/transform/index.js';
 import type { GlobalOptions } from '../context.js';
 import { createOutput, EXIT, table, type Output } from '../output.js';
 
+type Transform = typeof import('../../platform/transform/index.js');
+
 /** Mapping commands need no database: they load the mapping file, validate it and exit. */
-function runMappingCommand(cmd: Command, body: (out: Output, opts: GlobalOptions) => void): void {
+async function runMappingCommand(cmd: Command, body: (out: Output, transform: Transform, configPath: string) => void): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(opts.json));
+  const transform = await import('../../platform/transform/index.js');
+  const { defaultConfigPath } = await import('../../platform/config/index.js');
   try {
-    body(out, opts);
+    body(out, transform, opts.config ?? defaultConfigPath());
   } catch (err) {
-    if (!(err instanceof MappingError)) throw err;
+    if (!(err instanceof transform.MappingError)) throw err;
     process.stderr.write(`[ERROR] ${err.message}\n`);
     process.exitCode = EXIT.usage;
   }
@@ -23,8 +26,8 @@ export function registerMapping(program: Command): void {
     .description('every mapping with its fields and transforms')
     .option('--mappings <file>', 'a mappings file other than the configured one')
     .action((opts: { mappings?: string }, cmd: Command) =>
-      runMappingCommand(cmd, (out, globals) => {
-        const set = MappingSet.load(opts.mappings ?? mappingsPathFor(globals.config));
+      runMappingCommand(cmd, (out, { MappingSet, mappingsPathFor }, configPath) => {
+        const set = MappingSet.load(opts.mappings ?? mappingsPathFor(configPath));
         const all = set.names().map((name) => ({ name, fields: set.get(name).rules }));
         out.result(all);
         out.line(`${set.source}`);
@@ -41,8 +44,8 @@ export function registerMapping(program: Command): void {
     .option('--mappings <file>', 'try a mappings file other than the configured one (validated the same way)')
     .addHelpText('after', '\nExample:\n  tsunagi mapping apply wms_to_shopee -f stock.json --json')
     .action((name: string, opts: { file: string; mappings?: string }, cmd: Command) =>
-      runMappingCommand(cmd, (out, globals) => {
-        const set = MappingSet.load(opts.mappings ?? mappingsPathFor(globals.config));
+      runMappingCommand(cmd, (out, { MappingSet, mappingsPathFor, readJsonFile }, configPath) => {
+        const set = MappingSet.load(opts.mappings ?? mappingsPathFor(configPath));
         const mapped = set.apply(name, readJsonFile(opts.file, 'input file'));
         out.result(mapped);
         out.line(JSON.stringify(mapped, null, 2));

@@ -10,12 +10,16 @@ export function registerRollback(program: Command): void {
     .option('--dry-run', 'list the changes a rollback would make, send nothing')
     .action((runId: string | undefined, opts: { dryRun?: boolean }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
-        const r = await ctx.inventory.rollback({
-          runId: runId === undefined ? undefined : parseNonNegativeInt(runId, 'runId'),
-          dryRun: Boolean(opts.dryRun),
-          trigger: 'cli',
-          actor: operatorName(),
-        });
+        const progress = (await import('../progress.js')).progressDisplay(out);
+        const r = await ctx.inventory
+          .rollback({
+            runId: runId === undefined ? undefined : parseNonNegativeInt(runId, 'runId'),
+            dryRun: Boolean(opts.dryRun),
+            trigger: 'cli',
+            actor: operatorName(),
+            onProgress: progress.update,
+          })
+          .finally(progress.stop);
         out.result({ runId: r.rollbackOf, rollbackRunId: r.runId, dryRun: r.dryRun, status: r.status, changes: r.changes, failures: r.failures });
         out.line(`${r.dryRun ? '[DRY-RUN] Rollback' : 'Rollback'} of run #${r.rollbackOf}: ${r.changes.length} change(s)`);
         for (const c of r.changes.slice(0, 50)) out.line(`  ${c.channel.padEnd(8)} ${c.code} (${c.sku}): ${c.from ?? '-'} → ${c.to}`);

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse } from 'yaml';
-import { formatShare, type TierInput } from '../../platform/config/tiers.js';
+import type { TierInput } from '../../platform/config/tiers.js';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt, table, UsageError } from '../output.js';
 import { cliActor } from './identity.js';
@@ -14,6 +13,7 @@ export function registerRules(program: Command): void {
     .description('the tiers in force and recent proposals')
     .action((_opts: unknown, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        const { formatShare } = await import('../../platform/config/tiers.js');
         const current = await ctx.inventory.rules.current();
         const history = await ctx.inventory.rules.list();
         out.result({ ruleSetId: current.ruleSetId, tiers: current.tiers.map((t) => ({ min: t.min, max: t.max ?? null, share: formatShare(t) })), history });
@@ -21,7 +21,7 @@ export function registerRules(program: Command): void {
         out.line(table(current.tiers.map((t) => [t.min, t.max ?? '∞', formatShare(t)]), ['MIN', 'MAX', 'SHARE']));
         if (history.length) {
           out.line('');
-          out.line(table(history.map((h) => [h.id, h.status, h.proposedBy, h.decidedBy ?? '-', h.proposedAt.toISOString()]), ['ID', 'STATUS', 'PROPOSED BY', 'DECIDED BY', 'PROPOSED (UTC)']));
+          out.line(table(history.map((h) => [h.id, h.status, h.proposedBy, h.decidedBy ?? '-', out.time(h.proposedAt)]), ['ID', 'STATUS', 'PROPOSED BY', 'DECIDED BY', 'PROPOSED']));
         }
       }),
     );
@@ -34,6 +34,7 @@ export function registerRules(program: Command): void {
     .action((opts: { file: string; reason?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         let tiers: TierInput[];
+        const { parse } = await import('yaml');
         try {
           const data = parse(await readFile(opts.file, 'utf8')) as unknown;
           tiers = (Array.isArray(data) ? data : (data as { tiers?: TierInput[] })?.tiers) as TierInput[];

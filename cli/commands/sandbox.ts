@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { seedSandbox } from '../../app/sandbox-seed.js';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
 
@@ -14,13 +13,30 @@ export function registerSandbox(program: Command): void {
 
   sandbox
     .command('seed')
-    .description('create N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
+    .description('replace the simulated catalogue: N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
     .requiredOption('--skus <N>', 'number of SKUs')
     .action((opts: { skus: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        requireSandbox(ctx);
+        const { seedSandbox } = await import('../../app/sandbox-seed.js');
         const r = await seedSandbox(ctx, parseNonNegativeInt(opts.skus, '--skus'));
+        ctx.logger.info(r, `sandbox catalogue replaced: ${r.skus} SKUs`);
         out.result(r);
-        out.line(`[SANDBOX] Seeded ${r.skus} Amazon SKUs; ${r.mapped} are in the SKU master with Yahoo! and Rakuten listings.`);
+        out.line(`[SANDBOX] Seeded ${r.skus} Amazon SKUs (the previous catalogue is gone); ${r.mapped} are in the SKU master with Yahoo! and Rakuten listings.`);
+      }),
+    );
+
+  sandbox
+    .command('reset')
+    .description('return the sandbox to its first-start state: demo marketplaces and SKU master, no runs, fresh sandbox credentials')
+    .action((_opts: unknown, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        requireSandbox(ctx);
+        const { resetSandbox } = await import('../../app/sandbox-seed.js');
+        const r = await resetSandbox(ctx);
+        ctx.logger.warn({ tables: r.tables, skus: r.skus }, 'sandbox reset to its first-start state');
+        out.result(r);
+        out.line(`[SANDBOX] Reset: emptied ${r.tables.length} tables (runs, ledgers, SKU master, rules, audit, credentials) and the simulators; seeded ${r.skus} demo SKUs.`);
       }),
     );
 
@@ -31,6 +47,7 @@ export function registerSandbox(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         const quantity = parseNonNegativeInt(qty, 'qty');
         await requireSandbox(ctx).call('amazon', 'setQuantity', sku, quantity);
+        ctx.logger.info({ sku, quantity }, `sandbox: Amazon now reports ${sku}: ${quantity}`);
         out.result({ sku, amazon: quantity });
         out.line(`[SANDBOX] Amazon now reports ${sku}: ${quantity} fulfillable.`);
       }),

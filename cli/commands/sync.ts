@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { InventoryFileSource } from '../../subgraphs/inventory/inventory-file.js';
 import type { SyncReport } from '../../subgraphs/inventory/service.js';
 import { runCommand } from '../context.js';
 import { EXIT, type Output } from '../output.js';
+import { operatorName } from './identity.js';
 
 export function registerSync(program: Command): void {
   program
@@ -12,12 +12,15 @@ export function registerSync(program: Command): void {
     .option('--file <inventory file>', 'read the FBA inventory report (TSV/CSV) instead of the SP-API')
     .action((opts: { dryRun?: boolean; file?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
-        out.line(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
-        const report = await ctx.inventory.runSync({
-          dryRun: Boolean(opts.dryRun),
-          trigger: 'cli',
-          source: opts.file ? new InventoryFileSource(opts.file) : undefined,
-        });
+        out.notice(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
+        const source = opts.file ? new (await import('../../subgraphs/inventory/inventory-file.js')).InventoryFileSource(opts.file) : undefined;
+        const progress = (await import('../progress.js')).progressDisplay(out);
+        let report: SyncReport;
+        try {
+          report = await ctx.inventory.runSync({ dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName(), source, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
         printReport(report, out);
         return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
       }),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { issueToken, signingKey } from '../../gateway/auth.js';
 import { runCommand } from '../context.js';
 import { UsageError } from '../output.js';
 import { cliActor } from './identity.js';
@@ -7,7 +6,7 @@ import { cliActor } from './identity.js';
 export function registerToken(program: Command): void {
   program
     .command('token')
-    .description('issue an API token (JWT) for sandbox and development use')
+    .description('issue an API token (JWT) for sandbox and development use; stdout carries the token alone')
     .option('--role <role>', 'operator, manager, admin or partner', 'operator')
     .option('--name <name>', 'who the token is for (default: you)')
     .option('--expires-in <duration>', 'lifetime, e.g. 12h or 30m', '12h')
@@ -15,6 +14,7 @@ export function registerToken(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         if (!/^\d+[smhd]$/.test(opts.expiresIn)) throw new UsageError(`--expires-in must look like 12h or 30m, got "${opts.expiresIn}"`);
         const actor = { ...cliActor(opts.role), ...(opts.name ? { name: opts.name } : {}) };
+        const { issueToken, signingKey } = await import('../../gateway/auth.js');
         const key = signingKey(ctx.config);
         if (!key) throw new UsageError('the API trusts an identity provider (gateway.jwt.jwksUrl) and no TSUNAGI_JWT_SECRET is set: get tokens from the provider');
         const token = await issueToken(key, actor, opts.expiresIn);

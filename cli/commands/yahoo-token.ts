@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runAuthorizationFlow } from '../../connectors/yahoo/oauth.js';
 import { runCommand } from '../context.js';
 
 export function registerYahooToken(program: Command): void {
@@ -9,6 +8,7 @@ export function registerYahooToken(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the browser redirect', '300')
     .action((opts: { timeout: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        const { runAuthorizationFlow } = await import('../../connectors/yahoo/oauth.js');
         const { expiresAt } = await runAuthorizationFlow({
           config: ctx.integrations.yahoo,
           credentials: ctx.credentials,
@@ -23,7 +23,7 @@ export function registerYahooToken(program: Command): void {
           },
         });
         out.result({ stored: true, expiresAt: expiresAt.toISOString() });
-        out.line(`[SUCCESS] Yahoo! refresh token stored (encrypted); it expires ${expiresAt.toISOString()}.`);
+        out.line(`[SUCCESS] Yahoo! refresh token stored (encrypted); it expires ${out.time(expiresAt)}.`);
       }),
     );
 }

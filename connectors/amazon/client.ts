@@ -234,9 +234,10 @@ export class AmazonClient implements StockSource, HealthCheck {
         ok: true,
         detail: `LWA token grant and FBA inventory summaries OK (marketplace ${this.config.marketplaceId}, ${count} item(s) on the first page)${secretNote}`,
         expiresInDays,
+        expiresAt: this.secretExpiresAt,
       };
     } catch (err) {
-      return { name: this.name, ok: false, detail: `${(err as Error).message}${secretNote}`, expiresInDays };
+      return { name: this.name, ok: false, detail: `${(err as Error).message}${secretNote}`, expiresInDays, expiresAt: this.secretExpiresAt };
     }
   }
 

@@ -227,6 +227,18 @@ export class AmazonSimulator {
     return this.bySku.get(sku)?.fulfillable ?? null;
   }
 
+  /** Removes every SKU: `tsunagi sandbox seed` replaces the catalogue, `sandbox reset` empties it. */
+  clear(): void {
+    this.bySku.clear();
+    this.state.data.items.length = 0;
+    this.state.changed();
+  }
+
+  /** How many SKUs the catalogue holds. */
+  count(): number {
+    return this.bySku.size;
+  }
+
   /** Every seller SKU in listing order. */
   skus(): string[] {
     return this.state.data.items.map((i) => i.sellerSku);

@@ -3,7 +3,7 @@
 import type { IntegrationsConfig } from '../../platform/config/index.js';
 import { DEFAULT_POLICY, HttpClient, HttpError, retryAfterMs, type CallOutcome, type HttpPolicy, type HttpResponse, type RequestOptions } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
-import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
+import { daysLeft, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
 
 export type RakutenConfig = IntegrationsConfig['rakuten'];
 
@@ -101,7 +101,6 @@ export interface RakutenClientOptions {
   onOutcome?: (outcome: CallOutcome) => void;
 }
 
-const DAY_MS = 86_400_000;
 /** health() stays ok but says so when the key runs out within this many days. */
 const RENEW_WARNING_DAYS = 14;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -251,14 +250,12 @@ export class RakutenClient implements StockTarget, HealthCheck {
     if (Number.isNaN(expiry.getTime())) {
       return { name, ok: false, detail: `license expiry endpoint returned no usable expiryDate: ${JSON.stringify(expiryDate)}`, expiresInDays: null };
     }
-    const leftMs = expiry.getTime() - Date.now();
-    const when = `${expiryDate.replace('T', ' ')} JST`;
-    if (leftMs <= 0) {
-      return { name, ok: false, detail: `license key expired at ${when}; renew it in RMS (WEB APIサービス > 利用設定)`, expiresInDays: 0 };
+    if (expiry.getTime() <= Date.now()) {
+      return { name, ok: false, detail: 'license key expired; renew it in RMS (WEB APIサービス > 利用設定)', expiresInDays: 0, expiresAt: expiry };
     }
-    const days = Math.floor(leftMs / DAY_MS);
+    const days = daysLeft(expiry);
     const renew = days < RENEW_WARNING_DAYS ? '; renew it in RMS soon' : '';
-    return { name, ok: true, detail: `license key expires at ${when} (in ${days} days)${renew}`, expiresInDays: days };
+    return { name, ok: true, detail: `license key expires in ${days} days${renew}`, expiresInDays: days, expiresAt: expiry };
   }
 
   async close(): Promise<void> {

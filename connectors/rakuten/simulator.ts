@@ -46,6 +46,8 @@ interface Row {
 
 interface Snapshot {
   inventories: Row[];
+  /** The sandbox key's expiry (ISO), fixed when the key is issued. */
+  licenseExpiresAt?: string;
 }
 
 type Mode = 'ABSOLUTE' | 'RELATIVE';
@@ -92,7 +94,6 @@ export class RakutenSimulator {
     const credentials = opts.credentials ?? RAKUTEN_SANDBOX_CREDENTIALS;
     this.authorization = esaAuthorization(credentials.serviceSecret, credentials.licenseKey);
     this.licenseKey = credentials.licenseKey;
-    this.licenseExpiresAt = opts.licenseExpiresAt ?? new Date(Date.now() + LICENSE_DAYS * 86_400_000);
     this.defaultVariantId = opts.defaultVariantId;
     if (opts.rateLimit !== false) {
       const upsert = opts.rateLimit?.upsert ?? { perSecond: 1, burst: 1 };
@@ -101,6 +102,8 @@ export class RakutenSimulator {
       this.getBucket = new TokenBucket(get.perSecond, get.burst);
     }
     this.state = new PersistentState<Snapshot>(opts.stateFile, () => ({ inventories: [] }));
+    const stored = this.state.data.licenseExpiresAt;
+    this.licenseExpiresAt = opts.licenseExpiresAt ?? (stored ? new Date(stored) : this.issueLicense());
     // The Map and the snapshot array share row objects: quantity changes need no copying.
     for (const row of this.state.data.inventories) this.rows.set(pairKey(row.manageNumber, row.variantId), row);
     this.server = new SimulatorServer('rakuten', (req) => this.handle(req));
@@ -113,6 +116,28 @@ export class RakutenSimulator {
   async close(): Promise<void> {
     await this.server.close();
     this.state.flush();
+  }
+
+  /** A new key's expiry, kept in the state file: the same date at every start, as a real key's. */
+  private issueLicense(): Date {
+    // Whole seconds: the expiry-date API reports seconds, so the date it reports is the one enforced.
+    const expiresAt = new Date(Math.floor((Date.now() + LICENSE_DAYS * 86_400_000) / 1000) * 1000);
+    this.state.data.licenseExpiresAt = expiresAt.toISOString();
+    this.state.changed();
+    return expiresAt;
+  }
+
+  /** Removes every inventory row (the catalogue). */
+  clear(): void {
+    this.rows.clear();
+    this.state.data.inventories.length = 0;
+    this.state.changed();
+  }
+
+  /** The first-start state: no rows and a freshly issued 90-day license key. */
+  reset(): void {
+    this.clear();
+    this.licenseExpiresAt = this.issueLicense();
   }
 
   /** Number of inventory rows held. */

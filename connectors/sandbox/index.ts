@@ -15,9 +15,9 @@ export type SandboxSystem = 'amazon' | 'yahoo' | 'rakuten';
 
 /** The simulator methods other processes may call: reads and the sandbox CLI's changes, nothing else. */
 const CONTROL_METHODS: Record<SandboxSystem, string[]> = {
-  amazon: ['seed', 'setQuantity', 'getQuantity', 'skus'],
-  yahoo: ['seed', 'addItem', 'setQuantity', 'getQuantity', 'issueRefreshToken'],
-  rakuten: ['seed', 'setQuantity', 'getQuantity'],
+  amazon: ['seed', 'clear', 'count', 'setQuantity', 'getQuantity', 'skus'],
+  yahoo: ['seed', 'clear', 'reset', 'addItem', 'setQuantity', 'getQuantity', 'issueRefreshToken'],
+  rakuten: ['seed', 'clear', 'reset', 'setQuantity', 'getQuantity'],
 };
 
 export interface SandboxUrls {
@@ -31,6 +31,8 @@ export interface Sandbox {
   urls: SandboxUrls;
   /** True when this process runs the simulators. */
   owner: boolean;
+  /** The process running the simulators (this one when owner). */
+  ownerPid: number;
   call<T = unknown>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T>;
   /** The in-process simulators (owner only), for tests and benchmarks. */
   simulators?: { amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator };
@@ -66,7 +68,7 @@ export async function openSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   return claimOrJoin<Registry, Sandbox>({
     file: registryFile,
     answers: (info) => (info.urls ? reachable(info.urls.control) : Promise.resolve(false)),
-    join: (info) => remoteSandbox(info.urls),
+    join: (info) => remoteSandbox(info.urls, info.pid),
     start: async () => {
       const sandbox = await startSandbox(opts, dir);
       const close = sandbox.close;
@@ -111,6 +113,7 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
   return {
     urls,
     owner: true,
+    ownerPid: process.pid,
     call,
     simulators,
     async close() {
@@ -120,10 +123,11 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
   };
 }
 
-function remoteSandbox(urls: SandboxUrls): Sandbox {
+function remoteSandbox(urls: SandboxUrls, ownerPid: number): Sandbox {
   return {
     urls,
     owner: false,
+    ownerPid,
     async call<T>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T> {
       const res = await fetch(`${urls.control}/control`, {
         method: 'POST',

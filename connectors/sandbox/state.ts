@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 
 export class PersistentState<T> {
   private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
   readonly data: T;
 
   /** file undefined = memory only (tests). */
@@ -18,6 +19,7 @@ export class PersistentState<T> {
 
   /** Call after every change. */
   changed(): void {
+    this.dirty = true;
     if (!this.file || this.timer) return;
     this.timer = setTimeout(() => this.flush(), this.debounceMs);
     this.timer.unref();
@@ -26,7 +28,9 @@ export class PersistentState<T> {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.file) return;
+    // Unchanged state is not written again: closing after a read-only command costs nothing.
+    if (!this.file || !this.dirty) return;
+    this.dirty = false;
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data));

@@ -262,20 +262,21 @@ describe('YahooClient tokens', () => {
   test('health reports the days left on the refresh token and fails when it is missing, expired or refused', async () => {
     const { sim, client, credentials } = await harness();
     const token = sim.issueRefreshToken();
-    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 12 * DAY_MS + 3_600_000));
-    expect(await client.health()).toEqual({ name: 'yahoo', ok: true, detail: 'refresh token expires in 12 days', expiresInDays: 12 });
+    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 12 * DAY_MS - 3_600_000));
+    expect(await client.health()).toMatchObject({ name: 'yahoo', ok: true, detail: 'refresh token expires in 12 days', expiresInDays: 12 });
 
-    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 2 * DAY_MS + 3_600_000));
+    await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + 2 * DAY_MS - 3_600_000));
     expect(await client.health()).toMatchObject({ ok: true, expiresInDays: 2, detail: 'refresh token expires in 2 days: run `tsunagi yahoo-token` soon' });
 
     await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() - 1000));
     const expired = await client.health();
     expect(expired).toMatchObject({ ok: false, expiresInDays: 0 });
-    expect(expired.detail).toMatch(/expired on .*tsunagi yahoo-token/);
+    expect(expired.detail).toMatch(/^refresh token expired: run `tsunagi yahoo-token`/);
+    expect(expired.expiresAt).toBeInstanceOf(Date);
 
     await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, 'rt.revoked', new Date(Date.now() + 5 * DAY_MS - 3_600_000));
     const refused = await client.health();
-    expect(refused).toMatchObject({ ok: false, expiresInDays: 4 });
+    expect(refused).toMatchObject({ ok: false, expiresInDays: 5 });
     expect(refused.detail).toMatch(/invalid_grant.*tsunagi yahoo-token/);
 
     credentials.values.clear();
@@ -336,7 +337,7 @@ describe('YConnect authorization-code flow', () => {
     const client = new YahooClient({ config, credentials, policy });
     open.push(client);
     expect(await client.setStock([{ code: 'A-1', quantity: 8 }])).toEqual([{ code: 'A-1', ok: true }]);
-    expect((await client.health()).expiresInDays).toBe(27);
+    expect((await client.health()).expiresInDays).toBe(28);
   });
 
   test('a refusal on the consent page ends the flow with the OAuth error', async () => {

@@ -5,8 +5,8 @@ import type { CredentialStore, StoredCredential } from '../../platform/auth/cred
 import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { silentLogger } from '../../platform/log/index.js';
-import type { Channel, ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
-import { DAY_MS, requestToken, requireClient, YahooAuthError, YAHOO_REFRESH_TOKEN_CREDENTIAL, type YahooConfig } from './oauth.js';
+import { daysLeft, type Channel, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
+import { requestToken, requireClient, YahooAuthError, YAHOO_REFRESH_TOKEN_CREDENTIAL, type YahooConfig } from './oauth.js';
 
 export { YahooAuthError } from './oauth.js';
 
@@ -158,7 +158,8 @@ export class YahooClient implements StockTarget, HealthCheck {
   /** ok when a token refresh works; expiresInDays counts down the refresh token's 28 days. */
   async health(): Promise<ConnectorHealth> {
     const name = 'yahoo';
-    const fail = (detail: string, expiresInDays: number | null): ConnectorHealth => ({ name, ok: false, detail, expiresInDays });
+    let expiresAt: Date | null = null;
+    const fail = (detail: string, expiresInDays: number | null): ConnectorHealth => ({ name, ok: false, detail, expiresInDays, expiresAt });
     let stored: StoredCredential | null;
     try {
       requireClient(this.config, ['sellerId']);
@@ -168,9 +169,10 @@ export class YahooClient implements StockTarget, HealthCheck {
     }
     if (!stored) return fail('no refresh token stored: run `tsunagi yahoo-token` to authorise Tsunagi', null);
     const now = Date.now();
-    const days = stored.expiresAt ? Math.max(0, Math.floor((stored.expiresAt.getTime() - now) / DAY_MS)) : null;
-    if (stored.expiresAt && stored.expiresAt.getTime() <= now) {
-      return fail(`refresh token expired on ${stored.expiresAt.toISOString()}: run \`tsunagi yahoo-token\` to authorise again`, 0);
+    expiresAt = stored.expiresAt ?? null;
+    const days = expiresAt ? daysLeft(expiresAt, now) : null;
+    if (expiresAt && expiresAt.getTime() <= now) {
+      return fail('refresh token expired: run `tsunagi yahoo-token` to authorise again', 0);
     }
     try {
       await this.refreshAccessToken();
@@ -179,7 +181,7 @@ export class YahooClient implements StockTarget, HealthCheck {
     }
     if (days === null) return { name, ok: true, detail: 'token refresh works; refresh token expiry unknown (set outside `tsunagi yahoo-token`)', expiresInDays: null };
     const soon = days <= 7 ? ': run `tsunagi yahoo-token` soon' : '';
-    return { name, ok: true, detail: `refresh token expires in ${days} day${days === 1 ? '' : 's'}${soon}`, expiresInDays: days };
+    return { name, ok: true, detail: `refresh token expires in ${days} day${days === 1 ? '' : 's'}${soon}`, expiresInDays: days, expiresAt };
   }
 
   async close(): Promise<void> {

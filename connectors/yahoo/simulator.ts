@@ -168,6 +168,20 @@ export class YahooSimulator {
     this.state.changed();
   }
 
+  /** Removes every item (the catalogue); tokens stay valid. */
+  clear(): void {
+    this.items.clear();
+    this.state.changed();
+  }
+
+  /** The first-start state: no items, and no token issued so far is valid any more. */
+  reset(): void {
+    this.items.clear();
+    this.refreshTokens.clear();
+    this.accessTokens.clear();
+    this.state.changed();
+  }
+
   /** Mints a valid refresh token as if the operator had just authorised (sandbox set-up, tests). */
   issueRefreshToken(): string {
     const token = this.mint('rt');

@@ -2,11 +2,15 @@
 // Placeholders are filled into the parsed values, never into the YAML text: an environment value is always one
 // verbatim string, whatever `: `, `#`, `*` or newlines it contains, and no error message ever repeats a value.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
+import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
+
+/** config/config.yaml in the project, or TSUNAGI_CONFIG. */
+export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -214,7 +218,10 @@ type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
   sync: Omit<RawConfig['sync'], 'allocation'> & { allocation: { tiers: AllocationTier[] } };
   integrations: IntegrationsConfig;
-  /** Directory of the main config file; relative paths in config resolve against the working directory. */
+  /**
+   * The main config file. Relative paths in it (dataDir, logging.dir) resolve against the project root; the
+   * TSUNAGI_DATA_DIR / TSUNAGI_LOG_DIR environment variables, typed in a shell, against the working directory.
+   */
   configPath: string;
   /** True when no marketplace credentials are configured: the bundled simulators stand in. */
   sandbox: boolean;
@@ -258,7 +265,7 @@ function missingCredentials(i: IntegrationsConfig): Record<string, string[]> {
   return Object.fromEntries(Object.entries(need).map(([k, v]) => [k, v.filter(([, val]) => !val).map(([n]) => n)]));
 }
 
-export function loadConfig(configPath = 'config/config.yaml', env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(configPath = defaultConfigPath(), env: NodeJS.ProcessEnv = process.env): Config {
   const mainPath = resolve(configPath);
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
@@ -284,7 +291,8 @@ export function loadConfig(configPath = 'config/config.yaml', env: NodeJS.Proces
     integrations,
     configPath: mainPath,
     sandbox,
-    dataDir: resolve(env.TSUNAGI_DATA_DIR || raw.dataDir),
+    dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
+    logging: { ...raw.logging, dir: env.TSUNAGI_LOG_DIR ? resolve(env.TSUNAGI_LOG_DIR) : resolve(PROJECT_ROOT, raw.logging.dir) },
   };
 }
 

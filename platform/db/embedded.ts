@@ -14,6 +14,8 @@ export interface EmbeddedDatabase {
   url: string;
   /** True when this process opened the data directory (false: it joined another process's server). */
   owner: boolean;
+  /** The process serving the data directory (this one when owner). */
+  ownerPid: number;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   return claimOrJoin<LockInfo, EmbeddedDatabase>({
     file: lockFile,
     answers: (info) => (info.port > 0 ? portOpen(info.port) : Promise.resolve(false)),
-    join: (info) => ({ url: urlFor(info.port), owner: false, close: async () => {} }),
+    join: (info) => ({ url: urlFor(info.port), owner: false, ownerPid: info.pid, close: async () => {} }),
     start: async () => {
       const pgDir = join(dataDir, 'pglite');
       ensurePrivateDir(pgDir);
@@ -49,6 +51,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
       const result: EmbeddedDatabase = {
         url: urlFor(port),
         owner: true,
+        ownerPid: process.pid,
         async close() {
           await server.stop();
           await db.close();

@@ -17,6 +17,8 @@ export interface Database {
   em(): EntityManager;
   url: string;
   embedded: boolean;
+  /** Embedded only: the process serving the data directory (another one when this process joined it). */
+  ownerPid?: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     em: () => orm.em.fork(),
     url,
     embedded: Boolean(embedded),
+    ownerPid: embedded?.ownerPid,
     async close() {
       await orm.close(true);
       await embedded?.close();

@@ -42,6 +42,8 @@ export interface EventBus {
   subscribe<T>(topic: string, handler: EventHandler<T>, opts?: SubscribeOptions): Promise<() => Promise<void>>;
   /** Deletes events older than the cutoff (retention). Returns how many. */
   prune(olderThan: Date): Promise<number>;
+  /** How many events prune(olderThan) would delete (`cleanup --dry-run`). */
+  countOlderThan(olderThan: Date): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,10 @@ export class OutboxEventBus implements EventBus {
 
   async prune(olderThan: Date): Promise<number> {
     return this.db.em().nativeDelete(OutboxEvent, { createdAt: { $lt: olderThan } });
+  }
+
+  async countOlderThan(olderThan: Date): Promise<number> {
+    return this.db.em().count(OutboxEvent, { createdAt: { $lt: olderThan } });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 // Catalog owns the SKU master: which Yahoo! and Rakuten listings each Amazon SKU feeds. Other modules reach
 // it only through this file.
 import type { InferEntity } from '@mikro-orm/core';
-import ExcelJS from 'exceljs';
 import type { CellValue, Row, Worksheet } from 'exceljs';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { ReportingService } from '../reporting/service.js';
@@ -112,6 +111,8 @@ export async function parseSkuMaster(input: Buffer): Promise<SkuMasterRow[]> {
 }
 
 async function firstWorksheet(input: Buffer): Promise<Worksheet> {
+  // Loaded on first use: every process that opens the catalog would otherwise pay for it at start.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   try {
     // exceljs declares its Buffer parameter as an ArrayBuffer; at run time it reads a Node Buffer.

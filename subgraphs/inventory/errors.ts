@@ -12,3 +12,14 @@ export class RuleChangeError extends Error {
     this.name = 'RuleChangeError';
   }
 }
+
+/** Bad input to a service call, naming the argument: GraphQL answers BAD_USER_INPUT, the CLI exits 2. */
+export class InvalidInputError extends Error {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}

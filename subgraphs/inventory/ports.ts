@@ -47,8 +47,15 @@ export interface ConnectorHealth {
   name: string;
   ok: boolean;
   detail: string;
-  /** Days until the credential that expires first runs out; null when it does not expire. */
+  /** Days until the credential that expires first runs out (whole days, rounded up); null when it does not expire. */
   expiresInDays: number | null;
+  /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
+  expiresAt?: Date | null;
+}
+
+/** Whole days left until `at`, rounded up: a 28-day token issued a second ago has 28 days, an expired one 0. */
+export function daysLeft(at: Date, now = Date.now()): number {
+  return Math.max(0, Math.ceil((at.getTime() - now) / 86_400_000));
 }
 
 export interface HealthCheck {

@@ -7,6 +7,7 @@ import type { InferEntity } from '@mikro-orm/core';
 import { RuleChangeError } from './errors.js';
 
 export type Role = 'operator' | 'manager' | 'admin' | 'partner';
+export const ROLES: readonly Role[] = ['operator', 'manager', 'admin', 'partner'];
 export interface Actor {
   name: string;
   role: Role;

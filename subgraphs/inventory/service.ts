@@ -10,7 +10,7 @@ import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
-import { SyncRefusedError } from './errors.js';
+import { InvalidInputError, SyncRefusedError } from './errors.js';
 import { TOPICS } from './events.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
@@ -99,6 +99,10 @@ export interface RunView {
   errorSummary: string | null;
   rollbackOf: number | null;
   rolledBackBy: number | null;
+  /** Who started it (null: the scheduler, or a run from before this was recorded). */
+  actor: string | null;
+  /** The process that ran it (host:pid). */
+  owner: string;
 }
 
 export interface InventoryDeps {
@@ -119,11 +123,17 @@ export interface SyncOptions {
   trigger: string;
   /** Another source for this run only (e.g. an FBA inventory report file). */
   source?: StockSource;
+  /** Who starts the run (the CLI user, the API caller); none for the scheduler. */
+  actor?: string;
+  /** Called with this run's progress events (the CLI's progress bar), besides their publication. */
+  onProgress?: (event: RunProgressEvent) => void;
   /** Called once the run is recorded (it has an id), before any source or channel is read. */
   onStarted?: (runId: number) => void;
 }
 
 const HEARTBEAT_MS = 5000;
+/** Progress while reading is reported at most this often (sending reports every batch): each event is an outbox row. */
+const READ_PROGRESS_MS = 1000;
 /** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
 const SQL_CHUNK = 2000;
 
@@ -142,6 +152,7 @@ const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenIte
 export class InventoryService {
   readonly rules: AllocationRules;
   private readonly owner = `${hostname()}:${process.pid}`;
+  private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
 
   constructor(private readonly deps: InventoryDeps) {
     this.rules = new AllocationRules(deps.db, deps.reporting, deps.configTiers);
@@ -156,7 +167,8 @@ export class InventoryService {
   async runSync(opts: SyncOptions): Promise<SyncReport> {
     const source = opts.source ?? this.deps.source;
     return this.withRunLock(async () => {
-      const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name });
+      const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, actor: opts.actor });
+      if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
       opts.onStarted?.(run.id);
       const stopHeartbeat = this.heartbeat(run.id);
       const report: SyncReport = {
@@ -176,6 +188,7 @@ export class InventoryService {
         stopHeartbeat();
       }
       await this.finishRun(run.id, report);
+      this.progressListeners.delete(run.id);
       return report;
     });
   }
@@ -197,13 +210,21 @@ export class InventoryService {
 
   private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
     const { logger } = this.deps;
-    await this.progress({ runId, phase: 'reading-source', done: 0, total: 0, status: 'RUNNING' });
+    const mappings = await this.deps.catalog.allMappings();
+    // Sources do not say how many items they hold: expect as many as last time, or as the SKU master has.
+    const previous = await this.deps.db.em().findOne(SyncRun, { kind: 'SYNC', source: source.name, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
+    const expected = Math.max(previous?.sourceItems ?? 0, mappings.size);
+    const reading = this.throttled(runId, 'reading-source', expected);
     // Only the figure is kept: at 100,000 SKUs the rest of each item is memory the run does not need.
     const sourceQty = new Map<string, number>();
-    for await (const page of source.pages()) for (const item of page) sourceQty.set(item.sku, item.quantity);
+    await reading(0);
+    for await (const page of source.pages()) {
+      for (const item of page) sourceQty.set(item.sku, item.quantity);
+      await reading(sourceQty.size);
+    }
+    await reading(sourceQty.size, true);
     report.sourceItems = sourceQty.size;
 
-    const mappings = await this.deps.catalog.allMappings();
     const { tiers } = await this.rules.current();
     const mapped: { sku: string; quantity: number; yahooItemCode: string | null; rakutenItemNumber: string | null }[] = [];
     for (const [sku, quantity] of sourceQty) {
@@ -219,14 +240,21 @@ export class InventoryService {
 
     // Channels are independent systems with their own limits: work on them side by side. Every channel is
     // compared before any is sent to, so the run's total is known when the first progress event goes out.
+    const wantedBy = this.deps.targets.map((target) =>
+      mapped
+        .map((m) => ({ sku: m.sku, code: codeFor(target.channel, m), after: allocate(m.quantity, tiers) }))
+        .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code)),
+    );
+    const toRead = wantedBy.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
+    const readingChannels = this.throttled(runId, 'reading-channels', toRead);
+    let read = 0;
+    await readingChannels(0);
     const planned = await Promise.all(
-      this.deps.targets.map(async (target) => {
+      this.deps.targets.map(async (target, i) => {
         const summary: ChannelSummary = { updates: 0, failed: 0, unchanged: 0, notListed: 0 };
         report.channels[target.channel] = summary;
-        const wanted = mapped
-          .map((m) => ({ sku: m.sku, code: codeFor(target.channel, m), after: allocate(m.quantity, tiers) }))
-          .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code));
-        const current = await this.readChannel(target, wanted.map((w) => w.code));
+        const wanted = wantedBy[i];
+        const current = await this.readChannel(target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
         const changes: StockChange[] = [];
         const seen: { sku: string; code: string; quantity: number }[] = [];
         for (const w of wanted) {
@@ -242,9 +270,11 @@ export class InventoryService {
         return { target, summary, changes };
       }),
     );
+    await readingChannels(read, true);
     for (const p of planned) report.changes.push(...p.changes);
     report.updates = report.changes.length;
     if (!dryRun) {
+      if (report.updates > 0) await this.progress({ runId, phase: 'sending', done: 0, total: report.updates, status: 'RUNNING' });
       const sent = { count: 0 };
       await Promise.all(
         planned.map(async ({ target, summary, changes }) => {
@@ -257,10 +287,11 @@ export class InventoryService {
     report.failed = report.failures.length;
   }
 
-  private async readChannel(target: StockTarget, codes: string[]): Promise<Map<string, number | null>> {
+  private async readChannel(target: StockTarget, codes: string[], onBatch?: (read: number) => Promise<void>): Promise<Map<string, number | null>> {
     const result = new Map<string, number | null>();
     for (const batch of chunk([...new Set(codes)], target.maxReadBatch)) {
       for (const [code, qty] of await target.getStock(batch)) result.set(code, qty);
+      await onBatch?.(batch.length);
     }
     return result;
   }
@@ -302,7 +333,7 @@ export class InventoryService {
   // ---- rollback ---------------------------------------------------------------------------------------
 
   /** Returns every channel to what it held before the most recent applied sync run, from that run's ledger. */
-  async rollback(opts: { runId?: number; dryRun: boolean; trigger: string; actor: string }): Promise<RollbackReport> {
+  async rollback(opts: { runId?: number; dryRun: boolean; trigger: string; actor: string; onProgress?: (event: RunProgressEvent) => void }): Promise<RollbackReport> {
     return this.withRunLock(async () => {
       const em = this.deps.db.em();
       const latest = await em.findOne(SyncRun, { kind: 'SYNC', dryRun: false, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
@@ -319,8 +350,9 @@ export class InventoryService {
       }
       const entries = await em.find(LedgerEntry, { runId: latest.id, result: 'APPLIED' }, { orderBy: { id: 'asc' } });
       const report: RollbackReport = { runId: 0, rollbackOf: latest.id, dryRun: opts.dryRun, status: 'RUNNING', changes: [], failures: [] };
-      const run = await this.startRun({ kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id });
+      const run = await this.startRun({ kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id, actor: opts.actor });
       report.runId = run.id;
+      if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
       const stopHeartbeat = this.heartbeat(run.id);
       const summary: SyncReport = {
         runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: `run:${latest.id}`, sourceItems: entries.length,
@@ -332,9 +364,10 @@ export class InventoryService {
           this.deps.targets.map(async (target) => {
             const mine = entries.filter((e) => e.channel === target.channel && e.before !== null);
             const current = await this.readChannel(target, mine.map((e) => e.code));
-            const changes: StockChange[] = mine.map((e) => ({
-              channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before!,
-            }));
+            // A channel already holding the old figure needs no call: list and count only real changes.
+            const changes: StockChange[] = mine
+              .map((e) => ({ channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before! }))
+              .filter((c) => c.before !== c.after);
             summary.channels[target.channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
             return { target, changes };
           }),
@@ -362,6 +395,7 @@ export class InventoryService {
         stopHeartbeat();
       }
       await this.finishRun(run.id, summary);
+      this.progressListeners.delete(run.id);
       report.status = summary.status;
       if (!opts.dryRun && summary.status !== 'FAILED') {
         await em.nativeUpdate(SyncRun, { id: latest.id }, { status: 'ROLLED_BACK', rolledBackBy: run.id });
@@ -380,13 +414,13 @@ export class InventoryService {
    */
   async setChannelStock(opts: { channel: string; sku: string; quantity: number; actor: string }): Promise<SyncReport> {
     const target = this.deps.targets.find((t) => t.channel === opts.channel);
-    if (!target) throw new SyncRefusedError(`unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
-    if (!Number.isInteger(opts.quantity) || opts.quantity < 0) throw new SyncRefusedError(`quantity must be a whole number >= 0, got ${opts.quantity}`);
+    if (!target) throw new InvalidInputError('channel', `channel: unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
+    if (!Number.isInteger(opts.quantity) || opts.quantity < 0) throw new InvalidInputError('quantity', `quantity must be a whole number >= 0, got ${opts.quantity}`);
     const mapping = (await this.deps.catalog.allMappings()).get(opts.sku);
     const code = mapping ? codeFor(target.channel, mapping) : null;
     if (!code) throw new SyncRefusedError(`${opts.sku} has no ${target.channel} listing in the SKU master`);
     return this.withRunLock(async () => {
-      const run = await this.startRun({ kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}` });
+      const run = await this.startRun({ kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, actor: opts.actor });
       const report: SyncReport = {
         runId: run.id, dryRun: false, status: 'RUNNING', source: `manual:${opts.actor}`, sourceItems: 0, mappedSkus: 1, updates: 0,
         failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [], failures: [], errorSummary: null,
@@ -487,6 +521,21 @@ export class InventoryService {
     );
   }
 
+  /**
+   * What deleteRunsOlderThan(cutoff) would delete, and how many of those runs finished inside the rollback
+   * window (so `rollback` could still need their ledgers).
+   */
+  async runsOlderThan(cutoff: Date): Promise<{ runs: number; ledgerEntries: number; insideRollbackWindow: number }> {
+    const em = this.deps.db.em();
+    const old = await em.find(SyncRun, { startedAt: { $lt: cutoff }, status: { $ne: 'RUNNING' } }, { fields: ['id', 'startedAt', 'finishedAt'] });
+    const windowStart = Date.now() - this.deps.rollbackWindowHours * 3_600_000;
+    return {
+      runs: old.length,
+      ledgerEntries: old.length ? await em.count(LedgerEntry, { runId: { $in: old.map((r) => r.id) } }) : 0,
+      insideRollbackWindow: old.filter((r) => (r.finishedAt ?? r.startedAt).getTime() > windowStart).length,
+    };
+  }
+
   /** Deletes finished runs and their ledgers older than the cutoff; never a run that is still running. */
   async deleteRunsOlderThan(cutoff: Date): Promise<{ runs: number; ledgerEntries: number }> {
     return this.deps.db.em().transactional(async (em) => {
@@ -530,7 +579,8 @@ export class InventoryService {
       }
       run.status = 'INTERRUPTED';
       run.finishedAt = run.heartbeatAt;
-      run.errorSummary = `the process running it (${run.owner}) stopped; last sign of life ${run.heartbeatAt.toISOString()}`;
+      // No time in the text: the run's finish time is that last sign of life, shown by each client in its own format.
+      run.errorSummary = `the process running it (${run.owner}) stopped; its last sign of life is the run's finish time`;
       await em.flush();
       recovered.push(run.id);
       this.deps.logger.warn({ runId: run.id, owner: run.owner }, 'run marked INTERRUPTED');
@@ -557,15 +607,15 @@ export class InventoryService {
     }
   }
 
-  private async startRun(r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number }) {
+  private async startRun(r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number; actor?: string }) {
     const em = this.deps.db.em();
     const now = new Date();
     const run = em.create(SyncRun, {
       kind: r.kind, dryRun: r.dryRun, status: 'RUNNING', trigger: r.trigger, source: r.source, rollbackOf: r.rollbackOf ?? null,
-      startedAt: now, heartbeatAt: now, owner: this.owner, channels: {},
+      startedAt: now, heartbeatAt: now, owner: this.owner, actor: r.actor ?? null, channels: {},
     });
     await em.flush();
-    this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source }, 'run started');
+    this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source, actor: r.actor }, 'run started');
     return run;
   }
 
@@ -644,7 +694,19 @@ export class InventoryService {
   }
 
   private async progress(event: RunProgressEvent): Promise<void> {
+    this.progressListeners.get(event.runId)?.(event);
     await this.deps.events.publish(TOPICS.runProgress, event).catch(() => {});
+  }
+
+  /** A reading phase's progress, at most every READ_PROGRESS_MS (always when `last`); total grows past an estimate. */
+  private throttled(runId: number, phase: 'reading-source' | 'reading-channels', total: number) {
+    let at = 0;
+    return async (done: number, last = false) => {
+      const now = Date.now();
+      if (!last && done > 0 && now - at < READ_PROGRESS_MS) return;
+      at = now;
+      await this.progress({ runId, phase, done, total: last ? done : Math.max(total, done), status: 'RUNNING' });
+    };
   }
 }
 
@@ -661,13 +723,14 @@ function runView(r: {
   id: number; kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; status: RunStatus; trigger: string; source: string; startedAt: Date;
   finishedAt?: Date | null; sourceItems: number; mappedSkus: number; skippedInactive: number; skippedUnmapped: number;
   updates: number; failed: number; channels: Record<string, { updates: number; failed: number }>; errorSummary?: string | null;
-  rollbackOf?: number | null; rolledBackBy?: number | null;
+  rollbackOf?: number | null; rolledBackBy?: number | null; actor?: string | null; owner: string;
 }): RunView {
   return {
     id: r.id, kind: r.kind, dryRun: r.dryRun, status: r.status, trigger: r.trigger, source: r.source, startedAt: r.startedAt,
     finishedAt: r.finishedAt ?? null, sourceItems: r.sourceItems, mappedSkus: r.mappedSkus, skippedInactive: r.skippedInactive,
     skippedUnmapped: r.skippedUnmapped, updates: r.updates, failed: r.failed, channels: r.channels,
     errorSummary: r.errorSummary ?? null, rollbackOf: r.rollbackOf ?? null, rolledBackBy: r.rolledBackBy ?? null,
+    actor: r.actor ?? null, owner: r.owner,
   };
 }
 

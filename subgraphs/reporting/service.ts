@@ -65,6 +65,11 @@ export class ReportingService {
   }
 
   /** Deletes integration-log rows older than the cutoff (the audit trail is kept). */
+  async countCallsOlderThan(cutoff: Date): Promise<number> {
+    await this.flushCalls();
+    return this.db.em().count(IntegrationLogEntry, { at: { $lt: cutoff } });
+  }
+
   async deleteCallsOlderThan(cutoff: Date): Promise<number> {
     await this.flushCalls();
     return this.db.em().nativeDelete(IntegrationLogEntry, { at: { $lt: cutoff } });

@@ -12,10 +12,13 @@ describe('CLI on the embedded database in sandbox mode', () => {
   it('dry run, sync, show, rollback and status work across separate processes', async () => {
     const dry = await runCli(['sync', '--dry-run'], env);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('[SANDBOX]');
+    expect(dry.stderr).toContain('[SANDBOX]');
+    expect(dry.stderr).toContain('[INFO] Starting Dry Run...');
+    expect(dry.stderr).toMatch(/\[SANDBOX\] Data directory .*: no Tsunagi process was running/);
+    expect(dry.stdout).not.toContain('[SANDBOX]');
     const lines = dry.stdout.split('\n');
     const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
-    const order = ['[INFO] Starting Dry Run...', 'Amazon Inventory: 30 items found', 'Mapped SKUs: 26 items', 'Updates to be sent:', '[DRY-RUN] No changes made to API.'].map(at);
+    const order = ['Amazon Inventory: 30 items found', 'Mapped SKUs: 26 items', 'Updates to be sent:', '[DRY-RUN] No changes made to API.'].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
@@ -37,7 +40,8 @@ describe('CLI on the embedded database in sandbox mode', () => {
     expect((await runCli(['rollback'], env)).code).toBe(0);
     const again = await runCli(['rollback'], env);
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/already rolled back/);
+    expect(again.stderr).toMatch(/\[REFUSED\] .*already rolled back/);
+    expect(again.stdout).toBe('');
 
     const status = JSON.parse((await runCli(['--json', 'status'], env)).stdout);
     expect(status.map((r: { status: string }) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'ROLLED_BACK', 'SUCCESS']);
@@ -46,7 +50,7 @@ describe('CLI on the embedded database in sandbox mode', () => {
   it('bad usage and bad input exit 2 with a message naming the problem', async () => {
     const bad = await runCli(['simulate', '--quantity', 'ten'], env);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toMatch(/--quantity must be a whole number/);
+    expect(bad.stderr).toMatch(/\[ERROR\] --quantity must be a whole number/);
     const sim = JSON.parse((await runCli(['--json', 'simulate', '--quantity', '0,5,9,25'], env)).stdout);
     expect(sim).toEqual([{ quantity: 0, allocated: 0 }, { quantity: 5, allocated: 2 }, { quantity: 9, allocated: 3 }, { quantity: 25, allocated: 5 }]);
     const missing = await runCli(['--json', 'import-sku', '-f', join(dataDir, 'nope.xlsx')], env);

@@ -195,7 +195,8 @@ describe('the dashboard, as an operator uses it', () => {
     const was = sim.licenseExpiresAt;
     try {
       for (const [days, colour] of [[10, 'amber'], [2, 'red']] as const) {
-        sim.licenseExpiresAt = new Date(Date.now() + days * 86_400_000 + 3_600_000);
+        // Days left are whole days rounded up (a fresh 28-day token shows 28): an hour short of `days` shows `days`.
+        sim.licenseExpiresAt = new Date(Date.now() + days * 86_400_000 - 3_600_000);
         await page.locator('#health-widget button', { hasText: 'Refresh' }).click();
         await page.locator(`table.health tr[data-component="rakuten"] .expiry-${colour}`, { hasText: `${days} days` }).waitFor();
       }

@@ -42,6 +42,13 @@ test('a partner may read products but not sync: FORBIDDEN, no run recorded', asy
   expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
 });
 
+test('setChannelStock with a negative quantity answers BAD_USER_INPUT naming the argument, and changes nothing', async () => {
+  const operator = await token('operator');
+  const res = await gql(h.gateway.url, 'mutation { setChannelStock(sku: "AMZ-000001", channel: "yahoo", quantity: -3) { runId status } }', {}, operator);
+  expect(res.body.errors?.[0]).toMatchObject({ message: 'quantity must be a whole number >= 0, got -3', extensions: { code: 'BAD_USER_INPUT', argumentName: 'quantity' } });
+  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+});
+
 test('an operator syncs by mutation; a subscriber sees each change with its product resolved across subgraphs', async () => {
   const operator = await token('operator');
   const subscriber = wsClient(h.gateway.wsUrl, await token('partner'));

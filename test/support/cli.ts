@@ -1,5 +1,7 @@
 // Runs the real `tsunagi` binary (bin/tsunagi.js → dist/) as a separate process, as an operator would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CliResult {
   code: number | null;
@@ -16,13 +18,16 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
   return env;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['bin/tsunagi.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The project folder: the CLI is started by absolute path, so tests may run it from any working directory. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, 'bin/tsunagi.js'), ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = startCli(args, env);
+    const child = startCli(args, env, cwd);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));

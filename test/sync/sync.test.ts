@@ -57,6 +57,11 @@ describe('stock sync against the simulators', () => {
     const preview = await app.ctx.inventory.rollback({ dryRun: true, trigger: 'test', actor: 'tester' });
     expect(preview.changes.length).toBe(run.updates);
     expect(yahoo('R-29')).not.toBe(7);
+    // A channel that already holds the old figure again is no change: neither listed nor counted.
+    app.sims.yahoo.setQuantity('Y-R-29', 7);
+    const fewer = await app.ctx.inventory.rollback({ dryRun: true, trigger: 'test', actor: 'tester' });
+    expect(fewer.changes.length).toBe(run.updates - 1);
+    expect(fewer.changes.some((c) => c.from === c.to)).toBe(false);
 
     const rb = await app.ctx.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' });
     expect(rb.status).toBe('SUCCESS');

@@ -1,8 +1,10 @@
 // Checked-in migrations, listed explicitly so the same list runs from TypeScript (tests) and dist/.
 import { Migration20261121000000Init } from './Migration20261121000000Init.js';
 import { Migration20261127000000EventOutbox } from './Migration20261127000000EventOutbox.js';
+import { Migration20261127090000RunActor } from './Migration20261127090000RunActor.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
   { name: 'Migration20261127000000EventOutbox', class: Migration20261127000000EventOutbox },
+  { name: 'Migration20261127090000RunActor', class: Migration20261127090000RunActor },
 ];

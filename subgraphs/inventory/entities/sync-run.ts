@@ -21,7 +21,10 @@ export const SyncRun = defineEntity({
     startedAt: p.datetime().index(),
     finishedAt: p.datetime().nullable(),
     heartbeatAt: p.datetime(),
+    /** The process that ran it (host:pid). */
     owner: p.string(),
+    /** Who started it: the CLI user (TSUNAGI_USER or the OS user) or the API caller; null for the scheduler. */
+    actor: p.string().nullable(),
     sourceItems: p.integer().default(0),
     mappedSkus: p.integer().default(0),
     skippedInactive: p.integer().default(0),

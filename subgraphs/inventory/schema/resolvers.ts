@@ -210,14 +210,15 @@ export class InventoryResolver {
       nullable: true, description: 'An FBA inventory report (TSV/CSV, base64) to use as the source instead of the SP-API.',
     }) inventoryFileBase64?: string | null,
   ): Promise<SyncReport> {
-    const trigger = `graphql:${actorOf(ctx).name}`;
-    if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger }));
+    const actor = actorOf(ctx).name;
+    const trigger = `graphql:${actor}`;
+    if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor }));
     // The file source reads a path: give it a private temporary file for the run's duration.
     const dir = await mkdtemp(join(tmpdir(), 'tsunagi-inventory-'));
     try {
       const file = join(dir, `${randomUUID()}.txt`);
       await writeFile(file, Buffer.from(inventoryFileBase64, 'base64'));
-      return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, source: new InventoryFileSource(file) }));
+      return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor, source: new InventoryFileSource(file) }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -228,7 +229,8 @@ export class InventoryResolver {
     description: 'Starts the stock sync and answers at once with the run, which goes on in the background: follow it with syncRunProgress(runId).',
   })
   async startStockSync(@Ctx() ctx: SubgraphContext, @Arg('dryRun', () => Boolean) dryRun: boolean): Promise<SyncRunRef> {
-    return { id: (await ctx.app.inventory.startSync({ dryRun, trigger: `graphql:${actorOf(ctx).name}` })).id };
+    const actor = actorOf(ctx).name;
+    return { id: (await ctx.app.inventory.startSync({ dryRun, trigger: `graphql:${actor}`, actor })).id };
   }
 
   @Authorized(...WRITE)
