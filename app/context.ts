@@ -17,7 +17,7 @@ import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
-import { AdvisoryRunLock, FileRunLock } from '../subgraphs/inventory/run-lock.js';
+import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck } from '../subgraphs/inventory/ports.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 
@@ -65,7 +65,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
-    const catalog = new CatalogService(db, reporting);
+    const catalog = new CatalogService(db, reporting, config.skuMaster);
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -88,7 +88,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const targets = config.sync.channels.map((c) => connectors[c]);
     const inventory = new InventoryService({
       db, catalog, reporting, events, logger, targets, source: connectors.amazon,
-      runLock: db.embedded ? new FileRunLock(config.dataDir) : new AdvisoryRunLock(db.url),
+      runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
       configTiers: config.sync.allocation.tiers,
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });

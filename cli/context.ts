@@ -16,8 +16,11 @@ export interface GlobalOptions {
 
 export type CommandBody = (ctx: AppContext, out: Output) => Promise<number | void>;
 
-/** Runs one command body against a freshly opened context and sets the process exit code. */
-export async function runCommand(cmd: Command, body: CommandBody): Promise<void> {
+/**
+ * Runs one command body against a freshly opened context and sets the process exit code. `check` validates the
+ * arguments (against the config where needed) before the database is opened, so bad input changes nothing.
+ */
+export async function runCommand(cmd: Command, body: CommandBody, check?: (config: Config) => void | Promise<void>): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(opts.json));
   const command = commandPath(cmd);
@@ -40,6 +43,7 @@ export async function runCommand(cmd: Command, body: CommandBody): Promise<void>
       keepFiles: config.logging.keepFiles,
       timezone: config.timezone,
     });
+    await check?.(config);
     const { createContext } = await import('../app/context.js');
     ctx = await createContext({ config, logger });
     for (const line of banner(config, ctx)) out.notice(line);
@@ -85,10 +89,11 @@ function banner(config: Config, ctx: AppContext): string[] {
 function report(e: Error, out: Output): number {
   const tag = isRefusal(e) ? '[REFUSED]' : '[ERROR]';
   if (e.name === 'SkuMasterInvalidError') {
-    const errors = (e as Error & { errors: { row: number; column: string; message: string }[] }).errors;
-    out.result({ errors });
-    out.notice(`${tag} ${errors.length} problem(s) in the SKU master; nothing was imported:`);
+    const { errors, totalErrors } = e as Error & { errors: { row: number; column: string; message: string }[]; totalErrors: number };
+    out.result({ errors, totalErrors });
+    out.notice(`${tag} ${totalErrors} problem(s) in the SKU master; nothing was imported:`);
     for (const x of errors) out.notice(`  row ${x.row}, ${x.column}: ${x.message}`);
+    if (totalErrors > errors.length) out.notice(`  ... and ${totalErrors - errors.length} more (the first ${errors.length} are listed)`);
     return exitCodeOf(e);
   }
   out.result({ error: e.message, kind: e.name });

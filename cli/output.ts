@@ -3,6 +3,7 @@
 // refusals go to stderr. Times are shown in the configured timezone in text, ISO 8601 UTC in JSON.
 // This file loads nothing heavy: `--help` and `--version` import only it and commander.
 import { formatTime } from '../platform/time.js';
+import { parseWholeNumber } from '../subgraphs/inventory/quantity.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -18,7 +19,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
  * code: bad usage or input 2, refusals 1; anything else is a failure (1).
  */
 const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'MappingError', 'InventoryFileError', 'RuleChangeError', 'SkuMasterInvalidError', 'InvalidInputError']);
-const REFUSALS = new Set(['SyncRefusedError']);
+const REFUSALS = new Set(['SyncRefusedError', 'ImportBusyError']);
 
 export function exitCodeOf(err: Error): number {
   return USAGE_ERRORS.has(err.name) ? EXIT.usage : EXIT.failed;
@@ -66,7 +67,7 @@ export function table(rows: (string | number)[][], header: string[]): string {
   return all.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-export function parseNonNegativeInt(value: string, what: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${what} must be a whole number >= 0, got "${value}"`);
-  return Number(value);
+/** A whole number in plain digits, by default 0 .. PostgreSQL's int maximum; exit 2 naming `what` otherwise. */
+export function parseNonNegativeInt(value: string, what: string, range: { min?: number; max?: number } = {}): number {
+  return parseWholeNumber(value.trim(), what, { min: range.min, max: range.max ?? 2_147_483_647 });
 }

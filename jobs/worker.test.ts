@@ -7,7 +7,7 @@ import { createNotifier, type Alert, type Notifier } from '../connectors/notify/
 import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
 import type { AppContext } from '../app/context.js';
 import { FOREIGN_TABLES } from '../platform/db/index.js';
-import { AdvisoryRunLock } from '../subgraphs/inventory/run-lock.js';
+import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import { createTestApp, seed, type TestApp } from '../test/support/app.js';
 import { CLEANUP_JOB } from './cleanup.js';
 import { runScheduledSync, STOCK_SYNC_JOB } from './stock-sync.js';
@@ -202,8 +202,9 @@ describe('stock-sync job', () => {
   });
 
   it('alerts a warning and completes when another run holds the lock', async () => {
-    const other = new AdvisoryRunLock(app.ctx.db.url);
-    expect(await other.acquire()).toBe(true);
+    // Another process's lease: the same table, a holder of its own.
+    const other = await new RunLease(app.ctx.db, { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
+    expect(other).not.toBeNull();
     try {
       const runsBefore = (await app.ctx.inventory.listRuns(100)).length;
       const worker = await start();
@@ -214,7 +215,7 @@ describe('stock-sync job', () => {
       expect(message.text).toContain('WARNING: Scheduled stock sync skipped');
       expect(JSON.stringify(message)).toContain('another sync run is in progress');
     } finally {
-      await other.release();
+      await other!.release();
     }
   });
 

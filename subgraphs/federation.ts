@@ -65,6 +65,7 @@ const ERROR_CODES: Record<string, string> = {
   SkuMasterInvalidError: 'BAD_USER_INPUT',
   InventoryFileError: 'BAD_USER_INPUT',
   RangeError: 'BAD_USER_INPUT',
+  ImportBusyError: 'CONFLICT',
 };
 
 function coded(err: unknown): unknown {
@@ -72,6 +73,7 @@ function coded(err: unknown): unknown {
   if (!code) return err;
   const detail = {
     ...('errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {}),
+    ...('totalErrors' in (err as object) ? { totalErrors: (err as { totalErrors: unknown }).totalErrors } : {}),
     // The argument at fault, under the name graphql-js gives it in its own argument errors.
     ...('argument' in (err as object) ? { argumentName: (err as { argument: string }).argument } : {}),
   };

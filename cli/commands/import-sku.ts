@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
@@ -24,6 +24,18 @@ export function registerImportSku(program: Command): void {
         ctx.logger.info({ file: opts.file, actor, ...r }, `SKU master imported: ${r.imported} mappings from ${basename(opts.file)}`);
         out.result(r);
         out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
+      }, async (config) => {
+        // A zip is never larger than what it inflates to: a file past the inflated limit is refused unread.
+        const { SkuMasterInvalidError } = await import('../../subgraphs/catalog/service.js');
+        const refuse = (message: string) => new SkuMasterInvalidError([{ row: 0, column: 'file', message }]);
+        let size: number;
+        try {
+          size = (await stat(opts.file)).size;
+        } catch (err) {
+          throw refuse(`cannot read ${opts.file}: ${(err as Error).message}`);
+        }
+        const max = config.skuMaster.maxUncompressedBytes;
+        if (size > max) throw refuse(`${opts.file} is ${size} bytes; at most ${max} are accepted (config skuMaster.maxUncompressedBytes)`);
       }),
     );
 }

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { runCommand } from '../context.js';
+import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
+
+/** More demo SKUs than any benchmark uses; the simulators hold them in memory. */
+const MAX_SEED_SKUS = 1_000_000;
 
 function requireSandbox(ctx: AppContext) {
   if (!ctx.sandbox) throw new UsageError('sandbox commands work only in sandbox mode (no marketplace credentials configured)');
@@ -15,16 +19,19 @@ export function registerSandbox(program: Command): void {
     .command('seed')
     .description('replace the simulated catalogue: N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
     .requiredOption('--skus <N>', 'number of SKUs')
-    .action((opts: { skus: string }, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
+    .action((opts: { skus: string }, cmd: Command) => {
+      let skus = 0;
+      return runCommand(cmd, async (ctx, out) => {
         requireSandbox(ctx);
         const { seedSandbox } = await import('../../app/sandbox-seed.js');
-        const r = await seedSandbox(ctx, parseNonNegativeInt(opts.skus, '--skus'));
+        const r = await seedSandbox(ctx, skus);
         ctx.logger.info(r, `sandbox catalogue replaced: ${r.skus} SKUs`);
         out.result(r);
         out.line(`[SANDBOX] Seeded ${r.skus} Amazon SKUs (the previous catalogue is gone); ${r.mapped} are in the SKU master with Yahoo! and Rakuten listings.`);
-      }),
-    );
+      }, () => {
+        skus = parseNonNegativeInt(opts.skus, '--skus', { min: 1, max: MAX_SEED_SKUS });
+      });
+    });
 
   sandbox
     .command('reset')
@@ -43,15 +50,17 @@ export function registerSandbox(program: Command): void {
   sandbox
     .command('set-stock <amazon_sku> <qty>')
     .description('set the FBA fulfillable quantity the Amazon simulator reports')
-    .action((sku: string, qty: string, _opts: unknown, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
-        const quantity = parseNonNegativeInt(qty, 'qty');
+    .action((sku: string, qty: string, _opts: unknown, cmd: Command) => {
+      let quantity = 0;
+      return runCommand(cmd, async (ctx, out) => {
         await requireSandbox(ctx).call('amazon', 'setQuantity', sku, quantity);
         ctx.logger.info({ sku, quantity }, `sandbox: Amazon now reports ${sku}: ${quantity}`);
         out.result({ sku, amazon: quantity });
         out.line(`[SANDBOX] Amazon now reports ${sku}: ${quantity} fulfillable.`);
-      }),
-    );
+      }, () => {
+        quantity = parseQuantity(qty, 'qty');
+      });
+    });
 
   sandbox
     .command('show <amazon_sku>')

@@ -3,6 +3,8 @@ import type { RunView } from '../../subgraphs/inventory/service.js';
 import { runCommand } from '../context.js';
 import { EXIT, parseNonNegativeInt, table, type Output } from '../output.js';
 
+const MAX_STATUS_LIMIT = 1000;
+
 export function registerStatus(program: Command): void {
   program
     .command('status [runId]')
@@ -10,8 +12,9 @@ export function registerStatus(program: Command): void {
     .option('--limit <N>', 'how many runs', '10')
     .option('--first <N>', 'with a run id: ledger entries per page', '50')
     .option('--after <entryId>', 'with a run id: the ledger page after this entry (the cursor the previous page printed)')
-    .action((runId: string | undefined, opts: { limit: string; first: string; after?: string }, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
+    .action((runId: string | undefined, opts: { limit: string; first: string; after?: string }, cmd: Command) => {
+      let limit = 0;
+      return runCommand(cmd, async (ctx, out) => {
         if (runId !== undefined) {
           const id = parseNonNegativeInt(runId, 'runId');
           const run = await ctx.inventory.getRun(id);
@@ -29,7 +32,7 @@ export function registerStatus(program: Command): void {
           printRun(run, page.entries, next, out);
           return;
         }
-        const runs = await ctx.inventory.listRuns(parseNonNegativeInt(opts.limit, '--limit'));
+        const runs = await ctx.inventory.listRuns(limit);
         out.result(runs);
         if (runs.length === 0) return out.line('No runs yet. Try: tsunagi sync --dry-run');
         out.line(
@@ -41,8 +44,10 @@ export function registerStatus(program: Command): void {
             ['RUN', 'KIND', 'MODE', 'STATUS', 'USER', 'STARTED', 'FINISHED', 'SOURCE', 'MAPPED', 'UPDATES', 'FAILED', 'ERRORS'],
           ),
         );
-      }),
-    );
+      }, () => {
+        limit = parseNonNegativeInt(opts.limit, '--limit', { min: 1, max: MAX_STATUS_LIMIT });
+      });
+    });
 }
 
 const kind = (r: RunView) => (r.kind === 'ROLLBACK' ? `rollback of #${r.rollbackOf}` : r.trigger === 'manual' ? 'stock set' : 'sync');

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
-import { EXIT, parseNonNegativeInt } from '../output.js';
+
+import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
+import { EXIT, UsageError } from '../output.js';
 import { operatorName } from './identity.js';
 
 export function registerStock(program: Command): void {
@@ -8,14 +10,20 @@ export function registerStock(program: Command): void {
   stock
     .command('set <channel> <amazon_sku> <qty>')
     .description('set one SKU on one channel by hand (a run of its own: ledgered, audited, undone by rollback)')
-    .action((channel: string, sku: string, qty: string, _opts: unknown, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
-        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity: parseNonNegativeInt(qty, 'qty'), actor: operatorName() });
+    .action((channel: string, sku: string, qty: string, _opts: unknown, cmd: Command) => {
+      let quantity = 0;
+      return runCommand(cmd, async (ctx, out) => {
+        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity, actor: operatorName() });
         const change = r.changes[0];
         out.result({ runId: r.runId, status: r.status, channel, sku, from: change?.before ?? null, to: change?.after ?? null, errorSummary: r.errorSummary });
         out.line(change ? `${channel} ${change.code} (${sku}): ${change.before} → ${change.after}` : `${channel} ${sku}: already ${qty}, nothing sent`);
         out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
         return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
-      }),
-    );
+      }, (config) => {
+        if (!(config.sync.channels as string[]).includes(channel)) {
+          throw new UsageError(`unknown channel "${channel}"; channels: ${config.sync.channels.join(', ')}`);
+        }
+        quantity = parseQuantity(qty, 'qty');
+      });
+    });
 }

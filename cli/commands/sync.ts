@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SourceItem } from '../../subgraphs/inventory/ports.js';
 import type { SyncReport } from '../../subgraphs/inventory/service.js';
 import { runCommand } from '../context.js';
 import { EXIT, type Output } from '../output.js';
@@ -10,10 +11,12 @@ export function registerSync(program: Command): void {
     .description('sync stock: Amazon FBA → allocation tiers → Yahoo! Shopping and Rakuten (only changes are sent)')
     .option('--dry-run', 'compute and report the changes, send nothing')
     .option('--file <inventory file>', 'read the FBA inventory report (TSV/CSV) instead of the SP-API')
-    .action((opts: { dryRun?: boolean; file?: string }, cmd: Command) =>
-      runCommand(cmd, async (ctx, out) => {
+    .action((opts: { dryRun?: boolean; file?: string }, cmd: Command) => {
+      // The report is read and validated before the database is opened: a bad file writes no run.
+      let items: SourceItem[] | undefined;
+      return runCommand(cmd, async (ctx, out) => {
         out.notice(opts.dryRun ? '[INFO] Starting Dry Run...' : '[INFO] Starting Sync...');
-        const source = opts.file ? new (await import('../../subgraphs/inventory/inventory-file.js')).InventoryFileSource(opts.file) : undefined;
+        const source = items && opts.file ? new (await import('../../subgraphs/inventory/inventory-file.js')).InventoryItemsSource(items, opts.file) : undefined;
         const progress = (await import('../progress.js')).progressDisplay(out);
         let report: SyncReport;
         try {
@@ -23,8 +26,10 @@ export function registerSync(program: Command): void {
         }
         printReport(report, out);
         return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
-      }),
-    );
+      }, async () => {
+        if (opts.file) items = await (await import('../../subgraphs/inventory/inventory-file.js')).readInventoryFile(opts.file);
+      });
+    });
 }
 
 function printReport(r: SyncReport, out: Output): void {

@@ -193,7 +193,7 @@ export class RakutenClient implements StockTarget, HealthCheck {
     return result;
   }
 
-  async setStock(updates: StockUpdate[]): Promise<StockWriteResult[]> {
+  async setStock(updates: StockUpdate[], opts: { signal?: AbortSignal } = {}): Promise<StockWriteResult[]> {
     if (updates.length > this.maxWriteBatch) {
       throw new Error(`rakuten setStock: ${updates.length} updates exceed bulk-upsert's limit of ${this.maxWriteBatch} per call`);
     }
@@ -211,7 +211,9 @@ export class RakutenClient implements StockTarget, HealthCheck {
     });
     if (entries.length === 0) return results;
     try {
-      await this.call({ method: 'POST', url: PATHS.bulkUpsert, body: { inventories: entries }, operation: 'bulkUpsertInventories', bucket: 'upsert' });
+      await this.call({
+        method: 'POST', url: PATHS.bulkUpsert, body: { inventories: entries }, operation: 'bulkUpsertInventories', bucket: 'upsert', signal: opts.signal,
+      });
     } catch (err) {
       if (!(err instanceof RakutenApiError) || err.status !== 400) throw err;
       const byEntry = new Map<number, RakutenErrorDetail[]>();
@@ -273,7 +275,7 @@ export class RakutenClient implements StockTarget, HealthCheck {
         return await this.http.request(request);
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
-        if (err.status === 409 && attempt <= this.policy.retries) {
+        if (err.status === 409 && attempt <= this.policy.retries && !req.signal?.aborted) {
           const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempt - 1));
           const delay = retryAfterMs(err.headers.get('retry-after')) ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
           this.logger.debug({ operation: req.operation, attempt, delayMs: delay }, 'rakuten: write conflict, retrying');

@@ -106,7 +106,10 @@ export class RakutenSimulator {
     this.licenseExpiresAt = opts.licenseExpiresAt ?? (stored ? new Date(stored) : this.issueLicense());
     // The Map and the snapshot array share row objects: quantity changes need no copying.
     for (const row of this.state.data.inventories) this.rows.set(pairKey(row.manageNumber, row.variantId), row);
-    this.server = new SimulatorServer('rakuten', (req) => this.handle(req));
+    this.server = new SimulatorServer('rakuten', async (req) => {
+      await this.faults.wait(req);
+      return this.handle(req);
+    });
   }
 
   listen(port = 0): Promise<string> {

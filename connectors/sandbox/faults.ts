@@ -12,15 +12,34 @@ export interface Fault {
   response: SimResponse;
 }
 
+/** A slow endpoint: matching requests are held this long, then handled as usual. */
+export interface Delay {
+  /** Matches when the request path contains this text. */
+  path: string;
+  ms: number;
+}
+
 export class FaultPlan {
   private faults: (Fault & { seen: number; failed: number })[] = [];
+  private delays: Delay[] = [];
 
   add(fault: Fault): void {
     this.faults.push({ ...fault, seen: 0, failed: 0 });
   }
 
+  slow(delay: Delay): void {
+    this.delays.push(delay);
+  }
+
   clear(): void {
     this.faults = [];
+    this.delays = [];
+  }
+
+  /** Holds a request as long as the matching delays say (a marketplace answering slowly). */
+  async wait(req: SimRequest): Promise<void> {
+    const ms = this.delays.filter((d) => req.path.includes(d.path)).reduce((sum, d) => sum + d.ms, 0);
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
   }
 
   /** The injected response for this request, if a fault applies. */

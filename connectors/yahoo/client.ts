@@ -99,7 +99,7 @@ export class YahooClient implements StockTarget, HealthCheck {
   }
 
   /** Sets absolute quantities. One result per update, in order; items Yahoo refuses carry its ErrorCode. */
-  async setStock(updates: StockUpdate[]): Promise<StockWriteResult[]> {
+  async setStock(updates: StockUpdate[], opts: { signal?: AbortSignal } = {}): Promise<StockWriteResult[]> {
     if (updates.length > YAHOO_MAX_ITEMS) {
       throw new Error(`yahoo setStock: ${updates.length} items given, the API accepts at most ${YAHOO_MAX_ITEMS} per call`);
     }
@@ -116,7 +116,7 @@ export class YahooClient implements StockTarget, HealthCheck {
     const doc = await this.call('setStock', {
       item_code: updates.map((u) => u.code).join(','),
       quantity: updates.map((u) => String(u.quantity)).join(','),
-    });
+    }, opts.signal);
     const byCode = new Map<string, XmlResult>();
     for (const r of this.results('setStock', doc)) byCode.set(resultCode(r), r);
     return updates.map(({ code }) => {
@@ -201,12 +201,12 @@ export class YahooClient implements StockTarget, HealthCheck {
   }
 
   /** One shopping API call; an access token Yahoo calls invalid_token is refreshed once and the call repeated. */
-  private async call(operation: string, params: Record<string, string>): Promise<XmlDoc> {
+  private async call(operation: string, params: Record<string, string>, signal?: AbortSignal): Promise<XmlDoc> {
     const { sellerId } = this.config;
     if (!sellerId) throw new YahooAuthError('yahoo: yahoo.sellerId not configured (config/integrations.yaml)', 'missing_credentials');
     for (let attempt = 1; ; attempt++) {
       const token = await this.accessToken();
-      const res = await this.post(operation, { seller_id: sellerId, ...params }, token);
+      const res = await this.post(operation, { seller_id: sellerId, ...params }, token, signal);
       if (res.status === 401) {
         const challenge = res.headers.get('www-authenticate') ?? '';
         if (attempt === 1 && /error="invalid_token"/.test(challenge)) {
@@ -222,7 +222,7 @@ export class YahooClient implements StockTarget, HealthCheck {
     }
   }
 
-  private async post(operation: string, params: Record<string, string>, token: string): Promise<HttpResponse> {
+  private async post(operation: string, params: Record<string, string>, token: string, signal?: AbortSignal): Promise<HttpResponse> {
     try {
       return await this.http.request({
         method: 'POST',
@@ -231,6 +231,7 @@ export class YahooClient implements StockTarget, HealthCheck {
         headers: { authorization: `Bearer ${token}` },
         body: new URLSearchParams(params),
         acceptStatus: [401],
+        signal,
       });
     } catch (err) {
       if (err instanceof HttpError) throw this.apiError(operation, err.status, err.body, err.headers);

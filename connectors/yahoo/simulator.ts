@@ -117,7 +117,10 @@ export class YahooSimulator {
     Object.defineProperty(this.state.data, 'toJSON', {
       value: (): Snapshot => ({ items: [...this.items], refreshTokens: [...this.refreshTokens] }),
     });
-    this.server = new SimulatorServer('yahoo', (req) => this.handle(req));
+    this.server = new SimulatorServer('yahoo', async (req) => {
+      await this.faults.wait(req);
+      return this.handle(req);
+    });
   }
 
   get url(): string {

@@ -207,7 +207,24 @@ const configSchema = z.strictObject({
       rollbackWindowHours: fromEnv(z.number().positive()).default(24),
       allocation: z.strictObject({ tiers: z.array(tierSchema).min(1) }),
       channels: z.array(z.enum(['yahoo', 'rakuten'])).min(1).default(['yahoo', 'rakuten']),
+      /** The one-run-at-a-time lease: renewed every heartbeatSeconds, taken over by another process only once expired. */
+      lease: z
+        .strictObject({ seconds: fromEnv(z.number().positive()).default(30), heartbeatSeconds: fromEnv(z.number().positive()).default(5) })
+        .prefault({})
+        .refine((l) => l.heartbeatSeconds * 2 <= l.seconds, { message: 'heartbeatSeconds must be at most half of seconds', path: ['heartbeatSeconds'] }),
     }),
+  /** Limits of the Excel SKU master import: a file past any of them is refused before it costs memory. */
+  skuMaster: z
+    .strictObject({
+      maxRows: positiveInt().default(200_000),
+      /** Characters in one cell (Excel's own limit is 32,767). */
+      maxCellChars: positiveInt().default(32_767),
+      /** Sum of the workbook's zip entries once inflated. */
+      maxUncompressedBytes: positiveInt().default(100 * 1024 * 1024),
+      /** Errors listed in a refusal; the total is always given. */
+      maxErrorsReported: positiveInt().default(1000),
+    })
+    .prefault({}),
   alerts: z.strictObject({ slackWebhookUrl: optionalString }).prefault({}),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),

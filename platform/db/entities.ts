@@ -4,11 +4,12 @@ import { OutboxEvent } from '../events/entities/outbox-event.js';
 import { SkuMapping } from '../../subgraphs/catalog/entities/sku-mapping.js';
 import { AllocationRuleSet } from '../../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
+import { RunLeaseRow } from '../../subgraphs/inventory/entities/run-lease.js';
 import { StockSnapshot } from '../../subgraphs/inventory/entities/stock-snapshot.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
 import { AuditEntry } from '../../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../../subgraphs/reporting/entities/integration-log.js';
 
 export const ENTITIES = [
-  Credential, OutboxEvent, SkuMapping, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
+  Credential, OutboxEvent, SkuMapping, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, RunLeaseRow, AuditEntry, IntegrationLogEntry,
 ];

@@ -45,6 +45,9 @@ export function ormConfig(url: string, poolMax = 10) {
   };
 }
 
+/** How long closing waits for the pool to give back its connections. */
+const CLOSE_WAIT_MS = 5000;
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const embedded = opts.url ? undefined : await openEmbeddedDatabase(opts.dataDir);
   const url = opts.url ?? embedded!.url;
@@ -64,7 +67,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     embedded: Boolean(embedded),
     ownerPid: embedded?.ownerPid,
     async close() {
-      await orm.close(true);
+      // A transaction whose connection the server dropped can leave that dead connection checked out of the pool
+      // for good (kysely 0.29 releases it only after a successful ROLLBACK), and the pool's end waits for it:
+      // closing gives up waiting after a while instead of hanging the process's shutdown.
+      const closing = orm.close(true).then(() => true, (err: unknown) => {
+        opts.logger?.warn({ err }, 'error while closing the database');
+        return true;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([closing, new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (!closed) opts.logger?.warn({ waitedMs: CLOSE_WAIT_MS }, 'database pool did not close: a connection the server dropped is still checked out');
       await embedded?.close();
     },
   };
@@ -79,4 +92,19 @@ export function redactUrl(url: string): string {
   } catch {
     return '(invalid database URL)';
   }
+}
+
+const CONNECTION_LOSS_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * Whether an error means the database could not be reached (connection refused, terminated by the server,
+ * dropped) rather than that a statement was wrong: SQLSTATE class 08, admin/crash shutdown, socket errors, and
+ * the driver's own messages for a connection that ended.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || CONNECTION_LOSS_CODES.has(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /connection terminated|not queryable|timeout exceeded when trying to connect|connection (?:is )?(?:closed|ended)/i.test(message);
 }

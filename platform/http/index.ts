@@ -71,6 +71,8 @@ export interface RequestOptions {
   bucket?: string;
   /** Statuses that are returned to the caller instead of thrown (e.g. 401 to trigger a token refresh). */
   acceptStatus?: number[];
+  /** Aborting it abandons the call: the attempt in flight is cancelled and no retry follows. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClientOptions {
@@ -126,6 +128,7 @@ export class HttpClient {
     let lastError: Error | undefined;
     let lastStatus: number | null = null;
     for (;;) {
+      req.signal?.throwIfAborted();
       attempts++;
       let waitMs: number | undefined;
       try {
@@ -142,7 +145,7 @@ export class HttpClient {
         lastError = err as Error;
         lastStatus = null;
       }
-      if (attempts > this.policy.retries) break;
+      if (attempts > this.policy.retries || req.signal?.aborted) break;
       const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempts - 1));
       const delay = waitMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
       this.logger.debug({ system: this.system, operation: req.operation, attempt: attempts, delayMs: delay, error: lastError.message }, 'retrying');
@@ -188,7 +191,7 @@ export class HttpClient {
       method: req.method ?? 'GET',
       headers,
       body,
-      signal: AbortSignal.timeout(this.policy.timeoutMs),
+      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(this.policy.timeoutMs), req.signal]) : AbortSignal.timeout(this.policy.timeoutMs),
     });
     const text = await res.text();
     return {

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { ReportingService, type AuditRecord } from '../reporting/service.js';
 import type { EntityManager } from '../../platform/db/index.js';
-import { CatalogService, parseSkuMaster, SkuMasterInvalidError, type SkuMasterError } from './service.js';
+import {
+  CatalogService, DEFAULT_SKU_MASTER_LIMITS, ImportBusyError, parseSkuMaster, SkuMasterInvalidError, type SkuMasterError,
+} from './service.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/master.xlsx', import.meta.url));
 const HEADER = ['amazon_sku', 'yahoo_item_code', 'rakuten_item_number', 'is_active'];
@@ -142,7 +144,8 @@ describe('parseSkuMaster', () => {
       { row: 8, column: 'yahoo_item_code', message: 'yahoo_item_code 12.5 is not a whole number' },
       { row: 8, column: 'is_active', message: 'is_active is empty; expected TRUE or FALSE (also 1/0, yes/no)' },
       { row: 9, column: 'yahoo_item_code', message: 'yahoo_item_code is 256 characters long; at most 255 are allowed' },
-      { row: 9, column: 'rakuten_item_number', message: 'the cell holds the Excel error #DIV/0!' },
+      // The streaming reader does not keep an error result's text: the cell is refused all the same.
+      { row: 9, column: 'rakuten_item_number', message: 'the formula has no saved result; open and save the file in Excel' },
     ]);
   });
 
@@ -174,6 +177,38 @@ describe('parseSkuMaster', () => {
     expect(await parseErrors(await workbook([HEADER, []]))).toEqual([
       { row: 0, column: 'file', message: 'no SKU rows below the header (row 1)' },
     ]);
+  });
+
+  describe('limits', () => {
+    const limits = (l: Partial<typeof DEFAULT_SKU_MASTER_LIMITS>) => ({ ...DEFAULT_SKU_MASTER_LIMITS, ...l });
+    const refusal = (file: Buffer, l: Partial<typeof DEFAULT_SKU_MASTER_LIMITS>) =>
+      parseSkuMaster(file, limits(l)).then(() => undefined, (e: unknown) => e as SkuMasterInvalidError);
+    const rows = (n: number) => [HEADER, ...Array.from({ length: n }, (_, i) => [`AMZ-${i}`, `YH-${i}`, null, true])];
+
+    it('stops reading at the row limit', async () => {
+      const err = await refusal(await workbook(rows(12)), { maxRows: 10 });
+      expect(err).toBeInstanceOf(SkuMasterInvalidError);
+      expect(err!.errors).toEqual([{ row: 0, column: 'file', message: expect.stringMatching(/more than 10 rows below the header.*skuMaster\.maxRows/) }]);
+      expect(await parseSkuMaster(await workbook(rows(10)), limits({ maxRows: 10 }))).toHaveLength(10);
+    });
+
+    it('refuses a cell longer than the cell limit, naming where it is', async () => {
+      const err = await refusal(await workbook([HEADER, ['AMZ-1', 'YH-1', null, true, 'x'.repeat(101)]]), { maxCellChars: 100 });
+      expect(err!.errors[0]!.message).toMatch(/^row 2, column E: the cell holds 101 characters; at most 100/);
+    });
+
+    it('refuses a workbook that would inflate past the limit before reading it', async () => {
+      const err = await refusal(await workbook(rows(50)), { maxUncompressedBytes: 4000 });
+      expect(err!.errors[0]!.message).toMatch(/^the workbook inflates to \d+ bytes .*; at most 4000 are accepted/);
+    });
+
+    it('lists the first errors and counts them all', async () => {
+      const bad = [HEADER, ...Array.from({ length: 30 }, (_, i) => [`AMZ-${i}`, null, null, true])];
+      const err = await refusal(await workbook(bad), { maxErrorsReported: 5 });
+      expect(err!.errors).toHaveLength(5);
+      expect(err!.totalErrors).toBe(30);
+      expect(err!.message).toMatch(/^SKU master rejected, 30 errors: .*; and 25 more$/);
+    });
   });
 
   it('summarises the errors in the message', async () => {
@@ -232,6 +267,14 @@ describe('CatalogService', () => {
       ['AMZ-NEW', 'RKT-NEW'],
       ['AMZ-P-001', 'RKT-CHANGED'],
     ]);
+  });
+
+  it('runs one import at a time: a second one meanwhile is refused', async () => {
+    const file = await readFile(FIXTURE);
+    const first = catalog.importSkuMaster(file, { actor: 'ops' });
+    await expect(catalog.importSkuMaster(file, { actor: 'ops' })).rejects.toThrow(ImportBusyError);
+    expect((await first).imported).toBe(5);
+    expect((await catalog.importSkuMaster(file, { actor: 'ops' })).imported).toBe(5);
   });
 
   it('changes nothing when the file has errors', async () => {

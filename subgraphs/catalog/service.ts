@@ -1,7 +1,8 @@
 // Catalog owns the SKU master: which Yahoo! and Rakuten listings each Amazon SKU feeds. Other modules reach
 // it only through this file.
+import { Readable } from 'node:stream';
 import type { InferEntity } from '@mikro-orm/core';
-import type { CellValue, Row, Worksheet } from 'exceljs';
+import type { CellValue, Row } from 'exceljs';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { ReportingService } from '../reporting/service.js';
 import { SkuMapping } from './entities/sku-mapping.js';
@@ -40,13 +41,45 @@ export interface SkuMasterError {
 
 const SUMMARY_LIMIT = 20;
 
+/** What a SKU master may cost before it is refused (config `skuMaster`). */
+export interface SkuMasterLimits {
+  maxRows: number;
+  maxCellChars: number;
+  maxUncompressedBytes: number;
+  maxErrorsReported: number;
+}
+
+export const DEFAULT_SKU_MASTER_LIMITS: SkuMasterLimits = {
+  maxRows: 200_000, maxCellChars: 32_767, maxUncompressedBytes: 100 * 1024 * 1024, maxErrorsReported: 1000,
+};
+
 export class SkuMasterInvalidError extends Error {
   override readonly name = 'SkuMasterInvalidError';
 
-  constructor(readonly errors: SkuMasterError[]) {
+  /** `errors` holds the first ones (up to the configured limit); `totalErrors` counts them all. */
+  constructor(
+    readonly errors: SkuMasterError[],
+    readonly totalErrors = errors.length,
+  ) {
     const shown = errors.slice(0, SUMMARY_LIMIT).map((e) => (e.row === 0 ? e.message : `row ${e.row} ${e.column}: ${e.message}`));
-    const more = errors.length > SUMMARY_LIMIT ? `; and ${errors.length - SUMMARY_LIMIT} more` : '';
-    super(`SKU master rejected, ${errors.length} error${errors.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`);
+    const more = totalErrors > shown.length ? `; and ${totalErrors - shown.length} more` : '';
+    super(`SKU master rejected, ${totalErrors} error${totalErrors === 1 ? '' : 's'}: ${shown.join('; ')}${more}`);
+  }
+}
+
+/** Another SKU master import is running in this process: CONFLICT, CLI exit 1. */
+export class ImportBusyError extends Error {
+  override readonly name = 'ImportBusyError';
+}
+
+/** Keeps the first `max` errors and counts all of them. */
+class ErrorList {
+  readonly first: SkuMasterError[] = [];
+  total = 0;
+  constructor(private readonly max: number) {}
+  push(e: SkuMasterError): void {
+    this.total++;
+    if (this.first.length < this.max) this.first.push(e);
   }
 }
 
@@ -55,26 +88,36 @@ class CellProblem extends Error {}
 
 const fileError = (message: string): SkuMasterInvalidError => new SkuMasterInvalidError([{ row: 0, column: 'file', message }]);
 
-/** Reads and validates the SKU master workbook; throws SkuMasterInvalidError listing every problem. */
-export async function parseSkuMaster(input: Buffer): Promise<SkuMasterRow[]> {
-  const sheet = await firstWorksheet(input);
-  const errors: SkuMasterError[] = [];
+/**
+ * Reads and validates the SKU master workbook; throws SkuMasterInvalidError listing the first problems and their
+ * total. The zip's own directory is checked first, so a file that would inflate past the limit costs nothing;
+ * the sheet is then read as a stream, stopping at the row limit.
+ */
+export async function parseSkuMaster(input: Buffer, limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS): Promise<SkuMasterRow[]> {
+  await checkInflatedSize(input, limits.maxUncompressedBytes);
+  const errors = new ErrorList(limits.maxErrorsReported);
   const rows: SkuMasterRow[] = [];
   const firstRowOf = new Map<string, number>();
   // columns stays undefined when the header row itself is wrong: the data rows cannot be read then.
   let header: { row: number; columns?: Map<Column, number> } | undefined;
+  let dataRows = 0;
 
-  sheet.eachRow((row, n) => {
+  for await (const row of firstWorksheetRows(input)) {
+    const n = row.number;
+    checkCellSizes(row, limits.maxCellChars);
     if (!header) {
       if (!isBlankRow(row)) header = { row: n, columns: readHeader(row, errors) };
-      return;
+      continue;
+    }
+    if (++dataRows > limits.maxRows) {
+      throw fileError(`the sheet has more than ${limits.maxRows} rows below the header; at most ${limits.maxRows} are accepted (config skuMaster.maxRows)`);
     }
     const columns = header.columns;
-    if (!columns) return;
+    if (!columns) continue;
     const cells = new Map(COLUMNS.map((c) => [c, row.getCell(columns.get(c)!).value]));
-    if (COLUMNS.every((c) => isBlank(cells.get(c)))) return;
+    if (COLUMNS.every((c) => isBlank(cells.get(c)))) continue;
 
-    const errorCount = errors.length;
+    const errorCount = errors.total;
     const read = <T>(column: string, fn: () => T): T | undefined => {
       try {
         return fn();
@@ -98,35 +141,83 @@ export async function parseSkuMaster(input: Buffer): Promise<SkuMasterRow[]> {
       if (first === undefined) firstRowOf.set(amazonSku, n);
       else errors.push({ row: n, column: 'amazon_sku', message: `duplicate amazon_sku "${amazonSku}" on rows ${first} and ${n}` });
     }
-    if (errors.length === errorCount) {
+    if (errors.total === errorCount) {
       rows.push({ row: n, amazonSku: amazonSku!, yahooItemCode: yahooItemCode!, rakutenItemNumber: rakutenItemNumber!, isActive: isActive! });
     }
-  });
+  }
 
   if (!header) throw fileError('the first worksheet is empty; expected a header row with amazon_sku, yahoo_item_code, rakuten_item_number, is_active');
-  if (errors.length > 0) throw new SkuMasterInvalidError(errors);
+  if (errors.total > 0) throw new SkuMasterInvalidError(errors.first, errors.total);
   // An empty master would make --replace wipe every mapping; that is never what the operator meant.
   if (rows.length === 0) throw fileError(`no SKU rows below the header (row ${header.row})`);
   return rows;
 }
 
-async function firstWorksheet(input: Buffer): Promise<Worksheet> {
-  // Loaded on first use: every process that opens the catalog would otherwise pay for it at start.
-  const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
+const notXlsx = (detail: string) =>
+  fileError(`not a readable .xlsx workbook; save the master as Excel .xlsx, not .xls or .csv (${detail})`);
+
+/** Sums the inflated sizes the zip's central directory declares, before anything is inflated. */
+async function checkInflatedSize(input: Buffer, max: number): Promise<void> {
+  // Loaded on first use, like exceljs: every process that opens the catalog would otherwise pay for it at start.
+  const { default: unzipper } = await import('unzipper');
+  let files: { path: string; uncompressedSize: number }[];
   try {
-    // exceljs declares its Buffer parameter as an ArrayBuffer; at run time it reads a Node Buffer.
-    await workbook.xlsx.load(input as unknown as ArrayBuffer);
+    ({ files } = await unzipper.Open.buffer(input));
   } catch (err) {
-    throw fileError(`not a readable .xlsx workbook; save the master as Excel .xlsx, not .xls or .csv (${(err as Error).message})`);
+    throw notXlsx(err instanceof Error ? err.message : String(err));
   }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw fileError('the workbook has no worksheet');
-  return sheet;
+  const total = files.reduce((sum, f) => sum + f.uncompressedSize, 0);
+  if (total > max) {
+    const largest = files.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
+    throw fileError(
+      `the workbook inflates to ${total} bytes (${largest.path} alone ${largest.uncompressedSize}); at most ${max} are accepted (config skuMaster.maxUncompressedBytes)`,
+    );
+  }
+}
+
+/** The rows of the workbook's first worksheet, streamed: only shared strings and styles are held in memory. */
+async function* firstWorksheetRows(input: Buffer): AsyncGenerator<Row> {
+  const { default: ExcelJS } = await import('exceljs');
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([input]), {
+    worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
+  });
+  const sheets = reader[Symbol.asyncIterator]();
+  let sheet;
+  try {
+    const first = await sheets.next();
+    if (first.done) throw fileError('the workbook has no worksheet');
+    sheet = first.value;
+  } catch (err) {
+    throw err instanceof SkuMasterInvalidError ? err : notXlsx((err as Error).message);
+  }
+  const rows = sheet[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Row>;
+      try {
+        next = await rows.next();
+      } catch (err) {
+        throw notXlsx((err as Error).message);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await sheets.return?.(undefined);
+  }
+}
+
+function checkCellSizes(row: Row, max: number): void {
+  row.eachCell((cell, col) => {
+    const text = typeof cell.value === 'string' ? cell.value : null;
+    if (text !== null && text.length > max) {
+      throw fileError(`row ${row.number}, column ${letter(col)}: the cell holds ${text.length} characters; at most ${max} are accepted (config skuMaster.maxCellChars)`);
+    }
+  });
 }
 
 /** Maps each required column to its column number; undefined (and errors on the header row) when one is missing or repeated. */
-function readHeader(row: Row, errors: SkuMasterError[]): Map<Column, number> | undefined {
+function readHeader(row: Row, errors: ErrorList): Map<Column, number> | undefined {
   const found = new Map<Column, number[]>();
   row.eachCell((cell, col) => {
     const name = headerName(cell.value);
@@ -167,6 +258,8 @@ function plainValue(value: CellValue): string | number | boolean | Date | null {
   if ('hyperlink' in value) return plainValue(value.text as CellValue);
   if ('formula' in value || 'sharedFormula' in value) {
     if (value.result === undefined) throw new CellProblem('the formula has no saved result; open and save the file in Excel');
+    // The streaming reader may read an error result (#DIV/0!, #N/A ...) as a number it cannot parse.
+    if (typeof value.result === 'number' && Number.isNaN(value.result)) throw new CellProblem('the formula\'s saved result is an Excel error');
     return plainValue(value.result);
   }
   if ('error' in value) throw new CellProblem(`the cell holds the Excel error ${value.error}`);
@@ -251,14 +344,29 @@ export interface MappingPage {
 export const MAX_PAGE_SIZE = 1000;
 
 export class CatalogService {
+  private importing = false;
+
   constructor(
     private readonly db: Database,
     private readonly reporting: ReportingService,
+    private readonly limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS,
   ) {}
 
-  /** Validates the whole master, then writes it and its audit entry in one transaction; a bad file changes nothing. */
+  /**
+   * Validates the whole master, then writes it and its audit entry in one transaction; a bad file changes nothing.
+   * One import at a time per process: each holds a workbook's rows in memory.
+   */
   async importSkuMaster(file: Buffer, opts: { replace?: boolean; actor: string; fileName?: string }): Promise<ImportResult> {
-    const rows = await parseSkuMaster(file);
+    if (this.importing) throw new ImportBusyError('another SKU master import is running in this process; try again when it has finished');
+    this.importing = true;
+    try {
+      return await this.importParsed(await parseSkuMaster(file, this.limits), opts);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  private async importParsed(rows: SkuMasterRow[], opts: { replace?: boolean; actor: string; fileName?: string }): Promise<ImportResult> {
     const active = rows.filter((r) => r.isActive).length;
     return this.db.em().transactional(async (em) => {
       const { replaced } = await this.upsertMappings(rows, { replace: opts.replace }, em);

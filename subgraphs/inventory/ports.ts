@@ -39,8 +39,11 @@ export interface StockTarget {
   readonly maxReadBatch: number;
   /** What the channel holds now, per code; null where the channel has no such listing. At most maxReadBatch codes. */
   getStock(codes: string[]): Promise<Map<string, number | null>>;
-  /** Sets absolute quantities; at most maxWriteBatch items. Throws when the call as a whole fails. */
-  setStock(updates: StockUpdate[]): Promise<StockWriteResult[]>;
+  /**
+   * Sets absolute quantities; at most maxWriteBatch items. Throws when the call as a whole fails. Aborting
+   * `signal` abandons the call (whether the channel applied it is then unknown).
+   */
+  setStock(updates: StockUpdate[], opts?: { signal?: AbortSignal }): Promise<StockWriteResult[]>;
 }
 
 export interface ConnectorHealth {

@@ -1,110 +1,168 @@
-// One sync run at a time across every process. On a PostgreSQL server: a session advisory lock held on a
-// dedicated connection for the run (released by the server if the process dies). On the embedded PGlite all
-// connections share one session, where advisory locks are re-entrant, so there the lock is a file in the data
-// directory holding the owner's pid (single machine by definition).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import pg from 'pg';
-import { pidAlive } from '../../platform/process-lock.js';
+// One sync run at a time across every process and host: a lease row in the database (the same on a PostgreSQL
+// server and on the embedded PGlite). The holder renews it on a heartbeat and proves it still holds it before
+// every external write; another process may take it over only once it has expired, by the database's clock.
+// Nothing here depends on a connection staying open, so a dropped connection neither frees the lease nor
+// leaves two holders.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Database } from '../../platform/db/index.js';
 
-export interface RunLock {
-  /** False when another process holds the lock. */
-  acquire(): Promise<boolean>;
-  release(): Promise<void>;
-  /** Whether any process holds it now (used to tell a crashed RUNNING run from a live one). */
-  heldByAnyone(): Promise<boolean>;
+export interface LeaseSettings {
+  /** How long a lease lasts without renewal. */
+  leaseMs: number;
+  /** How often the holder renews it. */
+  heartbeatMs: number;
 }
 
-const LOCK_KEY = 0x7453_796e; // "tSyn"
+/** The run can no longer prove it holds the lease: it must stop sending. */
+export class LeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
+  }
+}
 
-export class AdvisoryRunLock implements RunLock {
-  private client: pg.Client | undefined;
+export interface LeaseHolder {
+  holder: string;
+  runId: number | null;
+  heartbeatAt: Date;
+  expiresAt: Date;
+}
 
-  constructor(private readonly url: string) {}
+const NAME = 'stock-sync';
 
-  async acquire(): Promise<boolean> {
-    const client = this.connect();
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_KEY]);
-    if (!rows[0].locked) {
-      await client.end();
-      return false;
-    }
-    this.client = client;
-    return true;
+export class RunLease {
+  constructor(
+    private readonly db: Database,
+    readonly settings: LeaseSettings,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Takes the lease when it is free or expired; null when a live holder has it. */
+  async acquire(): Promise<HeldLease | null> {
+    const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+    const sentAt = performance.now();
+    const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
+      `insert into run_lease (name, holder, run_id, acquired_at, heartbeat_at, expires_at)
+       values (?, ?, null, clock_timestamp(), clock_timestamp(), clock_timestamp() + ? * interval '1 millisecond')
+       on conflict (name) do update set holder = excluded.holder, run_id = null, acquired_at = excluded.acquired_at,
+         heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at
+       where run_lease.expires_at <= clock_timestamp()
+       returning holder`,
+      [NAME, holder, this.settings.leaseMs],
+    );
+    if (rows.length === 0) return null;
+    return new HeldLease(this.db, holder, this.settings, sentAt, this.logger);
   }
 
+  /** The live holder, if any (an expired lease has none). */
+  async holder(): Promise<LeaseHolder | null> {
+    const rows = await this.db.em().getConnection().execute<{ holder: string; run_id: number | null; heartbeat_at: Date; expires_at: Date }[]>(
+      'select holder, run_id, heartbeat_at, expires_at from run_lease where name = ? and expires_at > clock_timestamp()',
+      [NAME],
+    );
+    const r = rows[0];
+    return r ? { holder: r.holder, runId: r.run_id, heartbeatAt: new Date(r.heartbeat_at), expiresAt: new Date(r.expires_at) } : null;
+  }
+}
+
+export class HeldLease {
+  private lostReason: string | null = null;
+  private runId: number | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly aborter = new AbortController();
+  private released = false;
+
+  constructor(
+    private readonly db: Database,
+    readonly holder: string,
+    private readonly settings: LeaseSettings,
+    acquiredAt: number,
+    private readonly logger?: Logger,
+  ) {
+    this.timer = setInterval(() => void this.renew().catch(() => {}), settings.heartbeatMs);
+    this.timer.unref();
+    this.armDeadline(acquiredAt);
+  }
+
+  get lost(): string | null {
+    return this.lostReason;
+  }
+
+  /**
+   * Aborted when the lease is lost, or when it runs out by this process's clock before a renewal succeeded (a
+   * renewal can hang as well as fail): write calls in flight are abandoned then, before another process may
+   * take the lease over.
+   */
+  get signal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** Records which run holds the lease (shown to whoever is refused) and renews it. */
+  async attachRun(runId: number): Promise<void> {
+    this.runId = runId;
+    await this.renew();
+  }
+
+  /**
+   * Proves in the database that the lease is still ours and extends it; throws LeaseLostError otherwise. Called
+   * before every external write batch.
+   */
+  async check(): Promise<void> {
+    if (this.lostReason) throw new LeaseLostError(this.lostReason);
+    await this.renew();
+    if (this.lostReason) throw new LeaseLostError(this.lostReason);
+  }
+
+  /** Gives the lease back (only if still ours). */
   async release(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
-    await client.end().catch(() => {});
+    clearInterval(this.timer);
+    clearTimeout(this.deadline);
+    if (this.released) return;
+    this.released = true;
+    await this.db.em().getConnection()
+      .execute('delete from run_lease where name = ? and holder = ?', [NAME, this.holder])
+      .catch((err: unknown) => this.logger?.warn({ err }, 'could not release the run lease; it expires by itself'));
   }
 
-  async heldByAnyone(): Promise<boolean> {
-    if (this.client) return true;
-    const client = this.connect();
-    await client.connect();
+  /** One renewal; a failed or refused renewal loses the lease for good (the run cannot prove it any more). */
+  private async renew(): Promise<void> {
+    if (this.lostReason || this.released) return;
+    const sentAt = performance.now();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [LOCK_KEY]);
-      if (rows[0].locked) await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]);
-      return !rows[0].locked;
-    } finally {
-      await client.end();
-    }
-  }
-
-  private connect(): pg.Client {
-    const client = new pg.Client({ connectionString: this.url });
-    // A lost connection releases the lock on the server; the run's own statements report the outage, and an
-    // unhandled 'error' event would otherwise end the process.
-    client.on('error', () => {});
-    return client;
-  }
-}
-
-export class FileRunLock implements RunLock {
-  private readonly file: string;
-  private held = false;
-
-  constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.file = join(dataDir, 'sync-run.lock');
-  }
-
-  async acquire(): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.file, 'wx');
-        writeFileSync(fd, String(process.pid));
-        closeSync(fd);
-        this.held = true;
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (this.ownerAlive()) return false;
-        rmSync(this.file, { force: true });
+      const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
+        `update run_lease set run_id = ?, heartbeat_at = clock_timestamp(), expires_at = clock_timestamp() + ? * interval '1 millisecond'
+         where name = ? and holder = ? and expires_at > clock_timestamp() returning holder`,
+        [this.runId, this.settings.leaseMs, NAME, this.holder],
+      );
+      if (rows.length === 0) return this.lose('the run lease expired or was taken over by another process');
+      this.armDeadline(sentAt);
+      if (this.runId !== null) {
+        await this.db.em().getConnection().execute('update sync_run set heartbeat_at = clock_timestamp() where id = ?', [this.runId]);
       }
+    } catch (err) {
+      this.lose(`the run lease could not be renewed: ${(err as Error).message}`);
     }
-    return false;
   }
 
-  async release(): Promise<void> {
-    if (this.held) rmSync(this.file, { force: true });
-    this.held = false;
+  /** The lease lasts leaseMs from when the statement that renewed it was sent, at the earliest, by any clock. */
+  private armDeadline(sentAt: number): void {
+    if (this.released || this.lostReason) return;
+    clearTimeout(this.deadline);
+    // One heartbeat short of the lease: calls in flight are abandoned before another process may take it over.
+    const at = sentAt + this.settings.leaseMs - this.settings.heartbeatMs;
+    this.deadline = setTimeout(() => this.lose('the run lease ran out before it could be renewed'), Math.max(0, at - performance.now()));
+    this.deadline.unref();
   }
 
-  async heldByAnyone(): Promise<boolean> {
-    return this.held || this.ownerAlive();
-  }
-
-  private ownerAlive(): boolean {
-    try {
-      const pid = Number(readFileSync(this.file, 'utf8'));
-      return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
-    } catch {
-      return false;
-    }
+  private lose(reason: string): void {
+    if (this.lostReason) return;
+    this.lostReason = reason;
+    clearInterval(this.timer);
+    clearTimeout(this.deadline);
+    this.aborter.abort(new LeaseLostError(reason));
+    this.logger?.error({ runId: this.runId, holder: this.holder, reason }, 'run lease lost: the run stops sending');
   }
 }

@@ -1,6 +1,5 @@
 // The inventory module's public API: the stock sync (Amazon FBA → Yahoo!/Rakuten by allocation tiers),
 // rollback from the ledger, allocation previews and rule changes, run history and retention.
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
@@ -14,7 +13,9 @@ import { InvalidInputError, SyncRefusedError } from './errors.js';
 import { TOPICS } from './events.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
-import type { RunLock } from './run-lock.js';
+import { isConnectionLoss } from '../../platform/db/index.js';
+import { LeaseLostError, type HeldLease, type RunLease } from './run-lock.js';
+import { checkQuantity } from './quantity.js';
 
 export interface ChannelSummary {
   updates: number;
@@ -112,7 +113,7 @@ export interface InventoryDeps {
   events: EventBus;
   source: StockSource;
   targets: StockTarget[];
-  runLock: RunLock;
+  runLease: RunLease;
   configTiers: AllocationTier[];
   rollbackWindowHours: number;
   logger: Logger;
@@ -131,11 +132,12 @@ export interface SyncOptions {
   onStarted?: (runId: number) => void;
 }
 
-const HEARTBEAT_MS = 5000;
 /** Progress while reading is reported at most this often (sending reports every batch): each event is an outbox row. */
 const READ_PROGRESS_MS = 1000;
 /** Rows per bulk statement: keeps each statement well under PostgreSQL's parameter and size limits. */
 const SQL_CHUNK = 2000;
+/** Tries at recording a run's outcome when the database connection drops. */
+const RECORD_ATTEMPTS = 3;
 
 const chunk = <T>(items: T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -151,7 +153,6 @@ const codeFor = (channel: Channel, m: { yahooItemCode: string | null; rakutenIte
 
 export class InventoryService {
   readonly rules: AllocationRules;
-  private readonly owner = `${hostname()}:${process.pid}`;
   private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
 
   constructor(private readonly deps: InventoryDeps) {
@@ -166,26 +167,21 @@ export class InventoryService {
 
   async runSync(opts: SyncOptions): Promise<SyncReport> {
     const source = opts.source ?? this.deps.source;
-    return this.withRunLock(async () => {
-      const run = await this.startRun({ kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, actor: opts.actor });
+    return this.withRunLock(async (lease) => {
+      const run = await this.startRun(lease, { kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, actor: opts.actor });
       if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
       opts.onStarted?.(run.id);
-      const stopHeartbeat = this.heartbeat(run.id);
       const report: SyncReport = {
         runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: source.name, sourceItems: 0, mappedSkus: 0,
         updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [],
         failures: [], errorSummary: null,
       };
       try {
-        await this.execute(run.id, source, opts.dryRun, report);
+        await this.execute(run.id, source, opts.dryRun, report, lease);
         report.status = report.failed === 0 ? 'SUCCESS' : report.failed < report.updates ? 'PARTIAL' : 'FAILED';
         if (report.failed > 0) report.errorSummary = summarise(report.failures);
       } catch (err) {
-        report.status = 'FAILED';
-        report.errorSummary = (err as Error).message;
-        this.deps.logger.error({ runId: run.id, err }, 'sync run failed');
-      } finally {
-        stopHeartbeat();
+        await this.stopped(run.id, report, err, lease);
       }
       await this.finishRun(run.id, report);
       this.progressListeners.delete(run.id);
@@ -208,7 +204,7 @@ export class InventoryService {
     return (await this.getRun(runId))!;
   }
 
-  private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport): Promise<void> {
+  private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport, lease: HeldLease): Promise<void> {
     const { logger } = this.deps;
     const mappings = await this.deps.catalog.allMappings();
     // Sources do not say how many items they hold: expect as many as last time, or as the SKU master has.
@@ -273,12 +269,14 @@ export class InventoryService {
     await readingChannels(read, true);
     for (const p of planned) report.changes.push(...p.changes);
     report.updates = report.changes.length;
+    // Saved before anything is sent, so a run that never finishes still shows what it set out to do.
+    await this.recordPlan(runId, report);
     if (!dryRun) {
       if (report.updates > 0) await this.progress({ runId, phase: 'sending', done: 0, total: report.updates, status: 'RUNNING' });
       const sent = { count: 0 };
-      await Promise.all(
+      await allOrFirstError(
         planned.map(async ({ target, summary, changes }) => {
-          const failures = await this.send(runId, target, changes, report, sent);
+          const failures = await this.send(runId, target, changes, report, sent, lease);
           summary.failed = failures.length;
           report.failures.push(...failures);
         }),
@@ -300,15 +298,22 @@ export class InventoryService {
    * Sends changes batch by batch. Each batch is written to the ledger as PENDING first and settled after the
    * channel answers, so a crash at any point leaves a ledger that says which items may have been sent.
    */
-  private async send(runId: number, target: StockTarget, changes: StockChange[], report: SyncReport, sent: { count: number }): Promise<ItemFailure[]> {
+  private async send(
+    runId: number, target: StockTarget, changes: StockChange[], report: SyncReport, sent: { count: number }, lease: HeldLease,
+  ): Promise<ItemFailure[]> {
     const failures: ItemFailure[] = [];
     for (const batch of chunk(changes, target.maxWriteBatch)) {
+      // No write goes out unless the database has just confirmed this run still holds the lease.
+      await lease.check();
       const ids = await this.insertLedger(runId, batch);
       let results: Map<string, { ok: boolean; error?: string }>;
       try {
-        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })));
+        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: lease.signal });
         results = new Map(answer.map((r) => [r.code, r]));
       } catch (err) {
+        // Abandoned because the lease was lost: whether the channel applied the batch is unknown, so its entries
+        // stay PENDING and are settled by reading the channel back.
+        if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the run lease was lost');
         const error = (err as Error).message;
         results = new Map(batch.map((c) => [c.code, { ok: false, error }]));
       }
@@ -334,7 +339,7 @@ export class InventoryService {
 
   /** Returns every channel to what it held before the most recent applied sync run, from that run's ledger. */
   async rollback(opts: { runId?: number; dryRun: boolean; trigger: string; actor: string; onProgress?: (event: RunProgressEvent) => void }): Promise<RollbackReport> {
-    return this.withRunLock(async () => {
+    return this.withRunLock(async (lease) => {
       const em = this.deps.db.em();
       const latest = await em.findOne(SyncRun, { kind: 'SYNC', dryRun: false, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
       if (!latest) throw new SyncRefusedError('there is no applied sync run to roll back');
@@ -350,10 +355,11 @@ export class InventoryService {
       }
       const entries = await em.find(LedgerEntry, { runId: latest.id, result: 'APPLIED' }, { orderBy: { id: 'asc' } });
       const report: RollbackReport = { runId: 0, rollbackOf: latest.id, dryRun: opts.dryRun, status: 'RUNNING', changes: [], failures: [] };
-      const run = await this.startRun({ kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id, actor: opts.actor });
+      const run = await this.startRun(lease, {
+        kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id, actor: opts.actor,
+      });
       report.runId = run.id;
       if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
-      const stopHeartbeat = this.heartbeat(run.id);
       const summary: SyncReport = {
         runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: `run:${latest.id}`, sourceItems: entries.length,
         mappedSkus: entries.length, updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 },
@@ -379,7 +385,7 @@ export class InventoryService {
         if (!opts.dryRun) {
           const sent = { count: 0 };
           for (const { target, changes } of planned) {
-            const failures = await this.send(run.id, target, changes, summary, sent);
+            const failures = await this.send(run.id, target, changes, summary, sent, lease);
             summary.channels[target.channel]!.failed = failures.length;
             report.failures.push(...failures);
           }
@@ -389,15 +395,12 @@ export class InventoryService {
         summary.status = summary.failed === 0 ? 'SUCCESS' : summary.failed < summary.updates ? 'PARTIAL' : 'FAILED';
         if (summary.failed) summary.errorSummary = summarise(report.failures);
       } catch (err) {
-        summary.status = 'FAILED';
-        summary.errorSummary = (err as Error).message;
-      } finally {
-        stopHeartbeat();
+        await this.stopped(run.id, summary, err, lease);
       }
       await this.finishRun(run.id, summary);
       this.progressListeners.delete(run.id);
       report.status = summary.status;
-      if (!opts.dryRun && summary.status !== 'FAILED') {
+      if (!opts.dryRun && (summary.status === 'SUCCESS' || summary.status === 'PARTIAL')) {
         await em.nativeUpdate(SyncRun, { id: latest.id }, { status: 'ROLLED_BACK', rolledBackBy: run.id });
         await this.deps.reporting.audit({
           actor: opts.actor, action: 'sync.rollback', subject: `run:${latest.id}`,
@@ -414,13 +417,14 @@ export class InventoryService {
    */
   async setChannelStock(opts: { channel: string; sku: string; quantity: number; actor: string }): Promise<SyncReport> {
     const target = this.deps.targets.find((t) => t.channel === opts.channel);
-    if (!target) throw new InvalidInputError('channel', `channel: unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
-    if (!Number.isInteger(opts.quantity) || opts.quantity < 0) throw new InvalidInputError('quantity', `quantity must be a whole number >= 0, got ${opts.quantity}`);
-    const mapping = (await this.deps.catalog.allMappings()).get(opts.sku);
-    const code = mapping ? codeFor(target.channel, mapping) : null;
-    if (!code) throw new SyncRefusedError(`${opts.sku} has no ${target.channel} listing in the SKU master`);
-    return this.withRunLock(async () => {
-      const run = await this.startRun({ kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, actor: opts.actor });
+    if (!target) throw new InvalidInputError('channel', `unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
+    checkQuantity(opts.quantity, 'quantity');
+    const mapping = (await this.deps.catalog.getMappings([opts.sku])).get(opts.sku);
+    if (!mapping) throw new InvalidInputError('sku', `unknown SKU "${opts.sku}": it is not in the SKU master`);
+    const code = codeFor(target.channel, mapping);
+    if (!code) throw new InvalidInputError('sku', `${opts.sku} has no ${target.channel} listing in the SKU master`);
+    return this.withRunLock(async (lease) => {
+      const run = await this.startRun(lease, { kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, actor: opts.actor });
       const report: SyncReport = {
         runId: run.id, dryRun: false, status: 'RUNNING', source: `manual:${opts.actor}`, sourceItems: 0, mappedSkus: 1, updates: 0,
         failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [], failures: [], errorSummary: null,
@@ -431,14 +435,13 @@ export class InventoryService {
         const changes = before === opts.quantity ? [] : [{ channel: target.channel, sku: opts.sku, code, before, after: opts.quantity }];
         report.changes = changes;
         report.updates = changes.length;
-        report.failures = await this.send(run.id, target, changes, report, { count: 0 });
+        report.failures = await this.send(run.id, target, changes, report, { count: 0 }, lease);
         report.failed = report.failures.length;
         report.channels[target.channel] = { updates: changes.length, failed: report.failed, unchanged: 1 - changes.length, notListed: 0 };
         report.status = report.failed ? 'FAILED' : 'SUCCESS';
         report.errorSummary = report.failed ? summarise(report.failures) : null;
       } catch (err) {
-        report.status = 'FAILED';
-        report.errorSummary = (err as Error).message;
+        await this.stopped(run.id, report, err, lease);
       }
       await this.finishRun(run.id, report);
       await this.deps.reporting.audit({
@@ -482,7 +485,7 @@ export class InventoryService {
   }
 
   async listRuns(limit = 20, filter: { status?: RunStatus; kind?: RunView['kind'] } = {}): Promise<RunView[]> {
-    await this.recoverInterrupted();
+    await this.recoverExpired();
     const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
     const rows = await this.deps.db.em().find(SyncRun, where, { orderBy: { id: 'desc' }, limit });
     return rows.map(runView);
@@ -548,102 +551,188 @@ export class InventoryService {
     });
   }
 
+  /** Declares runs dead whose lease expired (taking the lease for that moment); a live holder's run is left alone. */
+  async recoverExpired(): Promise<number[]> {
+    if ((await this.deps.db.em().count(SyncRun, { status: 'RUNNING' })) === 0) return [];
+    const lease = await this.deps.runLease.acquire();
+    if (!lease) return [];
+    try {
+      return await this.recoverInterrupted();
+    } finally {
+      await lease.release();
+    }
+  }
+
   /**
-   * Marks runs whose process died as INTERRUPTED and settles their PENDING ledger entries by asking each
-   * channel what it holds now: an entry is APPLIED if the channel shows its target quantity.
+   * Marks runs whose lease expired (their process stopped, or lost the database for longer than the lease) as
+   * INTERRUPTED, and settles their PENDING ledger entries by asking each channel what it holds now. Only the
+   * lease holder may do this, so it never races a live run or a run about to start.
    */
-  async recoverInterrupted(): Promise<number[]> {
+  private async recoverInterrupted(): Promise<number[]> {
     const em = this.deps.db.em();
     const running = await em.find(SyncRun, { status: 'RUNNING' });
-    if (running.length === 0 || (await this.deps.runLock.heldByAnyone())) return [];
     const recovered: number[] = [];
     for (const run of running) {
-      const pending = await em.find(LedgerEntry, { runId: run.id, result: 'PENDING' });
-      for (const target of this.deps.targets) {
-        const mine = pending.filter((p) => p.channel === target.channel);
-        if (mine.length === 0) continue;
-        let current: Map<string, number | null> | undefined;
-        try {
-          current = await this.readChannel(target, mine.map((p) => p.code));
-        } catch (err) {
-          this.deps.logger.warn({ runId: run.id, channel: target.channel, err }, 'cannot read channel to settle interrupted run');
-        }
-        for (const p of mine) {
-          const now = current?.get(p.code);
-          if (current && now === p.after) p.result = 'APPLIED';
-          else {
-            p.result = 'FAILED';
-            p.error = current ? `interrupted before the channel confirmed; it holds ${now ?? 'nothing'}` : 'interrupted; channel state unknown';
-          }
-        }
-      }
-      run.status = 'INTERRUPTED';
-      run.finishedAt = run.heartbeatAt;
+      await this.settlePending(run.id);
+      const counts = await this.ledgerCounts(run.id);
+      const updates = Math.max(run.updates, counts.total);
       // No time in the text: the run's finish time is that last sign of life, shown by each client in its own format.
-      run.errorSummary = `the process running it (${run.owner}) stopped; its last sign of life is the run's finish time`;
-      await em.flush();
+      const reason = `the process running it (${run.owner}) stopped renewing the run lease; its last sign of life is the run's finish time`;
+      await em.nativeUpdate(SyncRun, { id: run.id, status: 'RUNNING' }, {
+        status: 'INTERRUPTED', finishedAt: run.heartbeatAt, failed: counts.failed, updates, errorSummary: `${reason}; ${describeCounts(counts, updates)}`,
+      });
       recovered.push(run.id);
       this.deps.logger.warn({ runId: run.id, owner: run.owner }, 'run marked INTERRUPTED');
     }
     return recovered;
   }
 
+  /** Settles a run's PENDING entries from what each channel holds now: APPLIED where it shows the target quantity. */
+  private async settlePending(runId: number): Promise<void> {
+    const em = this.deps.db.em();
+    const pending = await em.find(LedgerEntry, { runId, result: 'PENDING' });
+    for (const target of this.deps.targets) {
+      const mine = pending.filter((p) => p.channel === target.channel);
+      if (mine.length === 0) continue;
+      let current: Map<string, number | null> | undefined;
+      try {
+        current = await this.readChannel(target, mine.map((p) => p.code));
+      } catch (err) {
+        this.deps.logger.warn({ runId, channel: target.channel, err }, 'cannot read channel to settle interrupted run');
+      }
+      const settled = mine.map((p) => {
+        const now = current?.get(p.code);
+        if (current && now === p.after) return { id: p.id, result: 'APPLIED' as LedgerResult, error: null };
+        const error = current ? `interrupted before the channel confirmed; it holds ${now ?? 'nothing'}` : 'interrupted; channel state unknown';
+        return { id: p.id, result: 'FAILED' as LedgerResult, error };
+      });
+      const applied: StockChange[] = mine
+        .filter((p, i) => settled[i].result === 'APPLIED')
+        .map((p) => ({ channel: target.channel, sku: p.sku, code: p.code, before: p.before ?? null, after: p.after }));
+      await this.deps.events.transactional(async (em, emit) => {
+        await this.settleLedger(settled, em);
+        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.publishChanges(runId, applied, emit);
+      });
+    }
+  }
+
+  private async ledgerCounts(runId: number): Promise<LedgerCounts> {
+    const [row] = await this.deps.db.em().execute<{ total: number; applied: number; failed: number }[]>(
+      `select count(*)::int as total, count(*) filter (where result = 'APPLIED')::int as applied,
+              count(*) filter (where result = 'FAILED')::int as failed from sync_ledger where run_id = ?`,
+      [runId],
+    );
+    return row!;
+  }
+
   // ---- internals ----------------------------------------------------------------------------------------
 
-  private async withRunLock<T>(fn: () => Promise<T>): Promise<T> {
-    if (!(await this.deps.runLock.acquire())) {
-      const running = await this.deps.db.em().findOne(SyncRun, { status: 'RUNNING' }, { orderBy: { id: 'desc' } });
+  private async withRunLock<T>(fn: (lease: HeldLease) => Promise<T>): Promise<T> {
+    const lease = await this.deps.runLease.acquire();
+    if (!lease) {
+      const holder = await this.deps.runLease.holder();
+      const running = holder?.runId ? await this.deps.db.em().findOne(SyncRun, { id: holder.runId }) : null;
+      const until = holder ? `; its lease runs until ${holder.expiresAt.toISOString()} unless renewed` : '';
       throw new SyncRefusedError(
         running
-          ? `another sync run is in progress: run ${running.id} (${running.kind.toLowerCase()}, started ${running.startedAt.toISOString()} by ${running.owner})`
-          : 'another sync run is in progress',
+          ? `another sync run is in progress: run ${running.id} (${running.kind.toLowerCase()}, started ${running.startedAt.toISOString()} by ${running.owner})${until}`
+          : `another sync run is in progress${holder ? ` (${holder.holder})` : ''}${until}`,
       );
     }
     try {
       await this.recoverInterrupted();
-      return await fn();
+      return await fn(lease);
     } finally {
-      await this.deps.runLock.release();
+      await lease.release();
     }
   }
 
-  private async startRun(r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number; actor?: string }) {
+  private async startRun(
+    lease: HeldLease, r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number; actor?: string },
+  ) {
     const em = this.deps.db.em();
     const now = new Date();
     const run = em.create(SyncRun, {
       kind: r.kind, dryRun: r.dryRun, status: 'RUNNING', trigger: r.trigger, source: r.source, rollbackOf: r.rollbackOf ?? null,
-      startedAt: now, heartbeatAt: now, owner: this.owner, actor: r.actor ?? null, channels: {},
+      startedAt: now, heartbeatAt: now, owner: lease.holder, actor: r.actor ?? null, channels: {},
     });
     await em.flush();
+    await lease.attachRun(run.id);
     this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source, actor: r.actor }, 'run started');
     return run;
   }
 
-  private async finishRun(runId: number, report: SyncReport): Promise<void> {
-    const channels = Object.fromEntries(
-      Object.entries(report.channels).map(([k, v]) => [k, { updates: v!.updates, failed: v!.failed }]),
-    );
+  /**
+   * A run that threw: INTERRUPTED when it lost the lease or its database (it stopped, it did not fail), FAILED
+   * otherwise. Either way it sends nothing more.
+   */
+  private async stopped(runId: number, report: SyncReport, err: unknown, lease: HeldLease): Promise<void> {
+    const message = (err as Error).message;
+    // Whatever went wrong, a run that cannot prove it still holds the lease was stopped, not failed.
+    if (!(err instanceof LeaseLostError)) await lease.check().catch(() => {});
+    if (err instanceof LeaseLostError || lease.lost) {
+      report.status = 'INTERRUPTED';
+      report.errorSummary = `stopped sending: ${lease.lost ?? message}`;
+    } else if (isConnectionLoss(err)) {
+      report.status = 'INTERRUPTED';
+      report.errorSummary = `stopped sending: the database connection was lost (${message})`;
+    } else {
+      report.status = 'FAILED';
+      report.errorSummary = message;
+    }
+    this.deps.logger.error({ runId, err, status: report.status }, 'run stopped');
+  }
+
+  private async recordPlan(runId: number, report: SyncReport): Promise<void> {
     await this.deps.db.em().nativeUpdate(SyncRun, { id: runId }, {
-      status: report.status, finishedAt: new Date(), sourceItems: report.sourceItems, mappedSkus: report.mappedSkus,
-      skippedInactive: report.skipped.inactive, skippedUnmapped: report.skipped.unmapped, updates: report.updates,
-      failed: report.failed, channels, errorSummary: report.errorSummary,
+      sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skippedInactive: report.skipped.inactive,
+      skippedUnmapped: report.skipped.unmapped, updates: report.updates, channels: channelCounts(report),
     });
-    await this.deps.reporting.flushCalls();
+  }
+
+  /**
+   * Records how the run ended. A stopped run first settles what it may have sent by reading the channels back.
+   * When the database cannot be reached the run stays RUNNING; the next process settles it once the lease expired.
+   */
+  private async finishRun(runId: number, report: SyncReport): Promise<void> {
+    const stoppedSummary = report.errorSummary;
+    const record = async () => {
+      if (report.status === 'INTERRUPTED' || report.status === 'FAILED') {
+        await this.settlePending(runId);
+        const counts = await this.ledgerCounts(runId);
+        report.failed = Math.max(report.failed, counts.failed);
+        if (report.status === 'INTERRUPTED') report.errorSummary = `${stoppedSummary}; ${describeCounts(counts, report.updates)}`;
+      }
+      // Only a run still RUNNING: a run another process already declared INTERRUPTED keeps that verdict.
+      await this.deps.db.em().nativeUpdate(SyncRun, { id: runId, status: 'RUNNING' }, {
+        status: report.status, finishedAt: new Date(), sourceItems: report.sourceItems, mappedSkus: report.mappedSkus,
+        skippedInactive: report.skipped.inactive, skippedUnmapped: report.skipped.unmapped, updates: report.updates,
+        failed: report.failed, channels: channelCounts(report), errorSummary: report.errorSummary,
+      });
+    };
+    try {
+      // Recording is idempotent: after a dropped connection the pool may hand out another dead one, so try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await record();
+          break;
+        } catch (err) {
+          if (attempt >= RECORD_ATTEMPTS || !isConnectionLoss(err)) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    } catch (err) {
+      report.status = 'INTERRUPTED';
+      report.errorSummary = `${report.errorSummary ?? 'stopped'}; the outcome could not be recorded (${(err as Error).message}): the next run settles it from the channels once the lease expired`;
+      this.deps.logger.error({ runId, err }, 'run outcome not recorded');
+    }
+    await this.deps.reporting.flushCalls().catch((err: unknown) => this.deps.logger.warn({ err }, 'integration log not flushed'));
     await this.progress({ runId, phase: 'finished', done: report.updates, total: report.updates, status: report.status });
     this.deps.logger.info(
       { runId, status: report.status, updates: report.updates, failed: report.failed, dryRun: report.dryRun },
       'run finished',
     );
-  }
-
-  private heartbeat(runId: number): () => void {
-    const timer = setInterval(() => {
-      this.deps.db.em().nativeUpdate(SyncRun, { id: runId }, { heartbeatAt: new Date() }).catch((err) => {
-        this.deps.logger.warn({ runId, err }, 'heartbeat failed');
-      });
-    }, HEARTBEAT_MS);
-    timer.unref();
-    return () => clearInterval(timer);
   }
 
   private async insertLedger(runId: number, batch: StockChange[]): Promise<number[]> {
@@ -708,6 +797,27 @@ export class InventoryService {
       await this.progress({ runId, phase, done, total: last ? done : Math.max(total, done), status: 'RUNNING' });
     };
   }
+}
+
+interface LedgerCounts {
+  total: number;
+  applied: number;
+  failed: number;
+}
+
+function describeCounts(c: LedgerCounts, planned: number): string {
+  return `${c.applied} of ${planned} changes applied, ${c.failed} failed, ${Math.max(0, planned - c.applied - c.failed)} not sent`;
+}
+
+function channelCounts(report: SyncReport): Record<string, { updates: number; failed: number }> {
+  return Object.fromEntries(Object.entries(report.channels).map(([k, v]) => [k, { updates: v!.updates, failed: v!.failed }]));
+}
+
+/** Like Promise.all, but waits for every task to stop before reporting the first error: nothing keeps sending behind the caller's back. */
+async function allOrFirstError(tasks: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function summarise(failures: ItemFailure[]): string {

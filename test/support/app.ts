@@ -9,6 +9,8 @@ import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
   ctx: AppContext;
+  /** Another Tsunagi on the same database and simulators, as a second process would be (closed with the app). */
+  openAnother(): Promise<AppContext>;
   sandbox: Sandbox;
   sims: NonNullable<Sandbox['simulators']>;
   t: TestDatabase;
@@ -18,7 +20,12 @@ export interface TestApp {
 /** Fast HTTP policy for tests: retries stay real, waits are short. */
 export const TEST_HTTP = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 50 };
 
-export async function createTestApp(): Promise<TestApp> {
+export interface TestAppOptions {
+  /** The run lease (config sync.lease); tests shorten it. */
+  lease?: { seconds: number; heartbeatSeconds: number };
+}
+
+export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
@@ -29,6 +36,7 @@ export async function createTestApp(): Promise<TestApp> {
   const i = base.integrations;
   const config = {
     ...base,
+    sync: { ...base.sync, lease: opts.lease ?? base.sync.lease },
     integrations: {
       ...i,
       http: TEST_HTTP,
@@ -38,12 +46,19 @@ export async function createTestApp(): Promise<TestApp> {
     },
   };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
+  const others: AppContext[] = [];
   return {
     ctx,
+    async openAnother() {
+      const other = await createContext({ config, databaseUrl: t.url, sandbox });
+      others.push(other);
+      return other;
+    },
     sandbox,
     sims: sandbox.simulators!,
     t,
     async close() {
+      for (const other of others) await other.close();
       await ctx.close();
       await sandbox.close();
       await t.drop();

@@ -126,7 +126,7 @@ describe('stock sync against the simulators', () => {
     expect(events).toEqual([expect.objectContaining({ sku: 'M-1', channel: 'yahoo', before: 4, after: 9, runId: r.runId })]);
     await unsubscribe();
     await expect(app.ctx.inventory.setChannelStock({ channel: 'amazon', sku: 'M-1', quantity: 1, actor: 'tester' })).rejects.toThrow(/unknown channel/);
-    await expect(app.ctx.inventory.setChannelStock({ channel: 'yahoo', sku: 'NOPE', quantity: 1, actor: 'tester' })).rejects.toThrow(/no yahoo listing/);
+    await expect(app.ctx.inventory.setChannelStock({ channel: 'yahoo', sku: 'NOPE', quantity: 1, actor: 'tester' })).rejects.toThrow(/unknown SKU "NOPE"/);
     await app.ctx.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' });
     expect(yahoo('M-1')).toBe(4);
   });

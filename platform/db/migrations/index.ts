@@ -2,9 +2,11 @@
 import { Migration20261121000000Init } from './Migration20261121000000Init.js';
 import { Migration20261127000000EventOutbox } from './Migration20261127000000EventOutbox.js';
 import { Migration20261127090000RunActor } from './Migration20261127090000RunActor.js';
+import { Migration20261127100000RunLease } from './Migration20261127100000RunLease.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
   { name: 'Migration20261127000000EventOutbox', class: Migration20261127000000EventOutbox },
   { name: 'Migration20261127090000RunActor', class: Migration20261127090000RunActor },
+  { name: 'Migration20261127100000RunLease', class: Migration20261127100000RunLease },
 ];

@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import {
   Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
 } from 'type-graphql';
 import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
-import { InventoryFileSource } from '../inventory-file.js';
+import { InventoryItemsSource, parseInventoryReport } from '../inventory-file.js';
 import { formatEventCursor, isAfter, parseEventCursor, type EventCursor } from '../../../platform/events/index.js';
 import { TOPICS } from '../events.js';
 import type { RuleSetView } from '../rules.js';
@@ -139,7 +135,7 @@ export class StockChangeResolver {
         // died): the run's row says the outcome either way, once a dead run is marked INTERRUPTED.
         check = setInterval(() => {
           void (async () => {
-            await inventory.recoverInterrupted();
+            await inventory.recoverExpired();
             const now = await inventory.getRun(args.runId);
             if (now && now.status !== 'RUNNING') events.push(ended(now));
           })().catch((err) => context.app.logger.warn({ err, runId: args.runId }, 'run progress check failed'));
@@ -213,15 +209,9 @@ export class InventoryResolver {
     const actor = actorOf(ctx).name;
     const trigger = `graphql:${actor}`;
     if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor }));
-    // The file source reads a path: give it a private temporary file for the run's duration.
-    const dir = await mkdtemp(join(tmpdir(), 'tsunagi-inventory-'));
-    try {
-      const file = join(dir, `${randomUUID()}.txt`);
-      await writeFile(file, Buffer.from(inventoryFileBase64, 'base64'));
-      return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor, source: new InventoryFileSource(file) }));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // Validated in full before the run starts: a bad file is BAD_USER_INPUT and writes no run.
+    const items = parseInventoryReport(Buffer.from(inventoryFileBase64, 'base64').toString('utf8'), 'inventory file');
+    return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor, source: new InventoryItemsSource(items, 'upload') }));
   }
 
   @Authorized(...WRITE)
