@@ -16,6 +16,7 @@ import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
+import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck } from '../subgraphs/inventory/ports.js';
@@ -89,7 +90,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const inventory = new InventoryService({
       db, catalog, reporting, events, logger, targets, source: connectors.amazon,
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
-      configTiers: config.sync.allocation.tiers,
+      configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
     closers.unshift(() => reporting.flushCalls());

@@ -28,21 +28,25 @@ export function registerRules(program: Command): void {
 
   rules
     .command('propose')
-    .description('propose a tier table from a YAML/JSON file: [{min, max?, share: "1/4"}, ...]')
+    .description('propose a tier table [{min, max?, share: "1/4"}, ...] or a policy {kind: split|shared|tiers, ...} from a YAML/JSON file')
     .requiredOption('-f, --file <tiers.yaml>', 'the proposed tiers')
     .option('--reason <text>', 'why the change is needed')
     .action((opts: { file: string; reason?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
-        let tiers: TierInput[];
+        let data: unknown;
         const { parse } = await import('yaml');
         try {
-          const data = parse(await readFile(opts.file, 'utf8')) as unknown;
-          tiers = (Array.isArray(data) ? data : (data as { tiers?: TierInput[] })?.tiers) as TierInput[];
+          data = parse(await readFile(opts.file, 'utf8')) as unknown;
         } catch (err) {
           throw new UsageError(`${opts.file}: ${(err as Error).message}`);
         }
-        if (!Array.isArray(tiers)) throw new UsageError(`${opts.file}: expected a list of tiers or {tiers: [...]}`);
-        const proposal = await ctx.inventory.rules.propose(tiers, cliActor(), opts.reason);
+        // A policy of any kind ({kind: split, weights: ...}), or a bare tier table as before.
+        const isPolicy = typeof data === 'object' && data !== null && 'kind' in data;
+        const tiers = (Array.isArray(data) ? data : (data as { tiers?: TierInput[] } | null)?.tiers) as TierInput[];
+        if (!isPolicy && !Array.isArray(tiers)) throw new UsageError(`${opts.file}: expected a list of tiers, {tiers: [...]} or a policy {kind: ...}`);
+        const proposal = isPolicy
+          ? await ctx.inventory.rules.proposePolicyInput(data, cliActor(), opts.reason)
+          : await ctx.inventory.rules.propose(tiers, cliActor(), opts.reason);
         out.result(proposal);
         out.line(`[SUCCESS] Proposed rule set #${proposal.id}; it takes effect once a manager approves it (tsunagi rules approve ${proposal.id}).`);
       }),

@@ -206,6 +206,8 @@ const configSchema = z.strictObject({
       retentionDays: positiveInt().default(90),
       rollbackWindowHours: fromEnv(z.number().positive()).default(24),
       allocation: z.strictObject({ tiers: z.array(tierSchema).min(1) }),
+      /** Another stock policy (split, shared) in place of the tiers; checked by the inventory module at start. */
+      policy: z.record(z.string(), z.unknown()).optional(),
       channels: z.array(z.enum(['yahoo', 'rakuten'])).min(1).default(['yahoo', 'rakuten']),
       /** The one-run-at-a-time lease: renewed every heartbeatSeconds, taken over by another process only once expired. */
       lease: z

@@ -1,8 +1,10 @@
-// Allocation rule changes: proposed by an operator, in force once a manager (not the proposer) approves.
+// Stock policy changes (tiers, split, shared): proposed by an operator, in force once a manager (not the proposer)
+// approves. The configured policy is in force until a rule set is approved.
 import type { Database } from '../../platform/db/index.js';
 import { formatShare, parseTiers, type AllocationTier, type TierInput } from '../../platform/config/tiers.js';
 import type { ReportingService } from '../reporting/service.js';
-import { AllocationRuleSet } from './entities/allocation-rule-set.js';
+import { AllocationRuleSet, type StoredPolicy } from './entities/allocation-rule-set.js';
+import { parsePolicy, type StockPolicy } from './policies.js';
 import type { InferEntity } from '@mikro-orm/core';
 import { RuleChangeError } from './errors.js';
 
@@ -16,7 +18,9 @@ export interface Actor {
 export interface RuleSetView {
   id: number;
   status: string;
+  /** The proposed tier table; empty when the policy is of another kind. */
   tiers: TierInput[];
+  policy: StoredPolicy;
   reason: string | null;
   proposedBy: string;
   proposedAt: Date;
@@ -24,41 +28,57 @@ export interface RuleSetView {
   decidedAt: Date | null;
 }
 
-const toInput = (tiers: AllocationTier[]): StoredTier[] =>
-  tiers.map((t) => ({ min: t.min, ...(t.max !== undefined ? { max: t.max } : {}), share: formatShare(t) }));
-
-type StoredTier = { min: number; max?: number; share: string };
+const toStored = (policy: StockPolicy): StoredPolicy =>
+  policy.kind === 'tiers'
+    ? { kind: 'tiers', tiers: policy.tiers.map((t) => ({ min: t.min, ...(t.max !== undefined ? { max: t.max } : {}), share: formatShare(t) })) }
+    : policy;
 
 export class AllocationRules {
   constructor(
     private readonly db: Database,
     private readonly reporting: ReportingService,
-    private readonly configTiers: AllocationTier[],
+    private readonly configPolicy: StockPolicy,
   ) {}
 
-  /** The tiers in force: the latest approved rule set, or the configured default. */
-  async current(): Promise<{ tiers: AllocationTier[]; ruleSetId: number | null }> {
+  /** The policy in force: the latest approved rule set, or the configured one. `tiers` is its table (tiers kind only). */
+  async current(): Promise<{ policy: StockPolicy; tiers: AllocationTier[]; ruleSetId: number | null }> {
     const approved = await this.db.em().findOne(AllocationRuleSet, { status: 'APPROVED' }, { orderBy: { id: 'desc' } });
-    if (!approved) return { tiers: this.configTiers, ruleSetId: null };
-    return { tiers: parseTiers(approved.tiers), ruleSetId: approved.id };
+    const policy = approved ? parsePolicy(approved.policy, `rule set ${approved.id}`) : this.configPolicy;
+    return { policy, tiers: policy.kind === 'tiers' ? policy.tiers : [], ruleSetId: approved?.id ?? null };
   }
 
+  /** Proposes a tier table (the manual's kind of policy). */
   async propose(tiers: TierInput[], actor: Actor, reason?: string): Promise<RuleSetView> {
-    if (actor.role === 'partner') throw new RuleChangeError(`${actor.name} (partner) may not propose allocation rules`);
     let parsed: AllocationTier[];
     try {
       parsed = parseTiers(tiers);
     } catch (err) {
       throw new RuleChangeError(`invalid tier table: ${(err as Error).message}`);
     }
+    return this.proposePolicy({ kind: 'tiers', tiers: parsed }, actor, reason);
+  }
+
+  /** Proposes a policy of any kind, given as config writes it ({kind: split, weights: {...}} ...). */
+  async proposePolicyInput(input: unknown, actor: Actor, reason?: string): Promise<RuleSetView> {
+    let policy: StockPolicy;
+    try {
+      policy = parsePolicy(input, 'policy');
+    } catch (err) {
+      throw new RuleChangeError(`invalid policy: ${(err as Error).message}`);
+    }
+    return this.proposePolicy(policy, actor, reason);
+  }
+
+  private async proposePolicy(policy: StockPolicy, actor: Actor, reason?: string): Promise<RuleSetView> {
+    if (actor.role === 'partner') throw new RuleChangeError(`${actor.name} (partner) may not propose allocation rules`);
     const em = this.db.em();
     return em.transactional(async (tx) => {
       const row = tx.create(AllocationRuleSet, {
-        tiers: toInput(parsed), status: 'PROPOSED', reason: reason ?? null, proposedBy: actor.name, proposedAt: new Date(),
+        policy: toStored(policy), status: 'PROPOSED', reason: reason ?? null, proposedBy: actor.name, proposedAt: new Date(),
         decidedBy: null, decidedAt: null,
       });
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { tiers: row.tiers, reason } }, tx);
+      await this.reporting.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { policy: row.policy, reason } }, tx);
       return view(row);
     });
   }
@@ -93,7 +113,7 @@ export class AllocationRules {
       row.decidedAt = new Date();
       if (reason) row.reason = reason;
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { tiers: row.tiers, reason } }, tx);
+      await this.reporting.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { policy: row.policy, reason } }, tx);
       return view(row);
     });
   }
@@ -101,7 +121,7 @@ export class AllocationRules {
 
 function view(row: InferEntity<typeof AllocationRuleSet>): RuleSetView {
   return {
-    id: row.id, status: row.status, tiers: row.tiers, reason: row.reason ?? null, proposedBy: row.proposedBy,
+    id: row.id, status: row.status, tiers: row.policy.kind === 'tiers' ? row.policy.tiers : [], policy: row.policy, reason: row.reason ?? null, proposedBy: row.proposedBy,
     proposedAt: row.proposedAt, decidedBy: row.decidedBy ?? null, decidedAt: row.decidedAt ?? null,
   };
 }

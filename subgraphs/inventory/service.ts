@@ -2,7 +2,7 @@
 // rollback from the ledger, allocation previews and rule changes, run history and retention.
 import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
-import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
+import { tierFor, type AllocationTier } from '../../platform/config/tiers.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService, ListingCodes } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
@@ -16,6 +16,7 @@ import { AllocationRules, type Actor } from './rules.js';
 import { isConnectionLoss } from '../../platform/db/index.js';
 import { LeaseLostError, type HeldLease, type RunLease } from './run-lock.js';
 import { checkQuantity } from './quantity.js';
+import { allocateByPolicy, type StockPolicy } from './policies.js';
 
 export interface ChannelSummary {
   updates: number;
@@ -114,7 +115,8 @@ export interface InventoryDeps {
   source: StockSource;
   targets: StockTarget[];
   runLease: RunLease;
-  configTiers: AllocationTier[];
+  /** The configured stock policy, in force until a rule set is approved. */
+  configPolicy: StockPolicy;
   rollbackWindowHours: number;
   logger: Logger;
 }
@@ -153,7 +155,7 @@ export class InventoryService {
   private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
 
   constructor(private readonly deps: InventoryDeps) {
-    this.rules = new AllocationRules(deps.db, deps.reporting, deps.configTiers);
+    this.rules = new AllocationRules(deps.db, deps.reporting, deps.configPolicy);
   }
 
   get channels(): Channel[] {
@@ -218,13 +220,13 @@ export class InventoryService {
     await reading(sourceQty.size, true);
     report.sourceItems = sourceQty.size;
 
-    const { tiers } = await this.rules.current();
-    const mapped: { sku: string; quantity: number; listings: ListingCodes }[] = [];
+    const { policy } = await this.rules.current();
+    const mapped: { sku: string; quantity: number; listings: ListingCodes; allocated: Map<Channel, number> }[] = [];
     for (const [sku, quantity] of sourceQty) {
       const m = mappings.get(sku);
       if (!m) report.skipped.unmapped++;
       else if (!m.isActive) report.skipped.inactive++;
-      else mapped.push({ sku, quantity, listings: m.listings });
+      else mapped.push({ sku, quantity, listings: m.listings, allocated: allocateByPolicy(policy, quantity, this.channels) });
     }
     for (const [sku, m] of mappings) if (m.isActive && !sourceQty.has(sku)) report.skipped.notInSource++;
     report.mappedSkus = mapped.length;
@@ -235,7 +237,7 @@ export class InventoryService {
     // compared before any is sent to, so the run's total is known when the first progress event goes out.
     const wantedBy = this.deps.targets.map((target) =>
       mapped
-        .map((m) => ({ sku: m.sku, code: m.listings[target.channel], after: allocate(m.quantity, tiers) }))
+        .map((m) => ({ sku: m.sku, code: m.listings[target.channel], after: m.allocated.get(target.channel)! }))
         .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code)),
     );
     const toRead = wantedBy.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
@@ -451,22 +453,26 @@ export class InventoryService {
 
   // ---- previews, history, retention ---------------------------------------------------------------------
 
+  /** What the policy in force gives the first channel for each quantity (and the tier, under a tiers policy). */
   async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number; tier: AllocationTier | null }[]> {
-    const { tiers } = await this.rules.current();
-    return quantities.map((quantity) => ({ quantity, allocated: allocate(quantity, tiers), tier: tierFor(quantity, tiers) ?? null }));
+    const { policy, tiers } = await this.rules.current();
+    return quantities.map((quantity) => ({
+      quantity, allocated: allocateByPolicy(policy, quantity, this.channels).get(this.channels[0]!) ?? 0, tier: tierFor(quantity, tiers) ?? null,
+    }));
   }
 
   /** Allocation preview for the current source inventory: per SKU, what each channel would get. */
   async simulateCurrent(): Promise<{ sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[]> {
-    const { tiers } = await this.rules.current();
+    const { policy } = await this.rules.current();
     const mappings = await this.deps.catalog.allMappings();
     const out: { sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[] = [];
     for await (const page of this.deps.source.pages()) {
       for (const item of page) {
         const m = mappings.get(item.sku);
+        const allocated = allocateByPolicy(policy, item.quantity, this.channels);
         const allocations: Partial<Record<Channel, number | null>> = {};
         for (const channel of this.channels) {
-          allocations[channel] = m?.isActive && m.listings[channel] ? allocate(item.quantity, tiers) : null;
+          allocations[channel] = m?.isActive && m.listings[channel] ? allocated.get(channel)! : null;
         }
         out.push({ sku: item.sku, amazon: item.quantity, allocations });
       }

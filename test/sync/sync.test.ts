@@ -23,6 +23,32 @@ describe('stock sync against the simulators', () => {
     }
   });
 
+  it('a split or shared policy takes effect only once a manager approves it, and then drives the sync', async () => {
+    await seed(app, [{ sku: 'S-10', quantity: 10 }, { sku: 'S-7', quantity: 7 }], 50);
+    const operator = { name: 'op', role: 'operator' as const };
+    const manager = { name: 'boss', role: 'manager' as const };
+    const split = await app.ctx.inventory.rules.proposePolicyInput({ kind: 'split', weights: { yahoo: 2, rakuten: 1 } }, operator, 'yahoo sells more');
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    // Still the manual's tiers: 10 → 1/4 → 2; 7 → 1/3 → 2.
+    expect([yahoo('S-10'), rakuten('S-10'), yahoo('S-7'), rakuten('S-7')]).toEqual([2, 2, 2, 2]);
+
+    await expect(app.ctx.inventory.rules.approve(split.id, operator)).rejects.toThrow(/needs the manager role/);
+    expect((await app.ctx.inventory.rules.approve(split.id, manager)).policy).toEqual({ kind: 'split', weights: { yahoo: 2, rakuten: 1 } });
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    // Each share rounded down: the channels together never hold more than the source.
+    expect([yahoo('S-10'), rakuten('S-10'), yahoo('S-7'), rakuten('S-7')]).toEqual([6, 3, 4, 2]);
+
+    const shared = await app.ctx.inventory.rules.proposePolicyInput({ kind: 'shared', buffer: 3 }, operator);
+    await app.ctx.inventory.rules.approve(shared.id, manager);
+    await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    expect([yahoo('S-10'), rakuten('S-10'), yahoo('S-7'), rakuten('S-7')]).toEqual([7, 7, 4, 4]);
+    expect((await app.ctx.inventory.rules.current()).ruleSetId).toBe(shared.id);
+
+    await expect(app.ctx.inventory.rules.proposePolicyInput({ kind: 'split', weights: { yahoo: 0 } }, operator)).rejects.toThrow(
+      'invalid policy: policy.weights: at least one weight must be above 0',
+    );
+  });
+
   it('a dry run reports exactly the changes the applied run then sends, and sends nothing', async () => {
     await seed(app, Array.from({ length: 40 }, (_, i) => ({ sku: `D-${i}`, quantity: i, active: i % 7 !== 0, rakuten: i % 5 !== 0 })), 1);
     app.sims.amazon.setQuantity('UNMAPPED-1', 30);

@@ -4,6 +4,7 @@ import { Migration20261127000000EventOutbox } from './Migration20261127000000Eve
 import { Migration20261127090000RunActor } from './Migration20261127090000RunActor.js';
 import { Migration20261127100000RunLease } from './Migration20261127100000RunLease.js';
 import { Migration20261127110000Listings } from './Migration20261127110000Listings.js';
+import { Migration20261127120000RulePolicies } from './Migration20261127120000RulePolicies.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261127090000RunActor', class: Migration20261127090000RunActor },
   { name: 'Migration20261127100000RunLease', class: Migration20261127100000RunLease },
   { name: 'Migration20261127110000Listings', class: Migration20261127110000Listings },
+  { name: 'Migration20261127120000RulePolicies', class: Migration20261127120000RulePolicies },
 ];

@@ -1,14 +1,20 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
+/** A policy as stored: tier shares as "n/d" text, as a proposal would write them. */
+export type StoredPolicy =
+  | { kind: 'tiers'; tiers: { min: number; max?: number; share: string }[] }
+  | { kind: 'split'; weights: Record<string, number> }
+  | { kind: 'shared'; buffer: number };
+
 export const RULE_STATUSES = ['PROPOSED', 'APPROVED', 'REJECTED', 'SUPERSEDED'] as const;
 
-/** A proposed or approved allocation tier table; the latest APPROVED one is in force. */
+/** A proposed or approved stock policy (see policies.ts); the latest APPROVED one is in force. */
 export const AllocationRuleSet = defineEntity({
   name: 'AllocationRuleSet',
   tableName: 'allocation_rule_set',
   properties: {
     id: p.integer().primary().autoincrement(),
-    tiers: p.json<{ min: number; max?: number; share: string }[]>(),
+    policy: p.json<StoredPolicy>(),
     status: p.enum(RULE_STATUSES),
     reason: p.text().nullable(),
     proposedBy: p.string(),
