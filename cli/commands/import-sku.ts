@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
 import { operatorName } from './identity.js';
+import { createMissingSandboxListings } from '../../app/sandbox-listings.js';
 
 export function registerImportSku(program: Command): void {
   program
@@ -22,8 +23,14 @@ export function registerImportSku(program: Command): void {
         const actor = operatorName();
         const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor, fileName: basename(opts.file) });
         ctx.logger.info({ file: opts.file, actor, ...r }, `SKU master imported: ${r.imported} mappings from ${basename(opts.file)}`);
-        out.result(r);
+        const created = ctx.sandbox ? await createMissingSandboxListings(ctx) : undefined;
+        out.result(created ? { ...r, sandboxListingsCreated: created } : r);
         out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
+        if (created) {
+          const total = Object.values(created).reduce((a, b) => a + b, 0);
+          const each = Object.entries(created).map(([channel, n]) => `${channel} ${n}`).join(', ');
+          out.line(`[SANDBOX] Created ${total} listing${total === 1 ? '' : 's'} the simulated malls lacked, at quantity 0 (${each}).`);
+        }
       }, async (config) => {
         // A zip is never larger than what it inflates to: a file past the inflated limit is refused unread.
         const { SkuMasterInvalidError } = await import('../../subgraphs/catalog/service.js');

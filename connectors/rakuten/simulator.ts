@@ -168,6 +168,13 @@ export class RakutenSimulator {
     for (const code of codes) this.setQuantity(code, quantity);
   }
 
+  /** Creates, with quantity 0, the rows of the codes Rakuten does not hold yet; answers how many. */
+  addMissing(codes: string[]): number {
+    const missing = [...new Set(codes)].filter((code) => this.getQuantity(code) === null);
+    this.seed(missing, 0);
+    return missing.length;
+  }
+
   private write(manageNumber: string, variantId: string, quantity: number, now: number): void {
     const key = pairKey(manageNumber, variantId);
     const row = this.rows.get(key);

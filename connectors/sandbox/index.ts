@@ -16,8 +16,8 @@ export type SandboxSystem = 'amazon' | 'yahoo' | 'rakuten';
 /** The simulator methods other processes may call: reads and the sandbox CLI's changes, nothing else. */
 const CONTROL_METHODS: Record<SandboxSystem, string[]> = {
   amazon: ['seed', 'clear', 'count', 'setQuantity', 'getQuantity', 'skus'],
-  yahoo: ['seed', 'clear', 'reset', 'addItem', 'setQuantity', 'getQuantity', 'issueRefreshToken'],
-  rakuten: ['seed', 'clear', 'reset', 'setQuantity', 'getQuantity'],
+  yahoo: ['seed', 'clear', 'reset', 'addItem', 'addMissing', 'setQuantity', 'getQuantity', 'issueRefreshToken'],
+  rakuten: ['seed', 'clear', 'reset', 'addMissing', 'setQuantity', 'getQuantity'],
 };
 
 export interface SandboxUrls {

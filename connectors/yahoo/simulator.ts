@@ -162,6 +162,13 @@ export class YahooSimulator {
     return this.items.get(code) ?? null;
   }
 
+  /** Registers, with stock 0, the codes not registered yet; answers how many. */
+  addMissing(codes: string[]): number {
+    const missing = [...new Set(codes)].filter((code) => !this.items.has(code));
+    this.seed(missing, 0);
+    return missing.length;
+  }
+
   seed(codes: string[], quantity: number): void {
     this.checkQuantity(quantity);
     for (const code of codes) {
