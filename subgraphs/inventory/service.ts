@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import { tierFor, type AllocationTier } from '../../platform/config/tiers.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
-import type { CatalogService, ListingCodes } from '../catalog/service.js';
+import type { CatalogService } from '../catalog/service.js';
 import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
@@ -17,22 +17,9 @@ import { isConnectionLoss } from '../../platform/db/index.js';
 import { LeaseLostError, type HeldLease, type RunLease } from './run-lock.js';
 import { checkQuantity } from './quantity.js';
 import { allocateByPolicy, type StockPolicy } from './policies.js';
+import { compareChannel, planFromSource, type ChannelSummary, type StockChange } from './services/planning.js';
 
-export interface ChannelSummary {
-  updates: number;
-  failed: number;
-  unchanged: number;
-  /** Mapped SKUs whose code the channel has no listing for: never created by a sync. */
-  notListed: number;
-}
-
-export interface StockChange {
-  channel: Channel;
-  sku: string;
-  code: string;
-  before: number | null;
-  after: number;
-}
+export type { ChannelSummary, StockChange } from './services/planning.js';
 
 export interface ItemFailure extends StockChange {
   error: string;
@@ -221,47 +208,26 @@ export class InventoryService {
     report.sourceItems = sourceQty.size;
 
     const { policy } = await this.rules.current();
-    const mapped: { sku: string; quantity: number; listings: ListingCodes; allocated: Map<Channel, number> }[] = [];
-    for (const [sku, quantity] of sourceQty) {
-      const m = mappings.get(sku);
-      if (!m) report.skipped.unmapped++;
-      else if (!m.isActive) report.skipped.inactive++;
-      else mapped.push({ sku, quantity, listings: m.listings, allocated: allocateByPolicy(policy, quantity, this.channels) });
-    }
-    for (const [sku, m] of mappings) if (m.isActive && !sourceQty.has(sku)) report.skipped.notInSource++;
+    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, this.channels);
+    report.skipped = skipped;
     report.mappedSkus = mapped.length;
     logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
     await this.saveSnapshots('amazon', mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
 
     // Channels are independent systems with their own limits: work on them side by side. Every channel is
     // compared before any is sent to, so the run's total is known when the first progress event goes out.
-    const wantedBy = this.deps.targets.map((target) =>
-      mapped
-        .map((m) => ({ sku: m.sku, code: m.listings[target.channel], after: m.allocated.get(target.channel)! }))
-        .filter((w): w is { sku: string; code: string; after: number } => Boolean(w.code)),
-    );
     const toRead = wantedBy.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
     const readingChannels = this.throttled(runId, 'reading-channels', toRead);
     let read = 0;
     await readingChannels(0);
     const planned = await Promise.all(
       this.deps.targets.map(async (target, i) => {
-        const summary: ChannelSummary = { updates: 0, failed: 0, unchanged: 0, notListed: 0 };
-        report.channels[target.channel] = summary;
-        const wanted = wantedBy[i];
+        const wanted = wantedBy[i]!;
         const current = await this.readChannel(target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
-        const changes: StockChange[] = [];
-        const seen: { sku: string; code: string; quantity: number }[] = [];
-        for (const w of wanted) {
-          const before = current.get(w.code);
-          if (before === null || before === undefined) summary.notListed++;
-          else if (before === w.after) summary.unchanged++;
-          else changes.push({ channel: target.channel, sku: w.sku, code: w.code, before, after: w.after });
-          if (before !== null && before !== undefined) seen.push({ sku: w.sku, code: w.code, quantity: before });
-        }
+        const { changes, seen, summary } = compareChannel(target.channel, wanted, current);
+        report.channels[target.channel] = summary;
         await this.saveSnapshots(target.channel, seen);
         logger.info({ runId, channel: target.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
-        summary.updates = changes.length;
         return { target, summary, changes };
       }),
     );
