@@ -7,18 +7,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ROLES, type Actor, type Role } from '../subgraphs/inventory/rules.js';
+import { AppError } from '../platform/errors.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;
 /** Identity-provider tokens must be signed with a public-key algorithm: a JWKS never vouches for an HMAC. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-export class AuthError extends Error {
+export class AuthError extends AppError {
+  readonly code = 'UNAUTHENTICATED';
   override readonly name = 'AuthError';
 }
 
 /** The identity provider's keys could not be fetched: the token may be fine, so this is not a 401. */
-export class AuthUnavailableError extends Error {
+export class AuthUnavailableError extends AppError {
+  readonly code = 'UPSTREAM_FAILED';
   override readonly name = 'AuthUnavailableError';
 }
 

@@ -323,7 +323,7 @@ describe('CatalogService', () => {
     expect(last.rows.map((r) => r.amazonSku)).toEqual(['AMZ-P-003', 'AMZ-P-004', 'AMZ-P-005']);
     expect(last).toMatchObject({ endCursor: 'AMZ-P-005', hasNextPage: false });
     expect(await catalog.listMappings({ first: 3, after: 'AMZ-P-005' })).toEqual({ rows: [], endCursor: null, hasNextPage: false });
-    await expect(catalog.listMappings({ first: 0 })).rejects.toThrow(RangeError);
+    await expect(catalog.listMappings({ first: 0 })).rejects.toMatchObject({ code: 'USER_INPUT', argument: 'first' });
   });
 
   it('refuses mappings the database would reject, before writing any', async () => {
