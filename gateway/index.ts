@@ -16,7 +16,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
 import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, verifyBearer, type JwtVerifier } from './auth.js';
+import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signingKey, verifyBearer, type JwtVerifier } from '../platform/auth/tokens.js';
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
@@ -253,11 +253,7 @@ function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): R
 }
 
 function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
-  const { jwt } = app.config.gateway;
-  const jwksUrl = opts.jwksUrl ?? jwt.jwksUrl;
-  // With an identity provider and no configured secret, no key file is made up: only its tokens are accepted.
-  const secret = opts.jwtSecret ?? (opts.jwksUrl && !jwt.secret ? undefined : signingKey(app.config));
-  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+  return apiTokenVerifier(app.config, { secret: opts.jwtSecret, jwksUrl: opts.jwksUrl });
 }
 
 /** An upstream subscription whose failure reaches the client as one clear error, after which it ends. */
@@ -616,5 +612,3 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     },
   };
 }
-
-export { issueToken, resolveJwtSecret, signingKey } from './auth.js';

@@ -7,7 +7,7 @@ import { MappingError } from './transform/index.js';
 import { ImportBusyError, SkuMasterInvalidError } from '../subgraphs/catalog/service.js';
 import { InventoryFileError } from '../subgraphs/inventory/inventory-file.js';
 import { RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
-import { AuthError } from '../gateway/auth.js';
+import { AuthError } from './auth/tokens.js';
 import { GraphQLError } from 'graphql';
 
 class Coded extends AppError {

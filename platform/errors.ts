@@ -39,3 +39,9 @@ export class InvalidInputError extends AppError {
     this.name = 'InvalidInputError';
   }
 }
+
+/** A known caller without the role an action needs. */
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN';
+  override readonly name = 'ForbiddenError';
+}

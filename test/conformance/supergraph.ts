@@ -13,7 +13,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { parse, type GraphQLSchema } from 'graphql';
-import { AuthError, authenticate, issueToken } from '../../gateway/auth.js';
+import { AuthError, authenticate, issueToken } from '../../platform/auth/tokens.js';
 import { executeHttp, readBody, sendGraphQLError } from '../../gateway/http.js';
 import type { Actor } from '../../subgraphs/federation.js';
 
