@@ -87,7 +87,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => Promise.all(Object.values(connectors).map((c) => c.close())));
     const targets = config.sync.channels.map((c) => connectors[c]);
     const inventory = new InventoryService({
-      db, catalog, reporting, events, logger, targets, source: connectors.amazon,
+      db, catalog, auditTrail: reporting, events, logger, targets, source: connectors.amazon,
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
       configTiers: config.sync.allocation.tiers,
       rollbackWindowHours: config.sync.rollbackWindowHours,

@@ -23,6 +23,7 @@ import { introspectionRules } from './introspection.js';
 import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
+import { AsyncQueue } from '../platform/async-queue.js';
 import { connectionCounter, rateLimiter } from './rate.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
@@ -166,7 +167,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
  * share the key. The source closes when its last consumer leaves; a failing source fails every consumer.
  */
 function multicast() {
-  interface Consumer { queue: IteratorResult<ExecutionResult>[]; wake?: () => void }
+  interface Consumer { queue: AsyncQueue<IteratorResult<ExecutionResult>> }
   interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; failure?: unknown }
   const groups = new Map<string, Group>();
 
@@ -175,12 +176,11 @@ function multicast() {
       for (;;) {
         const r = await source.next();
         for (const c of group.consumers) c.queue.push(r);
-        for (const c of group.consumers) c.wake?.();
         if (r.done) break;
       }
     } catch (err) {
       group.failure = err;
-      for (const c of group.consumers) c.wake?.();
+      for (const c of group.consumers) c.queue.end();
     } finally {
       if (groups.get(key) === group) groups.delete(key);
     }
@@ -204,11 +204,12 @@ function multicast() {
     const g = group;
     const source = await g.opened;
     if (!(Symbol.asyncIterator in source)) return source;
-    const me: Consumer = { queue: [] };
+    const me: Consumer = { queue: new AsyncQueue() };
     g.consumers.add(me);
+    if (g.failure !== undefined) me.queue.end();
     const leave = async () => {
       if (!g.consumers.delete(me)) return;
-      me.wake?.();
+      me.queue.end();
       if (g.consumers.size === 0 && groups.get(key) === g) {
         groups.delete(key);
         await source.return?.();
@@ -216,11 +217,10 @@ function multicast() {
     };
     const events: AsyncIterableIterator<ExecutionResult> = {
       async next() {
-        while (me.queue.length === 0 && g.failure === undefined && g.consumers.has(me)) await new Promise<void>((r) => (me.wake = r));
-        const r = me.queue.shift();
-        if (r) {
-          if (r.done) g.consumers.delete(me);
-          return r;
+        const next = await me.queue.take();
+        if (!next.done) {
+          if (next.value.done) g.consumers.delete(me);
+          return next.value;
         }
         if (g.failure !== undefined) throw g.failure;
         return { value: undefined, done: true };
@@ -487,7 +487,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
 
   async function readiness(): Promise<[number, unknown]> {
     const checks: Record<string, string> = {};
-    await app.db.em().getConnection().execute('select 1').then(
+    await app.db.ping().then(
       () => void (checks.database = 'ok'),
       (err: Error) => void (checks.database = redact(err.message)),
     );

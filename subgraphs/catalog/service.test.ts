@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { ReportingService, type AuditRecord } from '../reporting/service.js';
+import type { AuditRecord } from '../../platform/audit.js';
+import { ReportingService } from '../reporting/service.js';
 import type { EntityManager } from '../../platform/db/index.js';
 import {
   CatalogService, DEFAULT_SKU_MASTER_LIMITS, ImportBusyError, parseSkuMaster, SkuMasterInvalidError, type SkuMasterError,

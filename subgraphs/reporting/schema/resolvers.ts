@@ -103,7 +103,7 @@ export class ReportingResolver {
   @Authorized(...READ)
   @Query(() => Health, { description: 'Database and connector health, and the last run.' })
   async health(@Ctx() ctx: SubgraphContext): Promise<Health> {
-    const database = await ctx.app.db.em().getConnection().execute('select 1').then(
+    const database = await ctx.app.db.ping().then(
       (): ComponentHealth => ({ name: 'database', ok: true, detail: 'reachable', expiresInDays: null }),
       (err: Error): ComponentHealth => ({ name: 'database', ok: false, detail: err.message, expiresInDays: null }),
     );
