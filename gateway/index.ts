@@ -15,7 +15,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
-import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
+import { resolverServices, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
 import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signingKey, verifyBearer, type JwtVerifier } from '../platform/auth/tokens.js';
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
@@ -372,7 +372,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   });
   await server.start();
   const schema = apiSchema!;
-  const contextFor = (user: Caller): SubgraphContext => ({ app, user, loaders: new Map() });
+  const services = resolverServices(app);
+  const contextFor = (user: Caller): SubgraphContext => ({ services, user, loaders: new Map() });
 
   async function runOperation(document: DocumentNode, variables: Record<string, unknown> | undefined, user: Caller, operationName?: string | null) {
     const response = await server.executeOperation(

@@ -13,14 +13,36 @@ import {
   type AuthChecker, type BuildSchemaOptions, type PubSub,
 } from 'type-graphql';
 import type { AppContext } from '../app/context.js';
+import { scheduledJobs, type ScheduledJob } from '../jobs/schedules.js';
 import { AppError, type ErrorCode } from '../platform/errors.js';
 import { ROLES, type Actor, type Role } from './inventory/rules.js';
 
 export type { Actor, Role };
 
-/** What a subgraph resolver sees: the app's services, the authenticated caller, per-request loaders. */
+/**
+ * What resolvers may use: the modules' services and what the health query reads; not the database, the config or
+ * the rest of the app, so that no resolver runs SQL or reaches past the module that owns the data.
+ */
+export interface ResolverServices extends Pick<AppContext, 'inventory' | 'catalog' | 'reporting' | 'events' | 'logger' | 'healthChecks'> {
+  /** One database round trip (the health query). */
+  pingDatabase(): Promise<void>;
+  /** The scheduled jobs as configured. */
+  schedules(): ScheduledJob[];
+}
+
+export function resolverServices(app: AppContext): ResolverServices {
+  const { inventory, catalog, reporting, events, logger } = app;
+  return {
+    inventory, catalog, reporting, events, logger,
+    healthChecks: () => app.healthChecks(),
+    pingDatabase: () => app.db.ping(),
+    schedules: () => scheduledJobs(app.config),
+  };
+}
+
+/** What a subgraph resolver sees: the services it may call, the authenticated caller, per-request loaders. */
 export interface SubgraphContext {
-  app: AppContext;
+  services: ResolverServices;
   user: Actor | null;
   loaders: Map<string, DataLoader<unknown, unknown>>;
 }
