@@ -112,7 +112,7 @@ export interface SubgraphEndpoint {
 
 /**
  * Composes the subgraphs into a supergraph and serves it with Apollo Gateway behind our gateway's front door:
- * a bearer JWT checked by gateway/auth.ts, requests handed to Apollo Server by gateway/http.ts.
+ * a bearer JWT checked by platform/auth/tokens.ts, requests handed to Apollo Server by gateway/http.ts.
  */
 export async function startStandInGateway(subgraphs: SubgraphEndpoint[], jwtSecret: Uint8Array): Promise<Running & { token: string }> {
   const composed = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
