@@ -6,8 +6,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import type { Actor, Role } from '../../subgraphs/inventory/rules.js';
-import type { Output } from '../output.js';
-import { UsageError } from '../output.js';
+import { UsageError, type Output } from '../output.js';
 
 // The roles of subgraphs/inventory/rules.ts, without loading the module (it brings the ORM) for `--help`.
 const ROLES: Role[] = ['operator', 'manager', 'admin', 'partner'];
