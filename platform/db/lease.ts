@@ -55,3 +55,8 @@ export async function withLease<T>(db: Database, name: string, opts: LeaseWait, 
     });
   }
 }
+
+/** `withLease` as a lock other modules take by name (the token manager's cross-process refresh lock). */
+export function databaseLock(db: Database, opts: LeaseWait): <T>(name: string, fn: () => Promise<T>) => Promise<T> {
+  return (name, fn) => withLease(db, name, opts, fn);
+}
