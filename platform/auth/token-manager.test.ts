@@ -75,7 +75,7 @@ describe('token manager', () => {
     cleanup.push(() => sim.close());
     const tokens = new TokenManager();
     const client = new AmazonClient({
-      config: { endpoint: url, tokenUrl: `${url}/auth/o2/token`, marketplaceId: AMAZON_JP_MARKETPLACE_ID, ...AMAZON_SANDBOX_CREDENTIALS, rateLimit: { perSecond: 1000, burst: 1000 } },
+      config: { endpoint: url, tokenUrl: `${url}/auth/o2/token`, marketplaceId: AMAZON_JP_MARKETPLACE_ID, ...AMAZON_SANDBOX_CREDENTIALS, clientSecretExpiresAt: '2027-01-31', rateLimit: { perSecond: 1000, burst: 1000 } },
       tokens,
     });
     cleanup.push(() => client.close());
@@ -85,7 +85,10 @@ describe('token manager', () => {
     // Cached afterwards: no further grant.
     await tokens.accessToken('amazon');
     expect(sim.stats.tokenGrants).toBe(1);
-    expect((await tokens.expiry('amazon')).accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+    const expiry = await tokens.expiry('amazon');
+    expect(expiry.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+    // The declared credential expiry is reported alongside (for health and `integrations list`).
+    expect(expiry.credentials).toEqual([{ what: 'LWA client secret', expiresAt: new Date('2027-01-31') }]);
   });
 
   test('50 concurrent callers of a single-use scheme: one grant, one refresh token consumed, its successor stored', async () => {
