@@ -1,11 +1,9 @@
-// The token manager against real token endpoints over HTTP (the Amazon LWA simulator, and a server whose refresh
-// tokens are single-use and rotate), with the credential store and the refresh lock on real databases: a
-// PostgreSQL scratch database, and the embedded PGlite.
+// The token manager against a real token endpoint over HTTP whose refresh tokens are single-use and rotate, with
+// the credential store and the refresh lock on real databases: a PostgreSQL scratch database, and the embedded
+// PGlite. (Each connector's contract test checks its own scheme through the manager.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AmazonClient } from '../../connectors/amazon/client.js';
-import { AMAZON_JP_MARKETPLACE_ID, AMAZON_SANDBOX_CREDENTIALS, AmazonSimulator } from '../../connectors/amazon/simulator.js';
 import { createTestDatabase } from '../../test/support/db.js';
 import { RotatingOAuthServer } from '../../test/support/rotating-oauth-server.js';
 import { openDatabase, type Database } from '../db/index.js';
@@ -69,28 +67,6 @@ async function twoEmbeddedPools(): Promise<[Database, Database]> {
 }
 
 describe('token manager', () => {
-  test('50 concurrent callers cause one LWA grant at the simulator and all get its token', async () => {
-    const sim = new AmazonSimulator({ rateLimit: false });
-    const url = await sim.listen();
-    cleanup.push(() => sim.close());
-    const tokens = new TokenManager();
-    const client = new AmazonClient({
-      config: { endpoint: url, tokenUrl: `${url}/auth/o2/token`, marketplaceId: AMAZON_JP_MARKETPLACE_ID, ...AMAZON_SANDBOX_CREDENTIALS, clientSecretExpiresAt: '2027-01-31', rateLimit: { perSecond: 1000, burst: 1000 } },
-      tokens,
-    });
-    cleanup.push(() => client.close());
-    const got = await Promise.all(Array.from({ length: 50 }, () => tokens.accessToken('amazon')));
-    expect(sim.stats.tokenGrants).toBe(1);
-    expect(new Set(got).size).toBe(1);
-    // Cached afterwards: no further grant.
-    await tokens.accessToken('amazon');
-    expect(sim.stats.tokenGrants).toBe(1);
-    const expiry = await tokens.expiry('amazon');
-    expect(expiry.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
-    // The declared credential expiry is reported alongside (for health and `integrations list`).
-    expect(expiry.credentials).toEqual([{ what: 'LWA client secret', expiresAt: new Date('2027-01-31') }]);
-  });
-
   test('50 concurrent callers of a single-use scheme: one grant, one refresh token consumed, its successor stored', async () => {
     const [db] = await twoPools();
     const { server, url } = await rotatingServer();

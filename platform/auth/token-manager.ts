@@ -1,4 +1,4 @@
-// One token manager for every OAuth-like scheme a connector declares (LWA, YConnect, later Shopee...): the
+// One token manager for every OAuth-like scheme a connector declares (rotating or reusable refresh tokens): the
 // connector supplies only its grant call and says where its refresh token lives and whether it is single-use;
 // the manager caches access tokens, lets one refresh run at a time however many callers ask, and, for
 // single-use refresh tokens, refreshes under a cross-process lock: re-read the stored refresh token, grant,

@@ -1,6 +1,6 @@
-// An OAuth 2.0 token endpoint whose refresh tokens are single-use and rotate on every grant (the scheme Shopee
-// uses), over real HTTP, for the token manager's tests: a refresh token sent twice is refused with invalid_grant,
-// so a test sees at the server whether two refreshes ever spent the same token. GET /resource checks a Bearer
+// An OAuth 2.0 token endpoint whose refresh tokens are single-use and rotate on every grant (as some
+// marketplaces' are), over real HTTP, for the token manager's tests: a refresh token sent twice is refused with
+// invalid_grant, so a test sees at the server whether two refreshes ever spent the same token. GET /resource checks a Bearer
 // access token, and `revoke` makes one fail mid-life.
 import { SimulatorServer, type SimRequest, type SimResponse } from '../../connectors/sandbox/server.js';
 
