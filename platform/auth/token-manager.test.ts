@@ -104,7 +104,8 @@ describe('token manager', () => {
       expect((await new DatabaseCredentialStore(dbB, KEY).get(CREDENTIAL))!.value).toBe(server.current);
       await a.refresh('shop');
       expect(server.refused).toBe(0);
-    });
+      // Starting the embedded PGlite and migrating it takes most of this, and much longer on a loaded machine.
+    }, 120_000);
   });
 
   test('without the cross-process lock the same two processes spend one refresh token twice (what the lock prevents)', async () => {
