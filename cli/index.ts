@@ -17,6 +17,12 @@ import { registerToken } from './commands/token.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
+// `tsunagi status | head -3`: a reader that stops early is not an error, and must not print a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw err;
+});
+
 const HELP_AFTER = `
 Examples:
   tsunagi sync --dry-run                 what would change, nothing sent

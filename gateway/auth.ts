@@ -120,13 +120,30 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
 export async function verifyBearer(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<{ actor: Actor; expiresAt: number }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new AuthError('missing bearer token');
-  const payload = await verify(match[1]!, key instanceof Uint8Array ? { secret: key } : key);
+  const token = match[1]!;
+  let known = verified.get(key);
+  if (!known) verified.set(key, (known = new Map()));
+  const hit = known.get(token);
+  if (hit && Date.now() < hit.expiresAt) return hit;
+  if (hit) known.delete(token);
+  const payload = await verify(token, key instanceof Uint8Array ? { secret: key } : key);
   const role = payload.role as Role;
   if (!payload.sub || !ROLES.includes(role)) throw new AuthError('token lacks a subject or a known role');
-  return { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+  const checked = { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+  if (known.size >= VERIFIED_MAX) known.delete(known.keys().next().value!);
+  known.set(token, checked);
+  return checked;
 }
 
 /** The caller named by an `Authorization: Bearer` value (see verifyBearer). */
 export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
   return (await verifyBearer(key, authorization)).actor;
 }
+
+/**
+ * Tokens already verified, per key: an HS256 check through WebCrypto costs more CPU than the rest of a small
+ * query (profiled under the gateway benchmark), and a signed token cannot change, so its check holds until it
+ * expires. Failures are never remembered. Bounded; the oldest entry goes first.
+ */
+const verified = new WeakMap<Uint8Array | JwtVerifier, Map<string, { actor: Actor; expiresAt: number }>>();
+const VERIFIED_MAX = 10_000;
