@@ -10,8 +10,10 @@ import { YahooClient } from '../connectors/yahoo/client.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, YAHOO_REFRESH_TOKEN_CREDENTIAL } from '../connectors/yahoo/oauth.js';
 import { yahooSandboxConfig } from '../connectors/yahoo/simulator.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
+import { TokenManager } from '../platform/auth/token-manager.js';
 import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
+import { databaseLock } from '../platform/db/lease.js';
 import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
@@ -28,6 +30,8 @@ export interface AppContext {
   db: Database;
   events: EventBus;
   credentials: DatabaseCredentialStore;
+  /** Access tokens of every connector's auth scheme, and their expiries. */
+  tokens: TokenManager;
   reporting: ReportingService;
   catalog: CatalogService;
   inventory: InventoryService;
@@ -79,16 +83,18 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await ensureSandboxYahooToken(sandbox, credentials);
     }
 
+    // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
+    const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
     const common = { policy: integrations.http, logger, onOutcome: reporting.recordCall };
     const connectors = {
-      amazon: new AmazonClient({ config: integrations.amazon, ...common }),
-      yahoo: new YahooClient({ config: integrations.yahoo, credentials, ...common }),
+      amazon: new AmazonClient({ config: integrations.amazon, tokens, ...common }),
+      yahoo: new YahooClient({ config: integrations.yahoo, credentials, tokens, ...common }),
       rakuten: new RakutenClient({ config: integrations.rakuten, ...common }),
     };
     closers.unshift(() => Promise.all(Object.values(connectors).map((c) => c.close())));
     const targets = config.sync.channels.map((c) => connectors[c]);
     const inventory = new InventoryService({
-      db, catalog, reporting, events, logger, targets, source: connectors.amazon,
+      db, catalog, auditTrail: reporting, events, logger, targets, source: connectors.amazon,
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
       configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
       rollbackWindowHours: config.sync.rollbackWindowHours,
@@ -96,7 +102,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, reporting, catalog, inventory, mappings, connectors, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, connectors, sandbox, integrations,
       healthChecks: () => [connectors.amazon, connectors.yahoo, connectors.rakuten],
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app/context.js';
-import { issueToken } from '../gateway/auth.js';
+import { issueToken } from '../platform/auth/tokens.js';
 
 export interface FanoutOptions {
   ctx: AppContext;

@@ -27,7 +27,7 @@ import { GraphQLError } from 'graphql';
 import { createContext } from '../app/context.js';
 import { seedSandbox } from '../app/sandbox-seed.js';
 import { openSandbox } from '../connectors/sandbox/index.js';
-import { authenticate, issueToken } from '../gateway/auth.js';
+import { authenticate, issueToken } from '../platform/auth/tokens.js';
 import { startGateway, type RunningGateway } from '../gateway/index.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from '../gateway/subgraph-server.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from '../gateway/supergraph.js';

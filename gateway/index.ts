@@ -15,8 +15,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
-import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, verifyBearer, type JwtVerifier } from './auth.js';
+import { resolverServices, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
+import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signingKey, verifyBearer, type JwtVerifier } from '../platform/auth/tokens.js';
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
@@ -316,11 +316,7 @@ function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): R
 }
 
 function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
-  const { jwt } = app.config.gateway;
-  const jwksUrl = opts.jwksUrl ?? jwt.jwksUrl;
-  // With an identity provider and no configured secret, no key file is made up: only its tokens are accepted.
-  const secret = opts.jwtSecret ?? (opts.jwksUrl && !jwt.secret ? undefined : signingKey(app.config));
-  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+  return apiTokenVerifier(app.config, { secret: opts.jwtSecret, jwksUrl: opts.jwksUrl });
 }
 
 /** An upstream subscription whose failure reaches the client as one clear error, after which it ends. */
@@ -440,7 +436,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   });
   await server.start();
   const schema = apiSchema!;
-  const contextFor = (user: Caller): SubgraphContext => ({ app, user, loaders: new Map() });
+  const services = resolverServices(app);
+  const contextFor = (user: Caller): SubgraphContext => ({ services, user, loaders: new Map() });
 
   async function runOperation(document: DocumentNode, variables: Record<string, unknown> | undefined, user: Caller, operationName?: string | null) {
     const response = await server.executeOperation(
@@ -560,7 +557,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
 
   async function readiness(): Promise<[number, unknown]> {
     const checks: Record<string, string> = {};
-    await app.db.em().getConnection().execute('select 1').then(
+    await app.db.ping().then(
       () => void (checks.database = 'ok'),
       (err: Error) => void (checks.database = redact(err.message)),
     );
@@ -687,5 +684,3 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     },
   };
 }
-
-export { issueToken, resolveJwtSecret, signingKey } from './auth.js';

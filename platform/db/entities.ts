@@ -5,7 +5,7 @@ import { Listing } from '../../subgraphs/catalog/entities/listing.js';
 import { SkuMapping } from '../../subgraphs/catalog/entities/sku-mapping.js';
 import { AllocationRuleSet } from '../../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
-import { RunLeaseRow } from '../../subgraphs/inventory/entities/run-lease.js';
+import { RunLeaseRow } from './entities/lease.js';
 import { StockSnapshot } from '../../subgraphs/inventory/entities/stock-snapshot.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
 import { AuditEntry } from '../../subgraphs/reporting/entities/audit-entry.js';

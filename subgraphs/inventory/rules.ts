@@ -2,7 +2,7 @@
 // approves. The configured policy is in force until a rule set is approved.
 import type { Database } from '../../platform/db/index.js';
 import { formatShare, parseTiers, type AllocationTier, type TierInput } from '../../platform/config/tiers.js';
-import type { ReportingService } from '../reporting/service.js';
+import type { AuditPort } from '../../platform/audit.js';
 import { AllocationRuleSet, type StoredPolicy } from './entities/allocation-rule-set.js';
 import { parsePolicy, type StockPolicy } from './policies.js';
 import type { InferEntity } from '@mikro-orm/core';
@@ -36,7 +36,7 @@ const toStored = (policy: StockPolicy): StoredPolicy =>
 export class AllocationRules {
   constructor(
     private readonly db: Database,
-    private readonly reporting: ReportingService,
+    private readonly auditTrail: AuditPort,
     private readonly configPolicy: StockPolicy,
   ) {}
 
@@ -78,7 +78,7 @@ export class AllocationRules {
         decidedBy: null, decidedAt: null,
       });
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { policy: row.policy, reason } }, tx);
+      await this.auditTrail.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { policy: row.policy, reason } }, tx);
       return view(row);
     });
   }
@@ -113,7 +113,7 @@ export class AllocationRules {
       row.decidedAt = new Date();
       if (reason) row.reason = reason;
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { policy: row.policy, reason } }, tx);
+      await this.auditTrail.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { policy: row.policy, reason } }, tx);
       return view(row);
     });
   }

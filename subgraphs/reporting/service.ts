@@ -3,15 +3,10 @@ import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { CallOutcome } from '../../platform/http/index.js';
 import { AuditEntry } from './entities/audit-entry.js';
 import { IntegrationLogEntry } from './entities/integration-log.js';
+import type { AuditPort, AuditRecord } from '../../platform/audit.js';
 
-export interface AuditRecord {
-  actor: string;
-  action: string;
-  subject: string;
-  detail?: Record<string, unknown>;
-}
 
-export class ReportingService {
+export class ReportingService implements AuditPort {
   private pending: CallOutcome[] = [];
   private flushing: Promise<void> | undefined;
 

@@ -5,7 +5,7 @@ import { parsePolicy } from '../policies.js';
 const tiers = parsePolicy({ kind: 'tiers', tiers: [{ min: 0, max: 0, share: 0 }, { min: 1, max: 9, share: '1/2' }, { min: 10, share: '1/5' }] }, 'test');
 
 describe('planFromSource', () => {
-  const mappings = new Map([
+  const mappings = new Map<string, { isActive: boolean; listings: Record<string, string> }>([
     ['A', { isActive: true, listings: { yahoo: 'Y-A', rakuten: 'r-a' } }],
     ['B', { isActive: true, listings: { rakuten: 'r-b' } }],
     ['OFF', { isActive: false, listings: { yahoo: 'Y-OFF' } }],

@@ -1,7 +1,7 @@
 // Verified tokens are remembered (a WebCrypto check per request was a tenth of the gateway's CPU under load):
 // what is remembered must never outlive the token, nor be accepted under another key.
 import { randomBytes } from 'node:crypto';
-import { AuthError, authenticate, issueToken } from './auth.js';
+import { AuthError, authenticate, issueToken } from './tokens.js';
 
 const partner = { name: 'partner-1', role: 'partner' } as const;
 

@@ -1,4 +1,4 @@
-import type { Config } from '../platform/config/index.js';
+import type { Config } from '../config/index.js';
 // Bearer JWT auth (jose). The token's `sub` names the caller and `role` is one of the four roles. Two kinds of
 // token are accepted: HS256 tokens Tsunagi issues itself (`tsunagi token`, keyed by a shared secret) and tokens
 // of an identity provider, checked against the keys it publishes at a JWKS URL.
@@ -6,19 +6,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ROLES, type Actor, type Role } from '../subgraphs/inventory/rules.js';
+import { ROLES, type Actor, type Role } from '../../subgraphs/inventory/rules.js';
+import { AppError } from '../errors.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;
 /** Identity-provider tokens must be signed with a public-key algorithm: a JWKS never vouches for an HMAC. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-export class AuthError extends Error {
+export class AuthError extends AppError {
+  readonly code = 'UNAUTHENTICATED';
   override readonly name = 'AuthError';
 }
 
 /** The identity provider's keys could not be fetched: the token may be fine, so this is not a 401. */
-export class AuthUnavailableError extends Error {
+export class AuthUnavailableError extends AppError {
+  readonly code = 'UPSTREAM_FAILED';
   override readonly name = 'AuthUnavailableError';
 }
 
@@ -70,6 +73,18 @@ export interface JwtVerifier {
   issuer?: string;
   /** Required `aud` of identity-provider tokens. */
   audience?: string;
+}
+
+/**
+ * The verifier of the API's tokens, for the gateway and the CLI alike: the configured identity provider's keys and
+ * Tsunagi's own HS256 key. With an identity provider and no configured secret, no key file is made up: only the
+ * provider's tokens are accepted. `override` replaces the configured secret or JWKS URL (tests, the gateway's options).
+ */
+export function apiTokenVerifier(config: Pick<Config, 'gateway' | 'dataDir'>, override: { secret?: Uint8Array; jwksUrl?: string } = {}): JwtVerifier {
+  const { jwt } = config.gateway;
+  const jwksUrl = override.jwksUrl ?? jwt.jwksUrl;
+  const secret = override.secret ?? (override.jwksUrl && !jwt.secret ? undefined : signingKey(config));
+  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
 }
 
 /** A verifier; the JWKS is fetched on first use and cached, refetched when a token names an unknown key. */
