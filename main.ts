@@ -4,7 +4,8 @@ import { createContext } from './app/context.js';
 import { ensureDemoData } from './app/sandbox-seed.js';
 import { issueToken, signingKey, startGateway } from './gateway/index.js';
 import { startWorker } from './jobs/worker.js';
-import { ConfigError, loadConfig, type Config } from './platform/config/index.js';
+import { ConfigError, type Config } from './platform/config/index.js';
+import { loadConfig } from './app/config.js';
 import { createLogger } from './platform/log/index.js';
 
 let config: Config;
