@@ -87,7 +87,9 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
-    const hub = new IntegrationHub({ registry, integrations, deps, record: reporting.recordCall, logger });
+    const hub = new IntegrationHub({
+      registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
+    });
     closers.unshift(() => hub.close());
     const connectors = Object.fromEntries(Object.keys(integrations).map((name) => [name, hub.connector<unknown>(name)]));
     const sources = hub.implementing('StockSource');

@@ -18,7 +18,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
  * The CLI's one mapping from an error (by its name, as subgraphs/federation.ts maps them for GraphQL) to an exit
  * code: bad usage or input 2, refusals 1; anything else is a failure (1).
  */
-const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'MappingError', 'InventoryFileError', 'RuleChangeError', 'SkuMasterInvalidError', 'InvalidInputError']);
+const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'MappingError', 'InventoryFileError', 'RuleChangeError', 'SkuMasterInvalidError', 'InvalidInputError', 'IntegrationInputError']);
 const REFUSALS = new Set(['SyncRefusedError', 'ImportBusyError']);
 
 export function exitCodeOf(err: Error): number {

@@ -61,6 +61,7 @@ export const authChecker: AuthChecker<SubgraphContext, Role> = ({ context }, rol
 const ERROR_CODES: Record<string, string> = {
   SyncRefusedError: 'SYNC_REFUSED',
   InvalidInputError: 'BAD_USER_INPUT',
+  IntegrationInputError: 'BAD_USER_INPUT',
   RuleChangeError: 'RULE_CHANGE_REFUSED',
   SkuMasterInvalidError: 'BAD_USER_INPUT',
   InventoryFileError: 'BAD_USER_INPUT',

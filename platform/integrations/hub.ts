@@ -39,6 +39,20 @@ export interface OperationResult {
   error?: string;
 }
 
+export interface LastRun {
+  at: Date;
+  operation: string;
+  ok: boolean;
+  dryRun: boolean;
+  error: string | null;
+}
+
+/** A system as `tsunagi integrations list` and the API show it: its health says when its credential runs out. */
+export interface SystemStatus extends SystemView {
+  health: ConnectorHealth;
+  lastRun: LastRun | null;
+}
+
 export interface ScheduledOperation {
   system: string;
   operation: string;
@@ -57,6 +71,8 @@ export interface IntegrationHubOptions {
   deps: ConnectorDeps;
   /** Where operation outcomes go (the integration log). */
   record: (outcome: CallOutcome) => void;
+  /** Each system's last operation run, read back from the integration log. */
+  lastRuns: (systems: string[]) => Promise<Map<string, LastRun>>;
   logger: Logger;
 }
 
@@ -100,6 +116,13 @@ export class IntegrationHub {
         name: op, description: d.description, changes: d.changes, schedule: block.sync_schedule[op] ?? null,
       })),
     }));
+  }
+
+  /** Every system with its health (credential expiry) and its last operation run. */
+  async list(): Promise<SystemStatus[]> {
+    const systems = this.systems();
+    const [health, last] = await Promise.all([Promise.all(systems.map((s) => this.health(s.name))), this.opts.lastRuns(systems.map((s) => s.name))]);
+    return systems.map((s, i) => ({ ...s, health: health[i]!, lastRun: last.get(s.name) ?? null }));
   }
 
   /** Every sync_schedule entry: the job worker schedules each as its own job. */
