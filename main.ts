@@ -2,7 +2,8 @@
 // sandbox simulators when no credentials are configured, six subgraphs behind the gateway, and the job worker.
 import { createContext } from './app/context.js';
 import { ensureDemoData } from './app/sandbox-seed.js';
-import { issueToken, signingKey, startGateway } from './gateway/index.js';
+import { startGateway } from './gateway/index.js';
+import { issueToken, signingKey } from './platform/auth/tokens.js';
 import { startWorker } from './jobs/worker.js';
 import { ConfigError, type Config } from './platform/config/index.js';
 import { loadConfig } from './app/config.js';

@@ -6,8 +6,10 @@ import { connectorRegistry } from '../connectors/index.js';
 import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
+import { TokenManager } from '../platform/auth/token-manager.js';
 import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
+import { databaseLock } from '../platform/db/lease.js';
 import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type IntegrationRegistry } from '../platform/integrations/index.js';
 import { IntegrationHub } from '../platform/integrations/hub.js';
@@ -25,6 +27,8 @@ export interface AppContext {
   db: Database;
   events: EventBus;
   credentials: DatabaseCredentialStore;
+  /** Access tokens of every connector's auth scheme, and their expiries. */
+  tokens: TokenManager;
   reporting: ReportingService;
   catalog: CatalogService;
   inventory: InventoryService;
@@ -74,7 +78,9 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     const catalog = new CatalogService(db, reporting, config.skuMaster);
-    const deps: ConnectorDeps = { logger, credentials, onOutcome: reporting.recordCall };
+    // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
+    const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
+    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -98,7 +104,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     }
     const targets = config.sync.channels.map((c) => hub.connector<StockTarget>(c, 'StockTarget'));
     const inventory = new InventoryService({
-      db, catalog, reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
+      db, catalog, auditTrail: reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
       configTiers: config.sync.allocation.tiers,
       rollbackWindowHours: config.sync.rollbackWindowHours,
@@ -116,7 +122,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
@@ -140,13 +146,10 @@ export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox, 
 }
 
 /** What each simulated connector needs before it is built (e.g. a token only the simulator issues). */
-export async function prepareSandbox(
-  sandbox: Sandbox, integrations: IntegrationsConfig, registry: IntegrationRegistry, deps: Pick<ConnectorDeps, 'credentials'> & Partial<ConnectorDeps>,
-): Promise<void> {
-  const full: ConnectorDeps = { logger: silentLogger, onOutcome: () => {}, ...deps };
+export async function prepareSandbox(sandbox: Sandbox, integrations: IntegrationsConfig, registry: IntegrationRegistry, deps: ConnectorDeps): Promise<void> {
   for (const block of Object.values(integrations)) {
     const id = connectorIdOf(block);
     const prepare = registry.get(id)?.simulator?.prepare;
-    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), full);
+    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps);
   }
 }

@@ -50,7 +50,9 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
-  await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, { credentials: ctx.credentials, logger: ctx.logger });
+  await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+  });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };
 }

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../app/context.js';
-import { issueToken } from '../gateway/auth.js';
+import { issueToken } from '../platform/auth/tokens.js';
 
 export interface FanoutOptions {
   ctx: AppContext;
@@ -27,6 +27,8 @@ export interface FanoutResult {
   p50: number;
   p99: number;
   max: number;
+  /** This process's (the gateway's) resident set with every subscriber connected, after the rounds. */
+  rssMb: number;
 }
 
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -100,6 +102,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       await reached;
       if (round === 0) child.send({ type: 'reset' });
     }
+    const rssAfter = process.memoryUsage().rss;
     const result = reply<{ latencies: number[]; errors: string[]; errorCount: number }>(child, 'report', 10_000);
     child.send({ type: 'report' });
     const { latencies, errors, errorCount } = await result;
@@ -108,7 +111,10 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       throw new Error(`${latencies.length} deliveries measured; ${o.rounds * eventsPerRound * o.subscribers} expected`);
     }
     const sorted = latencies.sort((a, b) => a - b);
-    return { deliveries: sorted.length, eventsPerRound, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! };
+    return {
+      deliveries: sorted.length, eventsPerRound, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)!,
+      rssMb: Math.round(rssAfter / 2 ** 20),
+    };
   } finally {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));

@@ -88,7 +88,8 @@ function banner(config: Config, ctx: AppContext): string[] {
 
 function report(e: Error, out: Output): number {
   const tag = isRefusal(e) ? '[REFUSED]' : '[ERROR]';
-  if (e.name === 'SkuMasterInvalidError') {
+  // A SKU master's problems, listed row by row.
+  if ('totalErrors' in e) {
     const { errors, totalErrors } = e as Error & { errors: { row: number; column: string; message: string }[]; totalErrors: number };
     out.result({ errors, totalErrors });
     out.notice(`${tag} ${totalErrors} problem(s) in the SKU master; nothing was imported:`);

@@ -18,6 +18,12 @@ import { registerToken } from './commands/token.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
+// `tsunagi status | head -3`: a reader that stops early is not an error, and must not print a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+  throw err;
+});
+
 const HELP_AFTER = `
 Examples:
   tsunagi sync --dry-run                 what would change, nothing sent
@@ -34,7 +40,9 @@ Environment:
   TSUNAGI_CONFIG          main config file (default: config/config.yaml in the project)
   TSUNAGI_LOG_DIR         log directory (default: logs/ in the project; the live file is inventory_sync.log)
   TSUNAGI_USER            your name in the audit trail and the runs' USER column (default: the OS user)
-  TSUNAGI_ROLE            your role for rule approvals: operator (default), manager, admin
+  TSUNAGI_ROLE            your declared role for rule proposals: operator (default), manager, admin
+  TSUNAGI_TOKEN           signed API token for rules approve/reject, stock set, rollback, cleanup (or --token);
+                          required outside sandbox mode, where its subject is recorded
   AMAZON_*, YAHOO_*, RAKUTEN_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
 
 Output:
@@ -44,7 +52,8 @@ Output:
 
 Exit codes:
   0  success
-  1  the run failed or was partial, a check failed (health), or the request was refused ([REFUSED])
+  1  the run failed or was partial, a check failed (health), or the request was refused ([REFUSED]:
+     e.g. no or an invalid token, or a token whose role may not do this)
   2  bad usage or bad input (the message names what is wrong); nothing was changed
 `;
 

@@ -4,8 +4,10 @@
 // This file loads nothing heavy: `--help` and `--version` import only it and commander.
 import { formatTime } from '../platform/time.js';
 import { parseWholeNumber } from '../subgraphs/inventory/quantity.js';
+import { AppError, type ErrorCode } from '../platform/errors.js';
 
-export class UsageError extends Error {
+export class UsageError extends AppError {
+  readonly code = 'USER_INPUT';
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -15,18 +17,26 @@ export class UsageError extends Error {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /**
- * The CLI's one mapping from an error (by its name, as subgraphs/federation.ts maps them for GraphQL) to an exit
- * code: bad usage or input 2, refusals 1; anything else is a failure (1).
+ * The CLI's one mapping from the codes of errors raised on purpose (platform/errors.ts) to exit codes: bad usage
+ * or input 2; refusals 1, shown as [REFUSED]; anything else, coded or not, is a failure (1).
  */
-const USAGE_ERRORS = new Set(['UsageError', 'ConfigError', 'MappingError', 'InventoryFileError', 'RuleChangeError', 'SkuMasterInvalidError', 'InvalidInputError', 'IntegrationInputError']);
-const REFUSALS = new Set(['SyncRefusedError', 'ImportBusyError']);
+const EXIT_CODES: Record<ErrorCode, { exit: number; refusal: boolean }> = {
+  USER_INPUT: { exit: EXIT.usage, refusal: false },
+  RULE_CHANGE_REFUSED: { exit: EXIT.usage, refusal: false },
+  UNAUTHENTICATED: { exit: EXIT.failed, refusal: true },
+  FORBIDDEN: { exit: EXIT.failed, refusal: true },
+  CONFLICT: { exit: EXIT.failed, refusal: true },
+  REFUSED: { exit: EXIT.failed, refusal: true },
+  NOT_FOUND: { exit: EXIT.failed, refusal: false },
+  UPSTREAM_FAILED: { exit: EXIT.failed, refusal: false },
+};
 
-export function exitCodeOf(err: Error): number {
-  return USAGE_ERRORS.has(err.name) ? EXIT.usage : EXIT.failed;
+export function exitCodeOf(err: unknown): number {
+  return err instanceof AppError ? EXIT_CODES[err.code].exit : EXIT.failed;
 }
 
-export function isRefusal(err: Error): boolean {
-  return REFUSALS.has(err.name);
+export function isRefusal(err: unknown): boolean {
+  return err instanceof AppError && EXIT_CODES[err.code].refusal;
 }
 
 export interface Output {

@@ -15,8 +15,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
-import type { Actor, SubgraphContext } from '../subgraphs/federation.js';
-import { AuthError, AuthUnavailableError, authenticate, createJwtVerifier, signingKey, verifyBearer, type JwtVerifier } from './auth.js';
+import { resolverServices, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
+import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signingKey, verifyBearer, type JwtVerifier } from '../platform/auth/tokens.js';
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
@@ -56,6 +56,8 @@ export interface GatewayOptions {
   /** Open WebSockets per caller (token subject) and per client address. */
   socketsPerClient?: number;
   socketsPerAddress?: number;
+  /** HTTP operations executed at once; the rest wait their turn in arrival order. Default 64 (see `slots`). */
+  maxConcurrentOperations?: number;
   /**
    * Distributed mode: how long an upstream subscription whose subgraph went away keeps trying to come back
    * before the client's subscription ends with SUBGRAPH_UNAVAILABLE. Delays double from baseDelayMs (max 5 s).
@@ -73,30 +75,51 @@ export interface RunningGateway {
 }
 
 type Caller = Actor;
+/** What a WebSocket operation runs with: the caller, and where its events go. */
+type WsContext = Delivery & { user: Caller };
+
+/**
+ * A deep copy of a subgraph fetch's result (plain JSON data: objects, arrays, scalars): about twice as fast as a
+ * JSON round trip, which the gateway benchmark's CPU profile showed among the largest costs of shared fetches.
+ */
+function copyResult<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyResult) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = copyResult((value as Record<string, unknown>)[key]);
+  return out as T;
+}
 
 /**
  * Identical subgraph fetches of queries in flight at the same time run once (Hive Gateway and Apollo Router do
  * the same). Keyed by caller, so nobody sees another caller's answer; the first gets the result, the others a
- * copy each (the gateway merges fetch results into its response in place).
+ * copy each (the gateway merges fetch results into its response in place). How many callers share one is bounded
+ * by the operations executing at once (`slots`).
  */
 function sharedFetches() {
-  type Shared = { joiners: number; result: Promise<{ response: GatewayGraphQLResponse; copy?: string }> };
+  type Shared = { joiners: number; result: Promise<{ response: GatewayGraphQLResponse; copies: GatewayGraphQLResponse[] }> };
   const pending = new Map<string, Shared>();
+  // Errors may be GraphQLError instances: copied as JSON, as they would come from a subgraph server.
+  const copy = ({ data, errors, extensions }: GatewayGraphQLResponse): GatewayGraphQLResponse => ({
+    data: copyResult(data), errors: errors && JSON.parse(JSON.stringify(errors)), extensions: copyResult(extensions),
+  });
   return async (options: GraphQLDataSourceProcessOptions<SubgraphContext>, run: () => Promise<GatewayGraphQLResponse>): Promise<GatewayGraphQLResponse> => {
     if (!('incomingRequestContext' in options) || options.incomingRequestContext.operation?.operation !== 'query') return run();
-    const key = JSON.stringify([options.context.user, options.request.query, options.request.variables]);
+    const { user } = options.context;
+    // The caller part and the variables are JSON (no raw line breaks): the first and last \n delimit the query.
+    const key = `${JSON.stringify([user?.role, user?.name])}\n${options.request.query}\n${JSON.stringify(options.request.variables ?? null)}`;
     const found = pending.get(key);
     if (found) {
       found.joiners++;
-      return JSON.parse((await found.result).copy!) as GatewayGraphQLResponse;
+      return (await found.result).copies.pop()!;
     }
     const entry: Shared = {
       joiners: 0,
+      // The copies are made as the fetch settles, before any caller resumes and merges into its response.
       result: run().then(
         (response) => {
           pending.delete(key);
-          const { data, errors, extensions } = response;
-          return { response, copy: entry.joiners ? JSON.stringify({ data, errors, extensions }) : undefined };
+          return { response, copies: Array.from({ length: entry.joiners }, () => copy(response)) };
         },
         (err: unknown) => {
           pending.delete(key);
@@ -161,35 +184,50 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
   }
 }
 
+/** Where a subscription's events go: the graphql-ws subscription `id` on `socket`. */
+interface Delivery {
+  socket: WebSocket;
+  id: string;
+}
+
 /**
- * One source stream per key, fanned out to every consumer: each event is executed once however many subscribers
- * share the key. The source closes when its last consumer leaves; a failing source fails every consumer.
+ * One source stream per key, fanned out to every consumer: each event is executed and serialized to JSON once
+ * however many subscribers share the key, and written to each subscriber's socket as a graphql-ws `next` message
+ * (graphql-ws would validate, stringify and await it per socket: 15 % of the gateway's time at 10,000 subscribers).
+ * graphql-ws keeps the subscription's life cycle: the iterator returned here ends when the source does, throws
+ * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
  */
-function multicast() {
-  interface Consumer { queue: IteratorResult<ExecutionResult>[]; wake?: () => void }
-  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; failure?: unknown }
+function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[]) {
+  interface Consumer { prefix: string; socket: WebSocket; settle?: (failure?: unknown) => void }
+  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; ended: boolean; failure?: unknown }
   const groups = new Map<string, Group>();
 
   async function pump(key: string, group: Group, source: AsyncIterableIterator<ExecutionResult>): Promise<void> {
     try {
       for (;;) {
         const r = await source.next();
-        for (const c of group.consumers) c.queue.push(r);
-        for (const c of group.consumers) c.wake?.();
         if (r.done) break;
+        // Errors go through the gateway's formatter, as graphql-ws's onNext would have sent them.
+        const event = r.value.errors?.length ? { ...r.value, errors: formatErrors(r.value.errors) } : r.value;
+        const payload = `${JSON.stringify(event)}}`;
+        for (const c of group.consumers) {
+          if (c.socket.readyState !== WebSocket.OPEN) continue;
+          c.socket.send(c.prefix + payload);
+        }
       }
     } catch (err) {
       group.failure = err;
-      for (const c of group.consumers) c.wake?.();
     } finally {
+      group.ended = true;
       if (groups.get(key) === group) groups.delete(key);
+      for (const c of group.consumers) c.settle?.(group.failure);
     }
   }
 
-  return async (key: string, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
+  return async (key: string, delivery: Delivery, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
     let group = groups.get(key);
     if (!group) {
-      const g: Group = { consumers: new Set(), opened: open() };
+      const g: Group = { consumers: new Set(), opened: open(), ended: false };
       groups.set(key, (group = g));
       const first = await g.opened.catch((err: unknown) => {
         groups.delete(key);
@@ -204,30 +242,28 @@ function multicast() {
     const g = group;
     const source = await g.opened;
     if (!(Symbol.asyncIterator in source)) return source;
-    const me: Consumer = { queue: [] };
+    const me: Consumer = { prefix: `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`, socket: delivery.socket };
     g.consumers.add(me);
     const leave = async () => {
       if (!g.consumers.delete(me)) return;
-      me.wake?.();
+      me.settle?.();
       if (g.consumers.size === 0 && groups.get(key) === g) {
         groups.delete(key);
         await source.return?.();
       }
     };
+    const done = { value: undefined, done: true } as const;
     const events: AsyncIterableIterator<ExecutionResult> = {
+      // Yields nothing: events go straight to the socket. Settles when the stream ends, fails or is left.
       async next() {
-        while (me.queue.length === 0 && g.failure === undefined && g.consumers.has(me)) await new Promise<void>((r) => (me.wake = r));
-        const r = me.queue.shift();
-        if (r) {
-          if (r.done) g.consumers.delete(me);
-          return r;
-        }
+        if (!g.ended && g.consumers.has(me)) await new Promise<unknown>((r) => (me.settle = r));
+        g.consumers.delete(me);
         if (g.failure !== undefined) throw g.failure;
-        return { value: undefined, done: true };
+        return done;
       },
       async return() {
         await leave();
-        return { value: undefined, done: true };
+        return done;
       },
       async throw(err) {
         await leave();
@@ -238,6 +274,33 @@ function multicast() {
       },
     };
     return events;
+  };
+}
+
+/**
+ * At most `size` operations executing at once, the others queued first come, first served. The gateway is CPU bound
+ * on one thread: with every request of 200 connections in progress at once, the work that became ready in one turn
+ * of the event loop ran for hundreds of ms before the loop read a socket again (/healthz waited that long), and
+ * whichever request the interleaving favoured finished first. Queued requests cost nothing but their wait; the
+ * executing ones still fill the CPU and share their subgraph fetches.
+ */
+function slots(size: number) {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`maxConcurrentOperations must be a whole number of at least 1, got ${size}`);
+  let free = size;
+  const queue: (() => void)[] = [];
+  return {
+    acquire(): Promise<void> | void {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      return new Promise<void>((resolve) => queue.push(resolve));
+    },
+    release(): void {
+      const next = queue.shift();
+      if (next) next();
+      else free++;
+    },
   };
 }
 
@@ -253,11 +316,7 @@ function configuredSubgraphUrls(urls: Config['gateway']['subgraphs']['urls']): R
 }
 
 function jwtVerifierFor(app: AppContext, opts: GatewayOptions): JwtVerifier {
-  const { jwt } = app.config.gateway;
-  const jwksUrl = opts.jwksUrl ?? jwt.jwksUrl;
-  // With an identity provider and no configured secret, no key file is made up: only its tokens are accepted.
-  const secret = opts.jwtSecret ?? (opts.jwksUrl && !jwt.secret ? undefined : signingKey(app.config));
-  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+  return apiTokenVerifier(app.config, { secret: opts.jwtSecret, jwksUrl: opts.jwksUrl });
 }
 
 /** An upstream subscription whose failure reaches the client as one clear error, after which it ends. */
@@ -328,6 +387,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const socketsPerCaller = connectionCounter(opts.socketsPerClient ?? config.limits.socketsPerClient);
   const introspection = opts.introspection ?? config.introspection ?? app.config.sandbox;
   const formatError = clientErrorFormatter({ hideSuggestions: !introspection, logger: app.logger });
+  const running = slots(opts.maxConcurrentOperations ?? 64);
   // 250 ms doubling to 5 s: about 23 s for a subgraph to come back.
   const retry = opts.upstreamRetry ?? { attempts: 8, baseDelayMs: 250 };
 
@@ -376,7 +436,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   });
   await server.start();
   const schema = apiSchema!;
-  const contextFor = (user: Caller): SubgraphContext => ({ app, user, loaders: new Map() });
+  const services = resolverServices(app);
+  const contextFor = (user: Caller): SubgraphContext => ({ services, user, loaders: new Map() });
 
   async function runOperation(document: DocumentNode, variables: Record<string, unknown> | undefined, user: Caller, operationName?: string | null) {
     const response = await server.executeOperation(
@@ -424,7 +485,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     return client;
   }
 
-  const shared = multicast();
+  const shared = multicast((errors) => formatAll(errors));
   const router = createSubscriptionRouter<Caller>({
     supergraphSdl,
     apiSchema: schema,
@@ -486,12 +547,17 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       if (!(err instanceof BodyTooLargeError)) throw err;
       return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', err.message);
     }
-    await executeHttp(server, req, res, body, async () => contextFor(user));
+    await running.acquire();
+    try {
+      await executeHttp(server, req, res, body, async () => contextFor(user));
+    } finally {
+      running.release();
+    }
   }
 
   async function readiness(): Promise<[number, unknown]> {
     const checks: Record<string, string> = {};
-    await app.db.em().getConnection().execute('select 1').then(
+    await app.db.ping().then(
       () => void (checks.database = 'ok'),
       (err: Error) => void (checks.database = redact(err.message)),
     );
@@ -556,7 +622,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         });
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: limits.maxTokens });
@@ -571,11 +637,12 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
         if (errors.length) return errors;
         const wait = costRate.take(ctx.extra.user!.name, cost);
         if (wait) return [rateLimited(wait)];
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: ctx.extra.user };
+        const context: WsContext = { user: ctx.extra.user!, socket: ctx.extra.socket, id };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
       },
-      execute: (args) => runOperation(args.document, args.variableValues ?? undefined, args.contextValue as Caller, args.operationName),
+      execute: (args) => runOperation(args.document, args.variableValues ?? undefined, (args.contextValue as WsContext).user, args.operationName),
       // Errors in results come as GraphQLErrors (in-process subscriptions) or already formatted (Apollo Server, subgraph
-      // servers): either way they go through the same formatter as HTTP answers.
+      // servers): either way they go through the same formatter as HTTP answers (subscription events: see multicast).
       onNext(_ctx, _id, _payload, _args, result) {
         if (!result.errors?.length) return undefined;
         return { ...result, errors: formatAll(result.errors) };
@@ -583,10 +650,10 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
       async subscribe(args) {
         const operation = getOperationAST(args.document, args.operationName)!;
-        const caller = args.contextValue as Caller;
+        const { user: caller, ...delivery } = args.contextValue as WsContext;
         // Same operation, variables and role: one execution per event, delivered to every such subscriber.
         const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, caller.role]);
-        const result = await shared(key, () => router.subscribe(args.document, operation, args.variableValues ?? {}, caller));
+        const result = await shared(key, delivery, () => router.subscribe(args.document, operation, args.variableValues ?? {}, caller));
         return Symbol.asyncIterator in result ? countOpen(metrics.subscriptions, result) : result;
       },
     },
@@ -607,6 +674,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     async close() {
       addressRate.stop();
       costRate.stop();
+      metrics.stop();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await Promise.all([...upstreamClients.values()].map((c) => c.dispose()));
@@ -616,5 +684,3 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     },
   };
 }
-
-export { issueToken, resolveJwtSecret, signingKey } from './auth.js';

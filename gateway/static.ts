@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issueToken } from './auth.js';
+import { issueToken } from '../platform/auth/tokens.js';
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': [

@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { AppContext } from '../app/context.js';
-import { ROLES, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
+import { resolverServices, ROLES, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
 import { executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { countOpen } from './metrics.js';
 import { buildSubgraphs, type SubgraphName } from './supergraph.js';
@@ -50,6 +50,7 @@ export interface SubgraphServerOptions {
 }
 
 export async function startSubgraphServer(app: AppContext, name: SubgraphName, opts: SubgraphServerOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const services = resolverServices(app);
   if (opts.secret.length < 32) throw new Error('the subgraph secret must be 32+ characters');
   const subgraph = (await buildSubgraphs()).find((s) => s.name === name)!;
   const server = new ApolloServer<SubgraphContext>({
@@ -92,7 +93,7 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
     }
     void (async () => {
       const body = await readBody(req, maxBodyBytes);
-      await executeHttp(server, req, res, body, async () => ({ app, user, loaders: new Map() }));
+      await executeHttp(server, req, res, body, async () => ({ services, user, loaders: new Map() }));
     })().catch((err) => {
       app.logger.error({ err, subgraph: name }, 'subgraph request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
@@ -113,7 +114,7 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
           return false;
         }
       },
-      context: (ctx): SubgraphContext => ({ app, user: actorFrom(ctx.connectionParams?.[ACTOR_HEADER]), loaders: new Map() }),
+      context: (ctx): SubgraphContext => ({ services, user: actorFrom(ctx.connectionParams?.[ACTOR_HEADER]), loaders: new Map() }),
       async subscribe(args) {
         const result = await subscribe(args);
         return Symbol.asyncIterator in result ? countOpen(subscriptions, result) : result;

@@ -13,13 +13,36 @@ import {
   type AuthChecker, type BuildSchemaOptions, type PubSub,
 } from 'type-graphql';
 import type { AppContext } from '../app/context.js';
+import { scheduledJobs, type ScheduledJob } from '../jobs/schedules.js';
+import { AppError, type ErrorCode } from '../platform/errors.js';
 import { ROLES, type Actor, type Role } from './inventory/rules.js';
 
 export type { Actor, Role };
 
-/** What a subgraph resolver sees: the app's services, the authenticated caller, per-request loaders. */
+/**
+ * What resolvers may use: the modules' services and what the health query reads; not the database, the config or
+ * the rest of the app, so that no resolver runs SQL or reaches past the module that owns the data.
+ */
+export interface ResolverServices extends Pick<AppContext, 'inventory' | 'catalog' | 'reporting' | 'events' | 'logger' | 'healthChecks' | 'hub'> {
+  /** One database round trip (the health query). */
+  pingDatabase(): Promise<void>;
+  /** The scheduled jobs as configured. */
+  schedules(): ScheduledJob[];
+}
+
+export function resolverServices(app: AppContext): ResolverServices {
+  const { inventory, catalog, reporting, events, logger, hub } = app;
+  return {
+    inventory, catalog, reporting, events, logger, hub,
+    healthChecks: () => app.healthChecks(),
+    pingDatabase: () => app.db.ping(),
+    schedules: () => scheduledJobs(app.config),
+  };
+}
+
+/** What a subgraph resolver sees: the services it may call, the authenticated caller, per-request loaders. */
 export interface SubgraphContext {
-  app: AppContext;
+  services: ResolverServices;
   user: Actor | null;
   loaders: Map<string, DataLoader<unknown, unknown>>;
 }
@@ -57,20 +80,24 @@ export const authChecker: AuthChecker<SubgraphContext, Role> = ({ context }, rol
   throw new GraphQLError(`role ${user.role} may not do this; it needs ${roles.join(' or ')}`, { extensions: { code: 'FORBIDDEN' } });
 };
 
-/** The services' refusals carry messages meant for the operator: keep them, with a stable code. */
-const ERROR_CODES: Record<string, string> = {
-  SyncRefusedError: 'SYNC_REFUSED',
-  InvalidInputError: 'BAD_USER_INPUT',
-  IntegrationInputError: 'BAD_USER_INPUT',
-  RuleChangeError: 'RULE_CHANGE_REFUSED',
-  SkuMasterInvalidError: 'BAD_USER_INPUT',
-  InventoryFileError: 'BAD_USER_INPUT',
-  RangeError: 'BAD_USER_INPUT',
-  ImportBusyError: 'CONFLICT',
+/**
+ * The one mapping from the codes of errors raised on purpose (platform/errors.ts) to GraphQL's extensions.code:
+ * their messages are meant for the caller and kept. UPSTREAM_FAILED is left out on purpose: an upstream's
+ * message may name its addresses or answers, so it stays "internal error" (or SUBGRAPH_UNAVAILABLE) for clients.
+ */
+const GRAPHQL_CODES: Partial<Record<ErrorCode, string>> = {
+  USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  REFUSED: 'SYNC_REFUSED',
+  RULE_CHANGE_REFUSED: 'RULE_CHANGE_REFUSED',
 };
 
-function coded(err: unknown): unknown {
-  const code = err instanceof Error ? ERROR_CODES[err.name] : undefined;
+/** The GraphQL error an AppError becomes (with the details a client can act on); other errors pass unchanged. */
+export function graphqlError(err: unknown): unknown {
+  const code = err instanceof AppError ? GRAPHQL_CODES[err.code] : undefined;
   if (!code) return err;
   const detail = {
     ...('errors' in (err as object) ? { errors: (err as { errors: unknown }).errors } : {}),
@@ -89,9 +116,9 @@ function withErrorCodes(resolve: (...args: unknown[]) => unknown) {
   return (...args: unknown[]) => {
     try {
       const result = resolve(...args);
-      return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(coded(err))) : result;
+      return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(graphqlError(err))) : result;
     } catch (err) {
-      throw coded(err);
+      throw graphqlError(err);
     }
   };
 }

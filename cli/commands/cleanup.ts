@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt } from '../output.js';
+import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerCleanup(program: Command): void {
-  program
-    .command('cleanup')
+  tokenOption(program.command('cleanup'))
     .description('delete runs, their ledgers, the integration log and past events beyond the retention (config sync.retentionDays); the audit trail is kept')
     .option('--older-than <days>', 'retention in days (default: from config)')
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .option('--force', 'also delete runs that finished inside the rollback window (they can then no longer be rolled back)')
-    .action((opts: { olderThan?: string; dryRun?: boolean; force?: boolean }, cmd: Command) =>
+    .action((opts: { olderThan?: string; dryRun?: boolean; force?: boolean; token?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const { runCleanup } = await import('../../jobs/cleanup.js');
         const days = opts.olderThan === undefined ? ctx.config.sync.retentionDays : parseNonNegativeInt(opts.olderThan, '--older-than');
+        await signedActor(ctx, out, opts.token, WRITE_ROLES);
         const r = await runCleanup(ctx, days, { dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) });
         out.result({
           olderThanDays: days, cutoff: r.cutoff.toISOString(), dryRun: r.dryRun, runs: r.runs, ledgerEntries: r.ledgerEntries,

@@ -11,7 +11,7 @@ export function registerHealth(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         let database = { ok: true, detail: ctx.db.embedded ? 'embedded PostgreSQL (PGlite)' : 'PostgreSQL server' };
         try {
-          await ctx.db.em().getConnection().execute('select 1');
+          await ctx.db.ping();
         } catch (err) {
           database = { ok: false, detail: (err as Error).message };
         }

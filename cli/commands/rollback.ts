@@ -1,22 +1,22 @@
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
 import { EXIT, parseNonNegativeInt } from '../output.js';
-import { operatorName } from './identity.js';
+import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerRollback(program: Command): void {
-  program
-    .command('rollback [runId]')
+  tokenOption(program.command('rollback [runId]'))
     .description('put every channel back to what it held before the most recent applied run (within 24 h, once)')
     .option('--dry-run', 'list the changes a rollback would make, send nothing')
-    .action((runId: string | undefined, opts: { dryRun?: boolean }, cmd: Command) =>
+    .action((runId: string | undefined, opts: { dryRun?: boolean; token?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
+        const actor = await signedActor(ctx, out, opts.token, WRITE_ROLES);
         const progress = (await import('../progress.js')).progressDisplay(out);
         const r = await ctx.inventory
           .rollback({
             runId: runId === undefined ? undefined : parseNonNegativeInt(runId, 'runId'),
             dryRun: Boolean(opts.dryRun),
             trigger: 'cli',
-            actor: operatorName(),
+            actor: actor.name,
             onProgress: progress.update,
           })
           .finally(progress.stop);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { TierInput } from '../../platform/config/tiers.js';
 import { runCommand } from '../context.js';
 import { parseNonNegativeInt, table, UsageError } from '../output.js';
-import { cliActor } from './identity.js';
+import { cliActor, signedActor, tokenOption } from './identity.js';
 
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('allocation tiers: show, propose (operator), approve or reject (manager)');
@@ -49,14 +49,13 @@ export function registerRules(program: Command): void {
     );
 
   for (const decision of ['approve', 'reject'] as const) {
-    rules
-      .command(`${decision} <id>`)
+    tokenOption(rules.command(`${decision} <id>`))
       .description(`${decision} a proposed rule set (manager role; not your own proposal)`)
       .option('--reason <text>', 'note for the audit trail')
-      .action((id: string, opts: { reason?: string }, cmd: Command) =>
+      .action((id: string, opts: { reason?: string; token?: string }, cmd: Command) =>
         runCommand(cmd, async (ctx, out) => {
-          const actor = cliActor();
           const ruleId = parseNonNegativeInt(id, 'id');
+          const actor = await signedActor(ctx, out, opts.token);
           const r = decision === 'approve' ? await ctx.inventory.rules.approve(ruleId, actor) : await ctx.inventory.rules.reject(ruleId, actor, opts.reason);
           out.result(r);
           out.line(`[SUCCESS] Rule set #${r.id} is ${r.status} by ${actor.name}.`);

@@ -3,17 +3,17 @@ import { runCommand } from '../context.js';
 
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { EXIT, UsageError } from '../output.js';
-import { operatorName } from './identity.js';
+import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerStock(program: Command): void {
   const stock = program.command('stock').description('channel stock outside the allocation rules');
-  stock
-    .command('set <channel> <amazon_sku> <qty>')
+  tokenOption(stock.command('set <channel> <amazon_sku> <qty>'))
     .description('set one SKU on one channel by hand (a run of its own: ledgered, audited, undone by rollback)')
-    .action((channel: string, sku: string, qty: string, _opts: unknown, cmd: Command) => {
+    .action((channel: string, sku: string, qty: string, opts: { token?: string }, cmd: Command) => {
       let quantity = 0;
       return runCommand(cmd, async (ctx, out) => {
-        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity, actor: operatorName() });
+        const actor = await signedActor(ctx, out, opts.token, WRITE_ROLES);
+        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity, actor: actor.name });
         const change = r.changes[0];
         out.result({ runId: r.runId, status: r.status, channel, sku, from: change?.before ?? null, to: change?.after ?? null, errorSummary: r.errorSummary });
         out.line(change ? `${channel} ${change.code} (${sku}): ${change.before} → ${change.after}` : `${channel} ${sku}: already ${qty}, nothing sent`);

@@ -14,7 +14,7 @@ export function registerToken(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         if (!/^\d+[smhd]$/.test(opts.expiresIn)) throw new UsageError(`--expires-in must look like 12h or 30m, got "${opts.expiresIn}"`);
         const actor = { ...cliActor(opts.role), ...(opts.name ? { name: opts.name } : {}) };
-        const { issueToken, signingKey } = await import('../../gateway/auth.js');
+        const { issueToken, signingKey } = await import('../../platform/auth/tokens.js');
         const key = signingKey(ctx.config);
         if (!key) throw new UsageError('the API trusts an identity provider (gateway.jwt.jwksUrl) and no TSUNAGI_JWT_SECRET is set: get tokens from the provider');
         const token = await issueToken(key, actor, opts.expiresIn);

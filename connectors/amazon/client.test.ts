@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TokenManager } from '../../platform/auth/token-manager.js';
 import type { CallOutcome, HttpPolicy } from '../../platform/http/index.js';
 import type { SourceItem } from '../../subgraphs/inventory/ports.js';
 import { SimulatorServer, type SimRequest } from '../sandbox/server.js';
@@ -222,6 +223,22 @@ describe('AmazonClient', () => {
     expect(items[0]).toEqual({ sku: 'AMZ-000001', quantity: 0, productName: 'サンプル商品 AMZ-000001' });
     expect(sim.stats.summariesRequests).toBe(5);
     expect(sim.stats.tokenGrants).toBe(1);
+  });
+
+  it('takes its token from the shared token manager: 50 concurrent calls cause one LWA grant; the secret expiry is declared', async () => {
+    const sim = new AmazonSimulator({ rateLimit: false });
+    const url = await sim.listen();
+    open.push(sim);
+    sim.seed(3);
+    const tokens = new TokenManager();
+    const client = new AmazonClient({ config: configFor(url, { clientSecretExpiresAt: '2027-01-31' }), policy: FAST, tokens });
+    open.push(client);
+    const results = await Promise.all(Array.from({ length: 50 }, () => client.getItems(['AMZ-000001'])));
+    expect(results.every((r) => r.length === 1)).toBe(true);
+    expect(sim.stats.tokenGrants).toBe(1);
+    const expiry = await tokens.expiry('amazon');
+    expect(expiry.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(expiry.credentials).toEqual([{ what: 'LWA client secret', expiresAt: new Date('2027-01-31') }]);
   });
 
   it('sends the LWA grant form-encoded and the SP-API headers and query', async () => {

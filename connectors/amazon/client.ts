@@ -3,6 +3,7 @@
 import type { AmazonConfig } from './config.js';
 import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
+import { TokenManager, type GrantedToken } from '../../platform/auth/token-manager.js';
 import type { ConnectorHealth, HealthCheck, SourceItem, StockSource } from '../../subgraphs/inventory/ports.js';
 
 export type { AmazonConfig } from './config.js';
@@ -12,6 +13,8 @@ export interface AmazonClientOptions {
   policy?: Partial<HttpPolicy>;
   logger?: Logger;
   onOutcome?: (outcome: CallOutcome) => void;
+  /** The shared token manager; the client registers its LWA scheme there (its own when none is given). */
+  tokens?: TokenManager;
 }
 
 /** One entry of an SP-API `errors[]` list. */
@@ -90,12 +93,6 @@ const USER_AGENT = 'Tsunagi/0.1 (Language=TypeScript)';
 const SP_BUCKET = 'inventorySummaries';
 const DAY_MS = 86_400_000;
 
-interface CachedToken {
-  value: string;
-  /** When to stop using it: shortly before LWA says it expires. */
-  renewAt: number;
-}
-
 /** x-amz-date in the basic ISO 8601 form SP-API uses: 20240131T235959Z. */
 function amzDate(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -120,10 +117,7 @@ export class AmazonClient implements StockSource, HealthCheck {
   private readonly config: AmazonConfig;
   private readonly http: HttpClient;
   private readonly logger: Logger;
-  private readonly secretExpiresAt: Date | null;
-  private token: CachedToken | undefined;
-  /** One grant in flight at a time, shared by concurrent callers. */
-  private granting: Promise<string> | undefined;
+  private readonly tokens: TokenManager;
 
   constructor(opts: AmazonClientOptions) {
     this.config = opts.config;
@@ -132,7 +126,7 @@ export class AmazonClient implements StockSource, HealthCheck {
     if (expires !== undefined && Number.isNaN(Date.parse(expires))) {
       throw new Error(`integrations.amazon.clientSecretExpiresAt "${expires}" is not an ISO 8601 date (e.g. 2026-05-31)`);
     }
-    this.secretExpiresAt = expires === undefined ? null : new Date(expires);
+    const secretExpiresAt = expires === undefined ? null : new Date(expires);
     this.http = new HttpClient({
       system: 'amazon',
       baseUrl: opts.config.endpoint,
@@ -141,6 +135,13 @@ export class AmazonClient implements StockSource, HealthCheck {
       rateLimits: { [SP_BUCKET]: opts.config.rateLimit },
       logger: this.logger,
       onOutcome: opts.onOutcome,
+    });
+    this.tokens = opts.tokens ?? new TokenManager({ logger: this.logger });
+    // LWA refresh tokens are long-lived and reusable: they stay in config; the client secret's rotation date is declared.
+    this.tokens.register({
+      name: this.name,
+      grant: () => this.grant(),
+      credentialExpiries: [{ what: 'LWA client secret', expiresAt: secretExpiresAt }],
     });
   }
 
@@ -216,7 +217,8 @@ export class AmazonClient implements StockSource, HealthCheck {
   }
 
   async health(): Promise<ConnectorHealth> {
-    const expiresInDays = this.secretExpiresAt ? Math.floor((this.secretExpiresAt.getTime() - Date.now()) / DAY_MS) : null;
+    const secretExpiresAt = (await this.tokens.expiry(this.name)).credentials[0]?.expiresAt ?? null;
+    const expiresInDays = secretExpiresAt ? Math.floor((secretExpiresAt.getTime() - Date.now()) / DAY_MS) : null;
     const secretNote =
       expiresInDays === null
         ? ''
@@ -225,8 +227,7 @@ export class AmazonClient implements StockSource, HealthCheck {
           : `; LWA client secret expires in ${expiresInDays} day(s)`;
     try {
       // A fresh grant, not a cached token: health must prove the credentials still work today.
-      this.token = undefined;
-      await this.accessToken();
+      await this.tokens.refresh(this.name);
       const page = await this.summaries({ details: 'false' });
       const count = page.payload?.inventorySummaries?.length ?? 0;
       return {
@@ -234,10 +235,10 @@ export class AmazonClient implements StockSource, HealthCheck {
         ok: true,
         detail: `LWA token grant and FBA inventory summaries OK (marketplace ${this.config.marketplaceId}, ${count} item(s) on the first page)${secretNote}`,
         expiresInDays,
-        expiresAt: this.secretExpiresAt,
+        expiresAt: secretExpiresAt,
       };
     } catch (err) {
-      return { name: this.name, ok: false, detail: `${(err as Error).message}${secretNote}`, expiresInDays, expiresAt: this.secretExpiresAt };
+      return { name: this.name, ok: false, detail: `${(err as Error).message}${secretNote}`, expiresInDays, expiresAt: secretExpiresAt };
     }
   }
 
@@ -290,7 +291,7 @@ export class AmazonClient implements StockSource, HealthCheck {
   /** A GET to SP-API with the access token; one fresh grant and retry when the token is refused. */
   private async spGet(operation: string, query: Record<string, string | undefined>, paging: boolean): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
-      const token = await this.accessToken();
+      const token = await this.tokens.accessToken(this.name);
       let res: HttpResponse;
       try {
         res = await this.http.request({
@@ -310,7 +311,7 @@ export class AmazonClient implements StockSource, HealthCheck {
       const refused = res.status === 401 || errors.some((e) => e.code === 'Unauthorized' || /expired/i.test(`${e.message} ${e.details}`));
       if (refused && attempt === 1) {
         this.logger.info({ system: 'amazon', operation, status: res.status }, 'access token refused; requesting a new one');
-        if (this.token?.value === token) this.token = undefined;
+        this.tokens.invalidate(this.name, token);
         continue;
       }
       throw new AmazonApiError(
@@ -342,16 +343,8 @@ export class AmazonClient implements StockSource, HealthCheck {
     return new AmazonApiError(`amazon ${operation}: HTTP ${err.status}: ${what}${ref}`, err.status, errors[0]?.code, requestId);
   }
 
-  /** A cached LWA access token, or a new one from the refresh-token grant. */
-  private accessToken(): Promise<string> {
-    if (this.token && Date.now() < this.token.renewAt) return Promise.resolve(this.token.value);
-    this.granting ??= this.grant().finally(() => {
-      this.granting = undefined;
-    });
-    return this.granting;
-  }
-
-  private async grant(): Promise<string> {
+  /** The LWA refresh-token grant (caching and single flight are the token manager's). */
+  private async grant(): Promise<GrantedToken> {
     const { clientId, clientSecret, refreshToken, tokenUrl } = this.config;
     const missing = [
       ['clientId', clientId],
@@ -396,11 +389,6 @@ export class AmazonClient implements StockSource, HealthCheck {
     if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number' || body.expires_in <= 0) {
       throw new AmazonAuthError('amazon: LWA token response lacks access_token or a positive expires_in');
     }
-    const lifetimeMs = body.expires_in * 1000;
-    // Renew a minute early (a tenth of the lifetime for short-lived tokens) so a token never expires in flight.
-    const renewAt = Date.now() + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
-    this.token = { value: body.access_token, renewAt };
-    this.logger.debug({ system: 'amazon', expiresInSeconds: body.expires_in }, 'LWA access token granted');
-    return body.access_token;
+    return { accessToken: body.access_token, expiresIn: body.expires_in };
   }
 }

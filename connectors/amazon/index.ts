@@ -10,7 +10,8 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
   implements: ['StockSource', 'HealthCheck'],
   configSchema: amazonConfigSchema,
   credentials: (b) => ({ 'auth.client_id': b.auth.client_id, 'auth.client_secret': b.auth.client_secret, 'auth.refresh_token': b.auth.refresh_token }),
-  create: (block, deps) => new AmazonClient({ config: amazonClientConfig(block), policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+  create: (block, deps) =>
+    new AmazonClient({ config: amazonClientConfig(block), tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
   health: (client) => client.health(),
   close: (client) => client.close(),
   operations: {

@@ -1,12 +1,13 @@
 // Yahoo! Shopping stock target: setStock / getStock (ShoppingWebService V1, form-encoded in, XML out) with a
 // YConnect access token refreshed from the stored refresh token. See README.md for the contract.
 import { XMLParser } from 'fast-xml-parser';
-import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
+import type { CredentialStore } from '../../platform/auth/credentials.js';
+import { TokenManager, type GrantedToken } from '../../platform/auth/token-manager.js';
 import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { silentLogger } from '../../platform/log/index.js';
 import { daysLeft, type Channel, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
-import { requestToken, requireClient, YahooAuthError, YAHOO_REFRESH_TOKEN_CREDENTIAL, type YahooConfig } from './oauth.js';
+import { REFRESH_TOKEN_LIFETIME_DAYS, requestToken, requireClient, YahooAuthError, YAHOO_REFRESH_TOKEN_CREDENTIAL, type YahooConfig } from './oauth.js';
 
 export { YahooAuthError } from './oauth.js';
 
@@ -37,6 +38,8 @@ export interface YahooClientOptions {
   policy?: Partial<HttpPolicy>;
   logger?: Logger;
   onOutcome?: (outcome: CallOutcome) => void;
+  /** The shared token manager; the client registers its YConnect scheme there (its own when none is given). */
+  tokens?: TokenManager;
 }
 
 interface XmlResult {
@@ -68,23 +71,17 @@ const parseXml = (text: string): XmlDoc => {
 /** The code a Result stands for: "item" or "item:subcode", as the caller sent it. */
 const resultCode = (r: XmlResult) => (r.SubCode ? `${r.ItemCode ?? ''}:${r.SubCode}` : (r.ItemCode ?? ''));
 
-/** Refresh the access token this long before YConnect says it expires (at most a tenth of its life). */
-const EXPIRY_MARGIN_MS = 60_000;
-
 export class YahooClient implements StockTarget, HealthCheck {
   readonly channel: Channel = 'yahoo';
   readonly maxWriteBatch = YAHOO_MAX_ITEMS;
   readonly maxReadBatch = YAHOO_MAX_ITEMS;
   private readonly config: YahooConfig;
-  private readonly credentials: CredentialStore;
   private readonly http: HttpClient;
   private readonly logger: Logger;
-  private token: { value: string; refreshAt: number } | undefined;
-  private refreshing: Promise<string> | undefined;
+  private readonly tokens: TokenManager;
 
   constructor(opts: YahooClientOptions) {
     this.config = opts.config;
-    this.credentials = opts.credentials;
     this.logger = opts.logger ?? silentLogger;
     this.http = new HttpClient({
       system: 'yahoo',
@@ -95,6 +92,13 @@ export class YahooClient implements StockTarget, HealthCheck {
       logger: this.logger,
       onOutcome: opts.onOutcome,
       circuit: { failures: 5, openMs: 60_000 },
+    });
+    this.tokens = opts.tokens ?? new TokenManager({ credentials: opts.credentials, logger: this.logger });
+    // YConnect refresh tokens are reusable for 28 days; `tsunagi yahoo-token` stores them, config may give one.
+    this.tokens.register({
+      name: this.channel,
+      grant: (refreshToken) => this.grant(refreshToken),
+      refreshToken: { credential: YAHOO_REFRESH_TOKEN_CREDENTIAL, fallback: opts.config.refreshToken, lifetimeDays: REFRESH_TOKEN_LIFETIME_DAYS },
     });
   }
 
@@ -160,22 +164,22 @@ export class YahooClient implements StockTarget, HealthCheck {
     const name = 'yahoo';
     let expiresAt: Date | null = null;
     const fail = (detail: string, expiresInDays: number | null): ConnectorHealth => ({ name, ok: false, detail, expiresInDays, expiresAt });
-    let stored: StoredCredential | null;
+    let stored: { present: boolean; expiresAt: Date | null } | null;
     try {
       requireClient(this.config, ['sellerId']);
-      stored = await this.refreshToken();
+      stored = (await this.tokens.expiry(this.channel)).refreshToken;
     } catch (err) {
       return fail((err as Error).message, null);
     }
-    if (!stored) return fail('no refresh token stored: run `tsunagi yahoo-token` to authorise Tsunagi', null);
+    if (!stored?.present) return fail('no refresh token stored: run `tsunagi yahoo-token` to authorise Tsunagi', null);
     const now = Date.now();
-    expiresAt = stored.expiresAt ?? null;
+    expiresAt = stored.expiresAt;
     const days = expiresAt ? daysLeft(expiresAt, now) : null;
     if (expiresAt && expiresAt.getTime() <= now) {
       return fail('refresh token expired: run `tsunagi yahoo-token` to authorise again', 0);
     }
     try {
-      await this.refreshAccessToken();
+      await this.tokens.refresh(this.channel);
     } catch (err) {
       return fail((err as Error).message, days);
     }
@@ -205,13 +209,13 @@ export class YahooClient implements StockTarget, HealthCheck {
     const { sellerId } = this.config;
     if (!sellerId) throw new YahooAuthError('yahoo: yahoo.sellerId not configured (config/integrations.yaml)', 'missing_credentials');
     for (let attempt = 1; ; attempt++) {
-      const token = await this.accessToken();
+      const token = await this.tokens.accessToken(this.channel);
       const res = await this.post(operation, { seller_id: sellerId, ...params }, token, signal);
       if (res.status === 401) {
         const challenge = res.headers.get('www-authenticate') ?? '';
         if (attempt === 1 && /error="invalid_token"/.test(challenge)) {
           this.logger.info({ operation }, 'yahoo access token rejected; refreshing');
-          if (this.token?.value === token) this.token = undefined;
+          this.tokens.invalidate(this.channel, token);
           continue;
         }
         throw this.apiError(operation, res.status, res.text, res.headers, challenge);
@@ -245,36 +249,14 @@ export class YahooClient implements StockTarget, HealthCheck {
     return new YahooApiError(operation, status, body, headers, error?.Code || undefined, message);
   }
 
-  private async refreshToken(): Promise<StoredCredential | null> {
-    const stored = await this.credentials.get(YAHOO_REFRESH_TOKEN_CREDENTIAL);
-    if (stored) return stored;
-    if (this.config.refreshToken) return { value: this.config.refreshToken, expiresAt: null, updatedAt: new Date(0) };
-    return null;
-  }
-
-  private async accessToken(): Promise<string> {
-    if (this.token && Date.now() < this.token.refreshAt) return this.token.value;
-    return this.refreshAccessToken();
-  }
-
-  /** One refresh at a time: concurrent callers share it. */
-  private refreshAccessToken(): Promise<string> {
-    this.refreshing ??= this.doRefresh().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-
-  private async doRefresh(): Promise<string> {
-    const stored = await this.refreshToken();
-    if (!stored) {
+  /** The YConnect refresh grant (caching, single flight and the stored token are the token manager's). */
+  private async grant(refreshToken: string | null): Promise<GrantedToken> {
+    if (!refreshToken) {
       throw new YahooAuthError('yahoo: no refresh token stored. Run `tsunagi yahoo-token` to authorise Tsunagi.', 'missing_refresh_token');
     }
     // YConnect returns no new refresh token on refresh: the stored one stays until it expires.
-    const tokens = await requestToken(this.http, this.config, { grant_type: 'refresh_token', refresh_token: stored.value }, 'auth');
-    const margin = Math.min(EXPIRY_MARGIN_MS, tokens.expiresIn * 100);
-    this.token = { value: tokens.accessToken, refreshAt: Date.now() + tokens.expiresIn * 1000 - margin };
-    return tokens.accessToken;
+    const tokens = await requestToken(this.http, this.config, { grant_type: 'refresh_token', refresh_token: refreshToken }, 'auth');
+    return { accessToken: tokens.accessToken, expiresIn: tokens.expiresIn };
   }
 }
 

@@ -14,7 +14,7 @@ export const yahooConnector: ConnectorDescriptor<YahooBlock, YahooClient> = {
     'settings.seller_id': b.settings.seller_id, 'auth.client_id': b.auth.client_id, 'auth.client_secret': b.auth.client_secret,
   }),
   create: (block, deps) =>
-    new YahooClient({ config: yahooClientConfig(block), credentials: deps.credentials, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+    new YahooClient({ config: yahooClientConfig(block), credentials: deps.credentials, tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
   health: (client) => client.health(),
   close: (client) => client.close(),
   operations: {

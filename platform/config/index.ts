@@ -9,11 +9,13 @@ import { z } from 'zod';
 import { connectorIdOf, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
+import { AppError } from '../errors.js';
 
 /** config/config.yaml in the project, or TSUNAGI_CONFIG. */
 export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
 
-export class ConfigError extends Error {
+export class ConfigError extends AppError {
+  readonly code = 'USER_INPUT';
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';

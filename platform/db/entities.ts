@@ -4,7 +4,7 @@ import { OutboxEvent } from '../events/entities/outbox-event.js';
 import { SkuMapping } from '../../subgraphs/catalog/entities/sku-mapping.js';
 import { AllocationRuleSet } from '../../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
-import { RunLeaseRow } from '../../subgraphs/inventory/entities/run-lease.js';
+import { RunLeaseRow } from './entities/lease.js';
 import { StockSnapshot } from '../../subgraphs/inventory/entities/stock-snapshot.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
 import { AuditEntry } from '../../subgraphs/reporting/entities/audit-entry.js';

@@ -19,6 +19,8 @@ export interface Database {
   embedded: boolean;
   /** Embedded only: the process serving the data directory (another one when this process joined it). */
   ownerPid?: number;
+  /** One round trip to the server; rejects with the reason when it cannot be reached (health checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     url,
     embedded: Boolean(embedded),
     ownerPid: embedded?.ownerPid,
+    async ping() {
+      await orm.em.getConnection().execute('select 1');
+    },
     async close() {
       // A transaction whose connection the server dropped can leave that dead connection checked out of the pool
       // for good (kysely 0.29 releases it only after a successful ROLLBACK), and the pool's end waits for it:

@@ -1,20 +1,13 @@
 // The integration hub: the connectors the registry and the config name, built once; one operation run at a time
 // on request (CLI, API, scheduler), its input checked by the operation's schema and its outcome written to the
 // integration log either way.
+import { InvalidInputError } from '../errors.js';
 import type { CallOutcome } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import {
   connectorIdOf, type ConnectorDeps, type DomainInterface, type ConnectorDescriptor, type ConnectorHealth, type IntegrationRegistry, type OperationServices, type SystemConfig,
 } from './index.js';
 import type { IntegrationsConfig } from '../config/index.js';
-
-/** Bad input to an integration call (unknown system or operation, input its schema refuses): nothing ran. */
-export class IntegrationInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IntegrationInputError';
-  }
-}
 
 /** The integration log's `method` for an operation run (per-call rows carry the HTTP method). */
 export const RUN_METHOD = 'RUN';
@@ -132,7 +125,7 @@ export class IntegrationHub {
 
   async health(name: string): Promise<ConnectorHealth> {
     const b = this.built.get(name);
-    if (!b) throw new IntegrationInputError(`no system "${name}" is configured`);
+    if (!b) throw new InvalidInputError('system', `no system "${name}" is configured`);
     return b.descriptor.health(b.connector).catch((err: Error) => ({ name, ok: false, detail: err.message, expiresInDays: null }));
   }
 
@@ -150,15 +143,15 @@ export class IntegrationHub {
     services?: OperationServices;
   }): Promise<OperationResult> {
     const b = this.built.get(req.system);
-    if (!b) throw new IntegrationInputError(`system: no system "${req.system}" is configured (known: ${[...this.built.keys()].join(', ')})`);
+    if (!b) throw new InvalidInputError('system', `system: no system "${req.system}" is configured (known: ${[...this.built.keys()].join(', ')})`);
     const op = b.descriptor.operations[req.operation];
     if (!op) {
-      throw new IntegrationInputError(`operation: ${req.system} has no operation "${req.operation}" (known: ${Object.keys(b.descriptor.operations).join(', ')})`);
+      throw new InvalidInputError('operation', `operation: ${req.system} has no operation "${req.operation}" (known: ${Object.keys(b.descriptor.operations).join(', ')})`);
     }
     const parsed = op.input.safeParse(req.input ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
-      throw new IntegrationInputError(`${req.system} ${req.operation}: ${detail}`);
+      throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
     const services = req.services ?? this.services;
     if (!services) throw new Error('integrations: the hub is not bound to its services yet');

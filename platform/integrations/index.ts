@@ -4,6 +4,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
+import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 
@@ -128,6 +129,8 @@ export interface ConnectorHealth {
 export interface ConnectorDeps {
   logger: Logger;
   credentials: CredentialStore;
+  /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
+  tokens: TokenManager;
   onOutcome: (outcome: CallOutcome) => void;
 }
 

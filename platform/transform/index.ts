@@ -5,8 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { TRANSFORMS, type CompiledStep, type TransformName } from './transforms.js';
+import { AppError } from '../errors.js';
 
-export class MappingError extends Error {
+export class MappingError extends AppError {
   readonly code = 'USER_INPUT';
   constructor(message: string) {
     super(message);

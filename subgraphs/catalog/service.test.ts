@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { ReportingService, type AuditRecord } from '../reporting/service.js';
+import type { AuditRecord } from '../../platform/audit.js';
+import { ReportingService } from '../reporting/service.js';
 import type { EntityManager } from '../../platform/db/index.js';
 import {
   CatalogService, DEFAULT_SKU_MASTER_LIMITS, ImportBusyError, parseSkuMaster, SkuMasterInvalidError, type SkuMasterError,
@@ -323,7 +324,7 @@ describe('CatalogService', () => {
     expect(last.rows.map((r) => r.amazonSku)).toEqual(['AMZ-P-003', 'AMZ-P-004', 'AMZ-P-005']);
     expect(last).toMatchObject({ endCursor: 'AMZ-P-005', hasNextPage: false });
     expect(await catalog.listMappings({ first: 3, after: 'AMZ-P-005' })).toEqual({ rows: [], endCursor: null, hasNextPage: false });
-    await expect(catalog.listMappings({ first: 0 })).rejects.toThrow(RangeError);
+    await expect(catalog.listMappings({ first: 0 })).rejects.toMatchObject({ code: 'USER_INPUT', argument: 'first' });
   });
 
   it('refuses mappings the database would reject, before writing any', async () => {

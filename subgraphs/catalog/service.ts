@@ -6,6 +6,7 @@ import type { CellValue, Row } from 'exceljs';
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { ReportingService } from '../reporting/service.js';
 import { SkuMapping } from './entities/sku-mapping.js';
+import { AppError, InvalidInputError } from '../../platform/errors.js';
 
 /** The varchar length of every code column in sku_mapping. */
 export const MAX_CODE_LENGTH = 255;
@@ -53,7 +54,8 @@ export const DEFAULT_SKU_MASTER_LIMITS: SkuMasterLimits = {
   maxRows: 200_000, maxCellChars: 32_767, maxUncompressedBytes: 100 * 1024 * 1024, maxErrorsReported: 1000,
 };
 
-export class SkuMasterInvalidError extends Error {
+export class SkuMasterInvalidError extends AppError {
+  readonly code = 'USER_INPUT';
   override readonly name = 'SkuMasterInvalidError';
 
   /** `errors` holds the first ones (up to the configured limit); `totalErrors` counts them all. */
@@ -68,7 +70,8 @@ export class SkuMasterInvalidError extends Error {
 }
 
 /** Another SKU master import is running in this process: CONFLICT, CLI exit 1. */
-export class ImportBusyError extends Error {
+export class ImportBusyError extends AppError {
+  readonly code = 'CONFLICT';
   override readonly name = 'ImportBusyError';
 }
 
@@ -442,7 +445,7 @@ export class CatalogService {
   /** All mappings in amazon_sku order, `first` at a time, starting after the `after` cursor. */
   async listMappings(opts: { first: number; after?: string | null }): Promise<MappingPage> {
     if (!Number.isInteger(opts.first) || opts.first < 1 || opts.first > MAX_PAGE_SIZE) {
-      throw new RangeError(`first must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${opts.first}`);
+      throw new InvalidInputError('first', `first must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${opts.first}`);
     }
     const found = await this.db
       .em()

@@ -1,25 +1,20 @@
+import { AppError } from '../../platform/errors.js';
+
 /** Refusals the operator can act on: the CLI prints the message and exits 1 (2 for bad input). */
-export class SyncRefusedError extends Error {
+export class SyncRefusedError extends AppError {
+  readonly code = 'REFUSED';
   constructor(message: string) {
     super(message);
     this.name = 'SyncRefusedError';
   }
 }
 
-export class RuleChangeError extends Error {
+export class RuleChangeError extends AppError {
+  readonly code = 'RULE_CHANGE_REFUSED';
   constructor(message: string) {
     super(message);
     this.name = 'RuleChangeError';
   }
 }
 
-/** Bad input to a service call, naming the argument: GraphQL answers BAD_USER_INPUT, the CLI exits 2. */
-export class InvalidInputError extends Error {
-  constructor(
-    readonly argument: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'InvalidInputError';
-  }
-}
+export { InvalidInputError } from '../../platform/errors.js';

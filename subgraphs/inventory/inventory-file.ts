@@ -5,8 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { SourceItem, StockSource } from './ports.js';
 import { MAX_QUANTITY, wholeNumber } from './quantity.js';
+import { AppError } from '../../platform/errors.js';
 
-export class InventoryFileError extends Error {
+export class InventoryFileError extends AppError {
+  readonly code = 'USER_INPUT';
   /** `file` is the name the caller knows the file by (never a server path it did not give). */
   constructor(
     readonly file: string,

@@ -1,7 +1,7 @@
 // Allocation rule changes: proposed by an operator, in force once a manager (not the proposer) approves.
 import type { Database } from '../../platform/db/index.js';
 import { formatShare, parseTiers, type AllocationTier, type TierInput } from '../../platform/config/tiers.js';
-import type { ReportingService } from '../reporting/service.js';
+import type { AuditPort } from '../../platform/audit.js';
 import { AllocationRuleSet } from './entities/allocation-rule-set.js';
 import type { InferEntity } from '@mikro-orm/core';
 import { RuleChangeError } from './errors.js';
@@ -32,7 +32,7 @@ type StoredTier = { min: number; max?: number; share: string };
 export class AllocationRules {
   constructor(
     private readonly db: Database,
-    private readonly reporting: ReportingService,
+    private readonly auditTrail: AuditPort,
     private readonly configTiers: AllocationTier[],
   ) {}
 
@@ -58,7 +58,7 @@ export class AllocationRules {
         decidedBy: null, decidedAt: null,
       });
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { tiers: row.tiers, reason } }, tx);
+      await this.auditTrail.audit({ actor: actor.name, action: 'rules.propose', subject: `rule-set:${row.id}`, detail: { tiers: row.tiers, reason } }, tx);
       return view(row);
     });
   }
@@ -93,7 +93,7 @@ export class AllocationRules {
       row.decidedAt = new Date();
       if (reason) row.reason = reason;
       await tx.flush();
-      await this.reporting.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { tiers: row.tiers, reason } }, tx);
+      await this.auditTrail.audit({ actor: actor.name, action: `rules.${status.toLowerCase()}`, subject: `rule-set:${id}`, detail: { tiers: row.tiers, reason } }, tx);
       return view(row);
     });
   }

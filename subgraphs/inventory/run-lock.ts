@@ -3,10 +3,9 @@
 // every external write; another process may take it over only once it has expired, by the database's clock.
 // Nothing here depends on a connection staying open, so a dropped connection neither frees the lease nor
 // leaves two holders.
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/index.js';
+import { newHolder, releaseLease, tryAcquireLease } from '../../platform/db/lease.js';
 
 export interface LeaseSettings {
   /** How long a lease lasts without renewal. */
@@ -41,18 +40,9 @@ export class RunLease {
 
   /** Takes the lease when it is free or expired; null when a live holder has it. */
   async acquire(): Promise<HeldLease | null> {
-    const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+    const holder = newHolder();
     const sentAt = performance.now();
-    const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
-      `insert into run_lease (name, holder, run_id, acquired_at, heartbeat_at, expires_at)
-       values (?, ?, null, clock_timestamp(), clock_timestamp(), clock_timestamp() + ? * interval '1 millisecond')
-       on conflict (name) do update set holder = excluded.holder, run_id = null, acquired_at = excluded.acquired_at,
-         heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at
-       where run_lease.expires_at <= clock_timestamp()
-       returning holder`,
-      [NAME, holder, this.settings.leaseMs],
-    );
-    if (rows.length === 0) return null;
+    if (!(await tryAcquireLease(this.db, NAME, holder, this.settings.leaseMs))) return null;
     return new HeldLease(this.db, holder, this.settings, sentAt, this.logger);
   }
 
@@ -122,9 +112,7 @@ export class HeldLease {
     clearTimeout(this.deadline);
     if (this.released) return;
     this.released = true;
-    await this.db.em().getConnection()
-      .execute('delete from run_lease where name = ? and holder = ?', [NAME, this.holder])
-      .catch((err: unknown) => this.logger?.warn({ err }, 'could not release the run lease; it expires by itself'));
+    await releaseLease(this.db, NAME, this.holder).catch((err: unknown) => this.logger?.warn({ err }, 'could not release the run lease; it expires by itself'));
   }
 
   /** One renewal; a failed or refused renewal loses the lease for good (the run cannot prove it any more). */

@@ -5,12 +5,12 @@ import type { Database, EntityManager } from '../../platform/db/index.js';
 import { allocate, tierFor, type AllocationTier } from '../../platform/config/tiers.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
-import type { ReportingService } from '../reporting/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
 import { StockSnapshot } from './entities/stock-snapshot.js';
 import { SyncRun, type RunStatus } from './entities/sync-run.js';
 import { InvalidInputError, SyncRefusedError } from './errors.js';
 import { TOPICS } from './events.js';
+import type { AuditPort } from '../../platform/audit.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import { isConnectionLoss } from '../../platform/db/index.js';
@@ -109,7 +109,8 @@ export interface RunView {
 export interface InventoryDeps {
   db: Database;
   catalog: CatalogService;
-  reporting: ReportingService;
+  /** The audit trail and the outbound-call log (reporting's, injected). */
+  auditTrail: AuditPort;
   events: EventBus;
   source: StockSource;
   targets: StockTarget[];
@@ -156,7 +157,7 @@ export class InventoryService {
   private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
 
   constructor(private readonly deps: InventoryDeps) {
-    this.rules = new AllocationRules(deps.db, deps.reporting, deps.configTiers);
+    this.rules = new AllocationRules(deps.db, deps.auditTrail, deps.configTiers);
   }
 
   get channels(): Channel[] {
@@ -402,7 +403,7 @@ export class InventoryService {
       report.status = summary.status;
       if (!opts.dryRun && (summary.status === 'SUCCESS' || summary.status === 'PARTIAL')) {
         await em.nativeUpdate(SyncRun, { id: latest.id }, { status: 'ROLLED_BACK', rolledBackBy: run.id });
-        await this.deps.reporting.audit({
+        await this.deps.auditTrail.audit({
           actor: opts.actor, action: 'sync.rollback', subject: `run:${latest.id}`,
           detail: { rollbackRun: run.id, changes: report.changes.length, failed: report.failures.length },
         });
@@ -444,7 +445,7 @@ export class InventoryService {
         await this.stopped(run.id, report, err, lease);
       }
       await this.finishRun(run.id, report);
-      await this.deps.reporting.audit({
+      await this.deps.auditTrail.audit({
         actor: opts.actor, action: 'stock.manual-set', subject: `${target.channel}:${opts.sku}`,
         detail: { runId: run.id, code, quantity: opts.quantity, status: report.status },
       });
@@ -727,7 +728,7 @@ export class InventoryService {
       report.errorSummary = `${report.errorSummary ?? 'stopped'}; the outcome could not be recorded (${(err as Error).message}): the next run settles it from the channels once the lease expired`;
       this.deps.logger.error({ runId, err }, 'run outcome not recorded');
     }
-    await this.deps.reporting.flushCalls().catch((err: unknown) => this.deps.logger.warn({ err }, 'integration log not flushed'));
+    await this.deps.auditTrail.flushCalls().catch((err: unknown) => this.deps.logger.warn({ err }, 'integration log not flushed'));
     await this.progress({ runId, phase: 'finished', done: report.updates, total: report.updates, status: report.status });
     this.deps.logger.info(
       { runId, status: report.status, updates: report.updates, failed: report.failed, dryRun: report.dryRun },

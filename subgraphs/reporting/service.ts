@@ -4,17 +4,11 @@ import type { CallOutcome } from '../../platform/http/index.js';
 import { DRY_RUN_METHOD, RUN_METHOD } from '../../platform/integrations/hub.js';
 import { AuditEntry } from './entities/audit-entry.js';
 import { IntegrationLogEntry } from './entities/integration-log.js';
+import type { AuditPort, AuditRecord } from '../../platform/audit.js';
 
 const OPERATION_METHODS = [RUN_METHOD, DRY_RUN_METHOD];
 
-export interface AuditRecord {
-  actor: string;
-  action: string;
-  subject: string;
-  detail?: Record<string, unknown>;
-}
-
-export class ReportingService {
+export class ReportingService implements AuditPort {
   private pending: CallOutcome[] = [];
   private flushing: Promise<void> | undefined;
 

@@ -1,4 +1,5 @@
 // `tsunagi mapping`: an operator checks a mapping on sample input before a run uses it (no database needed).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,5 +48,12 @@ describe('tsunagi mapping', () => {
     const list = JSON.parse(r.stdout) as { name: string; fields: { from: string; to: string; transforms: { name: string }[] }[] }[];
     expect(list.map((m) => m.name)).toEqual(['wms_to_shopee', 'shopee_to_oms', 'pim_to_shopee']);
     expect(list[1].fields).toContainEqual(expect.objectContaining({ from: 'create_time', to: 'ordered_at', transforms: [{ name: 'isoDate', args: { unit: 'seconds' } }] }));
+  });
+
+  it('a reader that stops early (| head -1) ends the command quietly', () => {
+    // Far more than a pipe buffer, so the CLI is still writing when head exits.
+    const input = file('many.json', Array.from({ length: 20_000 }, (_, i) => ({ product_code: `AMZ-${i}`, available_quantity: i })));
+    const out = execFileSync('sh', ['-c', `{ "${process.execPath}" bin/tsunagi.js mapping apply wms_to_shopee -f "${input}" | head -1; } 2>&1`], { env, encoding: 'utf8' });
+    expect(out).toBe('[\n');
   });
 });

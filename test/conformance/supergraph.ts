@@ -13,7 +13,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { parse, type GraphQLSchema } from 'graphql';
-import { AuthError, authenticate, issueToken } from '../../gateway/auth.js';
+import { AuthError, authenticate, issueToken } from '../../platform/auth/tokens.js';
 import { executeHttp, readBody, sendGraphQLError } from '../../gateway/http.js';
 import type { Actor } from '../../subgraphs/federation.js';
 
@@ -112,7 +112,7 @@ export interface SubgraphEndpoint {
 
 /**
  * Composes the subgraphs into a supergraph and serves it with Apollo Gateway behind our gateway's front door:
- * a bearer JWT checked by gateway/auth.ts, requests handed to Apollo Server by gateway/http.ts.
+ * a bearer JWT checked by platform/auth/tokens.ts, requests handed to Apollo Server by gateway/http.ts.
  */
 export async function startStandInGateway(subgraphs: SubgraphEndpoint[], jwtSecret: Uint8Array): Promise<Running & { token: string }> {
   const composed = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { issueToken } from '../../gateway/auth.js';
+import { issueToken } from '../../platform/auth/tokens.js';
 import { JWT_SECRET, seedDemo, startHarness, token, type Harness } from '../graphql/support.js';
 import { launchBrowser } from '../support/browser.js';
 

@@ -157,7 +157,7 @@ describe('JWT auth with a JWKS URL', () => {
   });
 
   test('other keys, audiences, issuers, missing roles and HS256 tokens are refused with 401', async () => {
-    const { issueToken } = await import('../../gateway/auth.js');
+    const { issueToken } = await import('../../platform/auth/tokens.js');
     const refused = [
       await idpToken({ role: 'operator' }, otherKey),
       await idpToken({ role: 'operator' }, idpKey, { aud: 'another-api' }),

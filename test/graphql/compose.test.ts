@@ -1,5 +1,5 @@
 // docker-compose.yml cannot be run here (no Docker): this checks what can be checked without it. The file parses,
-// has the distributed mode's services, every command names an entry point the build emits with a role serve.ts
+// has the distributed mode's services, every command names an entry point the build emits with a role app/serve.ts
 // knows, and the environment it gives the gateway configures the distributed mode through config.yaml.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -42,6 +42,8 @@ test('every command is an entry point the build emits, with its role', () => {
     expect(node).toBe('node');
     const source = entry!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
     expect(existsSync(source)).toBe(true);
+    // One entry point launches every process role, outside any one role's folder.
+    expect(source).toBe('app/serve.ts');
     expect(built.some((dir) => source === dir || source.startsWith(`${dir}/`))).toBe(true);
     if (name === 'gateway' || name === 'worker') expect(args).toEqual([name]);
     else expect(args).toEqual(['subgraph', name]);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
-import { authenticate } from '../../gateway/auth.js';
+import { authenticate } from '../../platform/auth/tokens.js';
 import type { StockSource } from '../../subgraphs/inventory/ports.js';
 import { baseOf, gql, JWT_SECRET, seedDemo, startHarness, token, within, wsClient, type Harness } from './support.js';
 

@@ -1,7 +1,7 @@
 // End to end through the gateway over real HTTP and a real graphql-ws client, on a real PostgreSQL database
 // with the marketplace simulators.
 import type { Client } from 'graphql-ws';
-import { gql, seedDemo, startHarness, token, wsClient, type Harness } from './support.js';
+import { gql, metric, metricReaches, seedDemo, startHarness, token, within, wsClient, type Harness } from './support.js';
 
 const PRODUCTS = `query($first: Int, $after: String) {
   products(first: $first, after: $after) {
@@ -129,4 +129,42 @@ test('health, readiness and metrics endpoints', async () => {
   const metrics = await (await fetch(`${base}/metrics`)).text();
   expect(metrics).toContain('tsunagi_graphql_requests_total');
   expect(metrics).toContain('tsunagi_graphql_subscriptions_active');
+  // Long synchronous stretches show up here: the loop's delay and every GC pause, as histograms.
+  expect(metrics).toMatch(/^tsunagi_eventloop_delay_seconds_count [1-9]/m);
+  expect(metrics).toMatch(/^tsunagi_gc_pause_seconds_count\{kind="minor"\} [1-9]/m);
+});
+
+test('subscribers of one operation share its execution: each gets every event under its own id, and one leaving ends only its own', async () => {
+  const base = h.gateway.url.replace(/\/graphql$/, '');
+  const open = await metric(base, 'tsunagi_graphql_subscriptions_active');
+  const query = 'subscription { stockChanged(channels: ["rakuten"]) { sku after } }';
+  type Event = { stockChanged: { sku: string; after: number } };
+  const a = wsClient(h.gateway.wsUrl, await token('partner', 'partner-a'));
+  const b = wsClient(h.gateway.wsUrl, await token('partner', 'partner-b'));
+  clients.push(a, b);
+  // Two subscriptions on one socket (two ids) and one on another socket.
+  const [a1, a2, b1] = [a.iterate<Event>({ query }), a.iterate<Event>({ query }), b.iterate<Event>({ query })];
+  const nexts = [a1.next(), a2.next()];
+  const bNext = b1.next();
+  await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open + 3);
+  await b1.return?.();
+  await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open + 2);
+
+  await h.app.sandbox.call('amazon', 'setQuantity', 'AMZ-000001', 40);
+  const report = await h.app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+  expect(report.status).toBe('SUCCESS');
+  // 40 → 1/5 = 8 on Rakuten.
+  for (const next of nexts) expect((await within(next, 5000, 'the shared event')).value).toEqual({ data: { stockChanged: { sku: 'AMZ-000001', after: 8 } } });
+  expect(await bNext).toEqual({ value: undefined, done: true });
+  await Promise.all([a1.return?.(), a2.return?.()]);
+  await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open);
+});
+
+test('identical queries in flight together share subgraph fetches and each still gets the whole answer', async () => {
+  const partner = await token('partner');
+  const alone = await gql(h.gateway.url, PRODUCTS, { first: 3 }, partner);
+  expect(alone.body.data!.products.edges).toHaveLength(3);
+  // Forty callers of one operation: shared fetches, every response but one merged from a copy.
+  const together = await Promise.all(Array.from({ length: 40 }, () => gql(h.gateway.url, PRODUCTS, { first: 3 }, partner)));
+  for (const res of together) expect(res.body).toEqual(alone.body);
 });

@@ -2,7 +2,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createContext, type AppContext } from '../../app/context.js';
-import { issueToken } from '../../gateway/auth.js';
+import { issueToken } from '../../platform/auth/tokens.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/index.js';
 import type { Config } from '../../platform/config/index.js';
 import type { Role } from '../../subgraphs/federation.js';

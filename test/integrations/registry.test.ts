@@ -12,7 +12,7 @@ import { connectorRegistry } from '../../connectors/index.js';
 import { openSandbox, type Sandbox } from '../../connectors/sandbox/index.js';
 import { startWorker, type Worker } from '../../jobs/worker.js';
 import { ConfigError } from '../../platform/config/index.js';
-import { IntegrationInputError } from '../../platform/integrations/hub.js';
+import { InvalidInputError } from '../../platform/errors.js';
 import { withTestPolicy } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { parcelHubConnector } from './parcel-hub/index.js';
@@ -120,7 +120,7 @@ describe('the hub', () => {
     const logged = (await ctx.reporting.integrationLog({ system: 'parcel-hub' })).length;
     const run = (input: unknown, operation = 'push', system = 'parcel-hub') => ctx.hub.run({ system, operation, input, dryRun: false, trigger: 'cli' });
     await expect(run({ ref: 'P-2', weightGrams: -1 })).rejects.toThrow(/^parcel-hub push: input\.weightGrams: /);
-    await expect(run({ ref: 'P-2', colour: 'red' })).rejects.toThrow(IntegrationInputError);
+    await expect(run({ ref: 'P-2', colour: 'red' })).rejects.toThrow(InvalidInputError);
     await expect(run({}, 'pull')).rejects.toThrow('operation: parcel-hub has no operation "pull" (known: push)');
     await expect(run({}, 'push', 'parcel-hut')).rejects.toThrow(/^system: no system "parcel-hut" is configured/);
     expect(sim().count()).toBe(before);

@@ -8,7 +8,7 @@ const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
 export function productBySku(ctx: SubgraphContext, sku: string): Promise<Product | null> {
   return loader<string, Product | null>(ctx, 'catalog.product', async (skus) => {
-    const found = await ctx.app.catalog.getMappings([...skus]);
+    const found = await ctx.services.catalog.getMappings([...skus]);
     return skus.map((s) => {
       const m = found.get(s);
       return m ? toProduct(m) : null;
@@ -31,7 +31,7 @@ export class ProductResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<ProductConnection> {
-    const page = await ctx.app.catalog.listMappings({ first, after });
+    const page = await ctx.services.catalog.listMappings({ first, after });
     return {
       edges: page.rows.map((m) => ({ cursor: m.amazonSku, node: toProduct(m) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -53,6 +53,6 @@ export class ProductResolver {
     if (file.length > MAX_IMPORT_BYTES) {
       throw new GraphQLError(`the file is ${file.length} bytes; at most ${MAX_IMPORT_BYTES} are accepted`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
-    return ctx.app.catalog.importSkuMaster(file, { replace, actor: actorOf(ctx).name, fileName: fileName ?? undefined });
+    return ctx.services.catalog.importSkuMaster(file, { replace, actor: actorOf(ctx).name, fileName: fileName ?? undefined });
   }
 }

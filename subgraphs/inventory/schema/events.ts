@@ -1,5 +1,6 @@
 // Turns event-bus topics into the async iterators GraphQL subscriptions consume. Ending the iterator (client
 // gone) unsubscribes from the bus, so no listener outlives its subscription.
+import { AsyncQueue } from '../../../platform/async-queue.js';
 import type { EventBus, EventMeta } from '../../../platform/events/index.js';
 
 export interface BusIterator<T> extends AsyncIterableIterator<T> {
@@ -22,19 +23,14 @@ export interface BusIteratorOptions<T> {
 export function busIterator<P, T>(
   bus: EventBus, topic: string, accept: (payload: P, meta: EventMeta) => T[], opts: BusIteratorOptions<T> = {},
 ): BusIterator<T> {
-  const queue: T[] = [];
-  let wake: (() => void) | undefined;
+  const queue = new AsyncQueue<T>();
   let done = false;
-  const push = (...items: T[]) => {
-    if (done) return;
-    queue.push(...items);
-    wake?.();
-  };
+  const push = (...items: T[]) => queue.push(...items);
   const unsubscribe = bus.subscribe<P>(topic, (payload, meta) => push(...accept(payload, meta)), { after: opts.after });
   const finish = async (): Promise<IteratorResult<T>> => {
     if (!done) opts.onEnd?.();
     done = true;
-    wake?.();
+    queue.end();
     await (await unsubscribe)();
     return { value: undefined, done: true };
   };
@@ -43,9 +39,9 @@ export function busIterator<P, T>(
     push,
     async next(): Promise<IteratorResult<T>> {
       await unsubscribe;
-      while (!done && queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      if (done) return { value: undefined, done: true };
-      const item = queue.shift()!;
+      const next = await queue.take();
+      if (done || next.done) return { value: undefined, done: true };
+      const item = next.value;
       if (opts.last?.(item)) await finish();
       return { value: item, done: false };
     },

@@ -38,7 +38,7 @@ const PROGRESS_CHECK_MS = 5000;
 
 function snapshots(ctx: SubgraphContext, sku: string): Promise<ChannelStock[]> {
   return loader<string, ChannelStock[]>(ctx, 'inventory.stock', async (skus) => {
-    const rows = await ctx.app.inventory.stock([...skus]);
+    const rows = await ctx.services.inventory.stock([...skus]);
     return skus.map((s) => rows.filter((r) => r.sku === s));
   }).load(sku);
 }
@@ -85,7 +85,7 @@ export class StockChangeResolver {
       // One outbox event carries a sent batch of changes; each change becomes its own subscription event, with
       // the id "<outbox id>:<index>". Resuming replays the rest of a batch that was only partly delivered.
       const events = busIterator<StockChangedEvent[], StockChangedEvent & { eventId: string }>(
-        context.app.events, TOPICS.stockChanged,
+        context.services.events, TOPICS.stockChanged,
         (batch, meta) => batch
           .map((e, i) => ({ ...e, eventId: formatEventCursor({ id: meta.id, index: i }), skip: after !== undefined && !isAfter({ id: meta.id, index: i }, after) }))
           .filter((e) => !e.skip && (!skus || skus.has(e.sku)) && (!channels || channels.has(e.channel)))
@@ -115,11 +115,11 @@ export class StockChangeResolver {
       'A run that has already ended gives that one event.',
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { runId: number }, SubgraphContext>) => {
       actorOf(context);
-      const { inventory } = context.app;
+      const { inventory } = context.services;
       const ended = (run: RunView): RunProgressEvent => ({ runId: run.id, phase: 'finished', done: run.updates, total: run.updates, status: run.status });
       let check: NodeJS.Timeout | undefined;
       const events = busIterator<RunProgressEvent, RunProgressEvent>(
-        context.app.events, TOPICS.runProgress, (e) => (e.runId === args.runId ? [e] : []),
+        context.services.events, TOPICS.runProgress, (e) => (e.runId === args.runId ? [e] : []),
         { last: (e) => e.phase === 'finished', onEnd: () => clearInterval(check) },
       );
       // Listen first, then read the run, so that no event falls between the two.
@@ -138,7 +138,7 @@ export class StockChangeResolver {
             await inventory.recoverExpired();
             const now = await inventory.getRun(args.runId);
             if (now && now.status !== 'RUNNING') events.push(ended(now));
-          })().catch((err) => context.app.logger.warn({ err, runId: args.runId }, 'run progress check failed'));
+          })().catch((err) => context.services.logger.warn({ err, runId: args.runId }, 'run progress check failed'));
         }, PROGRESS_CHECK_MS);
         check.unref();
       }
@@ -160,27 +160,27 @@ export class InventoryResolver {
     @Arg('channels', () => [String], { nullable: true }) channels?: string[] | null,
   ): Promise<ChannelStock[]> {
     if (skus.length > MAX_SKUS) throw new GraphQLError(`at most ${MAX_SKUS} skus per query; got ${skus.length}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    return ctx.app.inventory.stock(skus, channels ?? undefined);
+    return ctx.services.inventory.stock(skus, channels ?? undefined);
   }
 
   @Authorized(...READ)
   @Query(() => AllocationRules, { description: 'The allocation tiers in force.' })
   async allocationRules(@Ctx() ctx: SubgraphContext): Promise<AllocationRules> {
-    const { tiers, ruleSetId } = await ctx.app.inventory.rules.current();
+    const { tiers, ruleSetId } = await ctx.services.inventory.rules.current();
     return { tiers: tiers.map(tierView), ruleSetId };
   }
 
   @Authorized(...WRITE)
   @Query(() => [AllocationRuleSet], { description: 'Rule sets, newest first, with their approval state.' })
   async allocationRuleSets(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number): Promise<AllocationRuleSet[]> {
-    return (await ctx.app.inventory.rules.list(Math.min(limit, 200))).map(ruleSetView);
+    return (await ctx.services.inventory.rules.list(Math.min(limit, 200))).map(ruleSetView);
   }
 
   @Authorized(...READ)
   @Query(() => [AllocationPreview], { description: 'What the tiers in force allocate for these source quantities.' })
   async simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
     if (quantities.some((q) => q < 0)) throw new GraphQLError('quantities must be >= 0', { extensions: { code: 'BAD_USER_INPUT' } });
-    return (await ctx.app.inventory.simulate(quantities)).map((p) => ({ ...p, tier: p.tier && tierView(p.tier) }));
+    return (await ctx.services.inventory.simulate(quantities)).map((p) => ({ ...p, tier: p.tier && tierView(p.tier) }));
   }
 
   @Authorized(...READ)
@@ -193,7 +193,7 @@ export class InventoryResolver {
   ): Promise<SkuAllocationPage> {
     if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be 1..${MAX_PAGE}; got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
     if (offset < 0) throw new GraphQLError(`offset must be >= 0; got ${offset}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    const { total, items } = await ctx.app.inventory.simulateCurrentPage({ sku: sku ?? undefined, first, offset });
+    const { total, items } = await ctx.services.inventory.simulateCurrentPage({ sku: sku ?? undefined, first, offset });
     return { total, items: items.map((i) => ({ sku: i.sku, sourceQuantity: i.amazon, channels: Object.entries(i.allocations).map(([channel, quantity]) => ({ channel, quantity: quantity ?? null })) })) };
   }
 
@@ -208,10 +208,10 @@ export class InventoryResolver {
   ): Promise<SyncReport> {
     const actor = actorOf(ctx).name;
     const trigger = `graphql:${actor}`;
-    if (!inventoryFileBase64) return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor }));
+    if (!inventoryFileBase64) return reportView(await ctx.services.inventory.runSync({ dryRun, trigger, actor }));
     // Validated in full before the run starts: a bad file is BAD_USER_INPUT and writes no run.
     const items = parseInventoryReport(Buffer.from(inventoryFileBase64, 'base64').toString('utf8'), 'inventory file');
-    return reportView(await ctx.app.inventory.runSync({ dryRun, trigger, actor, source: new InventoryItemsSource(items, 'upload') }));
+    return reportView(await ctx.services.inventory.runSync({ dryRun, trigger, actor, source: new InventoryItemsSource(items, 'upload') }));
   }
 
   @Authorized(...WRITE)
@@ -220,7 +220,7 @@ export class InventoryResolver {
   })
   async startStockSync(@Ctx() ctx: SubgraphContext, @Arg('dryRun', () => Boolean) dryRun: boolean): Promise<SyncRunRef> {
     const actor = actorOf(ctx).name;
-    return { id: (await ctx.app.inventory.startSync({ dryRun, trigger: `graphql:${actor}`, actor })).id };
+    return { id: (await ctx.services.inventory.startSync({ dryRun, trigger: `graphql:${actor}`, actor })).id };
   }
 
   @Authorized(...WRITE)
@@ -233,7 +233,7 @@ export class InventoryResolver {
     @Arg('channel', () => String) channel: string,
     @Arg('quantity', () => Int) quantity: number,
   ): Promise<SyncReport> {
-    return reportView(await ctx.app.inventory.setChannelStock({ sku, channel, quantity, actor: actorOf(ctx).name }));
+    return reportView(await ctx.services.inventory.setChannelStock({ sku, channel, quantity, actor: actorOf(ctx).name }));
   }
 
   @Authorized(...WRITE)
@@ -244,7 +244,7 @@ export class InventoryResolver {
     @Arg('runId', () => Int, { nullable: true, description: 'Must be the most recent applied run when given.' }) runId?: number | null,
   ): Promise<RollbackReport> {
     const actor = actorOf(ctx).name;
-    return ctx.app.inventory.rollback({ runId: runId ?? undefined, dryRun, trigger: `graphql:${actor}`, actor });
+    return ctx.services.inventory.rollback({ runId: runId ?? undefined, dryRun, trigger: `graphql:${actor}`, actor });
   }
 
   @Authorized(...WRITE)
@@ -255,13 +255,13 @@ export class InventoryResolver {
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
   ): Promise<AllocationRuleSet> {
     const input = tiers.map((t) => ({ min: t.min, ...(t.max != null ? { max: t.max } : {}), share: t.share }));
-    return ruleSetView(await ctx.app.inventory.rules.propose(input, actorOf(ctx), reason ?? undefined));
+    return ruleSetView(await ctx.services.inventory.rules.propose(input, actorOf(ctx), reason ?? undefined));
   }
 
   @Authorized(...MANAGE)
   @Mutation(() => AllocationRuleSet, { description: 'Approves a proposal (manager; not the proposer).' })
   async approveAllocationRules(@Ctx() ctx: SubgraphContext, @Arg('proposalId', () => Int) proposalId: number): Promise<AllocationRuleSet> {
-    return ruleSetView(await ctx.app.inventory.rules.approve(proposalId, actorOf(ctx)));
+    return ruleSetView(await ctx.services.inventory.rules.approve(proposalId, actorOf(ctx)));
   }
 
   @Authorized(...MANAGE)
@@ -271,6 +271,6 @@ export class InventoryResolver {
     @Arg('proposalId', () => Int) proposalId: number,
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
   ): Promise<AllocationRuleSet> {
-    return ruleSetView(await ctx.app.inventory.rules.reject(proposalId, actorOf(ctx), reason ?? undefined));
+    return ruleSetView(await ctx.services.inventory.rules.reject(proposalId, actorOf(ctx), reason ?? undefined));
   }
 }

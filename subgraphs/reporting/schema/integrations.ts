@@ -118,7 +118,7 @@ export class IntegrationsResolver {
   @Authorized(...STAFF)
   @Query(() => [Integration], { description: 'The configured external systems: operations, schedules, auth, credential expiry, last outcome.' })
   integrations(@Ctx() ctx: SubgraphContext): Promise<Integration[]> {
-    return ctx.app.hub.list();
+    return ctx.services.hub.list();
   }
 
   @Authorized(...STAFF)
@@ -133,7 +133,7 @@ export class IntegrationsResolver {
     if (status != null && !(STATUSES as readonly string[]).includes(status)) throw badInput('status', `status must be one of ${STATUSES.join(', ')}; got "${status}"`);
     if (after != null && !/^[1-9]\d{0,15}$/.test(after)) throw badInput('after', 'after must be a cursor from pageInfo.endCursor');
     const limit = Math.max(1, Math.min(first ?? 50, MAX_PAGE));
-    const rows = await ctx.app.reporting.integrationLog({
+    const rows = await ctx.services.reporting.integrationLog({
       system: system ?? undefined, status: status === 'OK' ? 'ok' : status === 'FAILED' ? 'failed' : undefined, before: after ? Number(after) : undefined, limit: limit + 1,
     });
     const edges = rows.slice(0, limit).map((r) => ({ cursor: String(r.id), node: { ...r, status: r.status ?? null, error: r.error ?? null } }));
@@ -150,7 +150,7 @@ export class IntegrationsResolver {
     @Arg('input', () => GraphQLJSONObject, { nullable: true, description: "The operation's input, checked by its schema." }) input?: Record<string, unknown> | null,
   ): Promise<IntegrationRun> {
     const actor = actorOf(ctx).name;
-    const r = await ctx.app.hub.run({ system, operation, dryRun, input: input ?? {}, trigger: `graphql:${actor}`, actor });
+    const r = await ctx.services.hub.run({ system, operation, dryRun, input: input ?? {}, trigger: `graphql:${actor}`, actor });
     return { system: r.system, operation: r.operation, dryRun: r.dryRun, ok: r.ok, durationMs: r.durationMs, output: r.output ?? null };
   }
 }

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { nextRunAt, scheduledJobs } from '../../../jobs/schedules.js';
+import { nextRunAt } from '../../../jobs/schedules.js';
 import { loader, READ, STAFF, type SubgraphContext } from '../../federation.js';
 import type { RunView } from '../../inventory/service.js';
 import { AuditEntry, ComponentHealth, Health, LedgerConnection, SyncRun } from './types.js';
@@ -32,7 +32,7 @@ function runUser(run: Pick<SyncRun, 'trigger' | 'source'>): string | null {
 export function runById(ctx: SubgraphContext, id: number): Promise<SyncRun | null> {
   return loader<number, SyncRun | null>(ctx, 'reporting.run', (ids) =>
     Promise.all(ids.map(async (i) => {
-      const run = await ctx.app.inventory.getRun(i);
+      const run = await ctx.services.inventory.getRun(i);
       return run ? runView(run) : null;
     })),
   ).load(id);
@@ -49,7 +49,7 @@ export class SyncRunResolver {
     @Arg('kind', () => String, { nullable: true, description: 'SYNC or ROLLBACK.' }) kind?: string | null,
   ): Promise<SyncRun[]> {
     const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS) };
-    return (await ctx.app.inventory.listRuns(clamp(limit), filter)).map(runView);
+    return (await ctx.services.inventory.listRuns(clamp(limit), filter)).map(runView);
   }
 
   @Authorized(...READ)
@@ -74,7 +74,7 @@ export class SyncRunResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('sku', () => String, { nullable: true, description: 'Only entries whose SKU contains this text (any case).' }) sku?: string | null,
   ): Promise<LedgerConnection> {
-    const page = await ctx.app.inventory.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined, sku: sku || undefined });
+    const page = await ctx.services.inventory.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined, sku: sku || undefined });
     const edges = page.entries.map((e) => ({ cursor: String(e.id), node: { ...e, before: e.before ?? null, error: e.error ?? null } }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -85,20 +85,20 @@ export class ReportingResolver {
   @Authorized(...STAFF)
   @Query(() => [AuditEntry], { description: 'Who did what, newest first.' })
   auditTrail(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 50 }) limit: number): Promise<AuditEntry[]> {
-    return ctx.app.reporting.auditTrail(clamp(limit));
+    return ctx.services.reporting.auditTrail(clamp(limit));
   }
 
   @Authorized(...READ)
   @Query(() => Health, { description: 'Database and connector health, and the last run.' })
   async health(@Ctx() ctx: SubgraphContext): Promise<Health> {
-    const database = await ctx.app.db.em().getConnection().execute('select 1').then(
+    const database = await ctx.services.pingDatabase().then(
       (): ComponentHealth => ({ name: 'database', ok: true, detail: 'reachable', expiresInDays: null }),
       (err: Error): ComponentHealth => ({ name: 'database', ok: false, detail: err.message, expiresInDays: null }),
     );
-    const connectors = await Promise.all(ctx.app.healthChecks().map((c) => c.health()));
+    const connectors = await Promise.all(ctx.services.healthChecks().map((c) => c.health()));
     const components = [database, ...connectors];
-    const last = await ctx.app.inventory.lastRun();
-    const schedules = scheduledJobs(ctx.app.config).map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
+    const last = await ctx.services.inventory.lastRun();
+    const schedules = ctx.services.schedules().map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
     return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules };
   }
 }

@@ -1,16 +1,16 @@
 // One process of the distributed mode (docker-compose.yml), by role:
-//   node dist/gateway/serve.js gateway             the gateway, calling the subgraphs by URL (gateway.subgraphs.urls)
-//   node dist/gateway/serve.js subgraph <name>     one subgraph server (port: PORT, else 4001.. in SUBGRAPH_NAMES order)
-//   node dist/gateway/serve.js worker              the job worker (jobs/worker.ts)
+//   node dist/app/serve.js gateway             the gateway, calling the subgraphs by URL (gateway.subgraphs.urls)
+//   node dist/app/serve.js subgraph <name>     one subgraph server (port: PORT, else 4001.. in SUBGRAPH_NAMES order)
+//   node dist/app/serve.js worker              the job worker (jobs/worker.ts)
 // The role may come from TSUNAGI_ROLE (and TSUNAGI_SUBGRAPH) instead of argv. `npm start` (main.ts) runs all in one.
-import { createContext, type AppContext } from '../app/context.js';
+import { createContext, type AppContext } from './context.js';
 import { startWorker } from '../jobs/worker.js';
 import { ConfigError, type Config } from '../platform/config/index.js';
-import { loadConfig } from '../app/config.js';
+import { loadConfig } from './config.js';
 import { createLogger } from '../platform/log/index.js';
-import { startGateway } from './index.js';
-import { startSubgraphServer } from './subgraph-server.js';
-import { SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
+import { startGateway } from '../gateway/index.js';
+import { startSubgraphServer } from '../gateway/subgraph-server.js';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/supergraph.js';
 
 const USAGE = `usage: serve.js gateway | subgraph <${SUBGRAPH_NAMES.join('|')}> | worker`;
 

@@ -1,4 +1,4 @@
-import type { Config } from '../platform/config/index.js';
+import type { Config } from '../config/index.js';
 // Bearer JWT auth (jose). The token's `sub` names the caller and `role` is one of the four roles. Two kinds of
 // token are accepted: HS256 tokens Tsunagi issues itself (`tsunagi token`, keyed by a shared secret) and tokens
 // of an identity provider, checked against the keys it publishes at a JWKS URL.
@@ -6,19 +6,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ROLES, type Actor, type Role } from '../subgraphs/inventory/rules.js';
+import { ROLES, type Actor, type Role } from '../../subgraphs/inventory/rules.js';
+import { AppError } from '../errors.js';
 
 const ISSUER = 'tsunagi';
 const MIN_SECRET_LENGTH = 32;
 /** Identity-provider tokens must be signed with a public-key algorithm: a JWKS never vouches for an HMAC. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-export class AuthError extends Error {
+export class AuthError extends AppError {
+  readonly code = 'UNAUTHENTICATED';
   override readonly name = 'AuthError';
 }
 
 /** The identity provider's keys could not be fetched: the token may be fine, so this is not a 401. */
-export class AuthUnavailableError extends Error {
+export class AuthUnavailableError extends AppError {
+  readonly code = 'UPSTREAM_FAILED';
   override readonly name = 'AuthUnavailableError';
 }
 
@@ -72,6 +75,18 @@ export interface JwtVerifier {
   audience?: string;
 }
 
+/**
+ * The verifier of the API's tokens, for the gateway and the CLI alike: the configured identity provider's keys and
+ * Tsunagi's own HS256 key. With an identity provider and no configured secret, no key file is made up: only the
+ * provider's tokens are accepted. `override` replaces the configured secret or JWKS URL (tests, the gateway's options).
+ */
+export function apiTokenVerifier(config: Pick<Config, 'gateway' | 'dataDir'>, override: { secret?: Uint8Array; jwksUrl?: string } = {}): JwtVerifier {
+  const { jwt } = config.gateway;
+  const jwksUrl = override.jwksUrl ?? jwt.jwksUrl;
+  const secret = override.secret ?? (override.jwksUrl && !jwt.secret ? undefined : signingKey(config));
+  return createJwtVerifier({ secret, jwksUrl, issuer: jwt.issuer, audience: jwt.audience });
+}
+
 /** A verifier; the JWKS is fetched on first use and cached, refetched when a token names an unknown key. */
 export function createJwtVerifier(opts: { secret?: Uint8Array; jwksUrl?: string; issuer?: string; audience?: string }): JwtVerifier {
   if (!opts.secret && !opts.jwksUrl) throw new AuthError('JWT auth needs a secret or a JWKS URL');
@@ -120,13 +135,30 @@ async function verify(token: string, verifier: JwtVerifier): Promise<JWTPayload>
 export async function verifyBearer(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<{ actor: Actor; expiresAt: number }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match) throw new AuthError('missing bearer token');
-  const payload = await verify(match[1]!, key instanceof Uint8Array ? { secret: key } : key);
+  const token = match[1]!;
+  let known = verified.get(key);
+  if (!known) verified.set(key, (known = new Map()));
+  const hit = known.get(token);
+  if (hit && Date.now() < hit.expiresAt) return hit;
+  if (hit) known.delete(token);
+  const payload = await verify(token, key instanceof Uint8Array ? { secret: key } : key);
   const role = payload.role as Role;
   if (!payload.sub || !ROLES.includes(role)) throw new AuthError('token lacks a subject or a known role');
-  return { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+  const checked = { actor: { name: payload.sub, role }, expiresAt: payload.exp! * 1000 };
+  if (known.size >= VERIFIED_MAX) known.delete(known.keys().next().value!);
+  known.set(token, checked);
+  return checked;
 }
 
 /** The caller named by an `Authorization: Bearer` value (see verifyBearer). */
 export async function authenticate(key: Uint8Array | JwtVerifier, authorization: string | undefined | null): Promise<Actor> {
   return (await verifyBearer(key, authorization)).actor;
 }
+
+/**
+ * Tokens already verified, per key: an HS256 check through WebCrypto costs more CPU than the rest of a small
+ * query (profiled under the gateway benchmark), and a signed token cannot change, so its check holds until it
+ * expires. Failures are never remembered. Bounded; the oldest entry goes first.
+ */
+const verified = new WeakMap<Uint8Array | JwtVerifier, Map<string, { actor: Actor; expiresAt: number }>>();
+const VERIFIED_MAX = 10_000;

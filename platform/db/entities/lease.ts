@@ -1,6 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** The one-run-at-a-time lease (see run-lock.ts): who holds it, for which run, until when (database clock). */
+/**
+ * A named lease (platform/db/lease.ts): who holds it, until when (database clock). run_id names the stock run that
+ * holds "stock-sync"; the table keeps its first name, run_lease.
+ */
 export const RunLeaseRow = defineEntity({
   name: 'RunLeaseRow',
   tableName: 'run_lease',
