@@ -5,7 +5,8 @@ import { ensureDemoData } from './app/sandbox-seed.js';
 import { startGateway } from './gateway/index.js';
 import { issueToken, signingKey } from './platform/auth/tokens.js';
 import { startWorker } from './jobs/worker.js';
-import { ConfigError, loadConfig, type Config } from './platform/config/index.js';
+import { ConfigError, type Config } from './platform/config/index.js';
+import { loadConfig } from './app/config.js';
 import { createLogger } from './platform/log/index.js';
 
 let config: Config;

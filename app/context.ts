@@ -1,27 +1,25 @@
 // The composition root: config → logger → database → event bus → credential store → services → connectors.
 // `npm start`, the CLI, the job worker, tests and benchmarks all build Tsunagi through this one function.
+// The connectors are whatever config/integrations.yaml names, built by their descriptors (connectors/index.ts).
 import type { Logger } from 'pino';
-import { AmazonClient } from '../connectors/amazon/client.js';
-import { AMAZON_SANDBOX_CREDENTIALS } from '../connectors/amazon/simulator.js';
-import { RakutenClient } from '../connectors/rakuten/client.js';
-import { RAKUTEN_SANDBOX_CREDENTIALS } from '../connectors/rakuten/simulator.js';
+import { connectorRegistry } from '../connectors/index.js';
+import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
-import { YahooClient } from '../connectors/yahoo/client.js';
-import { REFRESH_TOKEN_LIFETIME_DAYS, YAHOO_REFRESH_TOKEN_CREDENTIAL } from '../connectors/yahoo/oauth.js';
-import { yahooSandboxConfig } from '../connectors/yahoo/simulator.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
 import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
 import { databaseLock } from '../platform/db/lease.js';
 import { createEventBus, type EventBus } from '../platform/events/index.js';
+import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type IntegrationRegistry } from '../platform/integrations/index.js';
+import { IntegrationHub } from '../platform/integrations/hub.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
-import type { HealthCheck } from '../subgraphs/inventory/ports.js';
+import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 
 export interface AppContext {
@@ -37,7 +35,14 @@ export interface AppContext {
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
-  connectors: { amazon: AmazonClient; yahoo: YahooClient; rakuten: RakutenClient };
+  /** The connectors this process knows (the shipped ones and any the caller added). */
+  registry: IntegrationRegistry;
+  /** The configured systems' connectors: list, run operations, health. */
+  hub: IntegrationHub;
+  /** The built connectors by system name (tests reach into them). */
+  connectors: Record<string, unknown>;
+  /** The operators' alerts (the notify system). */
+  notifier: Notifier;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -55,11 +60,14 @@ export interface ContextOptions {
   sandbox?: Sandbox;
   /** false: simulators without rate limits (benchmarks). */
   rateLimits?: boolean;
+  /** Connectors besides the shipped ones (a test's throwaway connector); config must have been loaded with them too. */
+  connectors?: ConnectorDescriptor[];
 }
 
 export async function createContext(opts: ContextOptions): Promise<AppContext> {
   const { config } = opts;
   const logger = opts.logger ?? silentLogger;
+  const registry = connectorRegistry(opts.connectors);
   const mappings = MappingSet.load(mappingsPathFor(config.configPath));
   const url = opts.databaseUrl ?? config.database.url;
   const db = await openDatabase({ url, dataDir: config.dataDir, logger });
@@ -71,39 +79,52 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster);
+    // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
+    const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
+    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
     if (config.sandbox) {
       if (!sandbox) {
-        sandbox = await openSandbox({ dataDir: config.dataDir, rateLimits: opts.rateLimits });
+        sandbox = await openSandbox({ dataDir: config.dataDir, rateLimits: opts.rateLimits, connectors: registry.descriptors });
         closers.unshift(() => sandbox!.close());
       }
-      integrations = sandboxIntegrations(config.integrations, sandbox);
-      await ensureSandboxYahooToken(sandbox, credentials);
+      integrations = sandboxIntegrations(config.integrations, sandbox, registry);
+      await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
-    // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
-    const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const common = { policy: integrations.http, logger, onOutcome: reporting.recordCall };
-    const connectors = {
-      amazon: new AmazonClient({ config: integrations.amazon, tokens, ...common }),
-      yahoo: new YahooClient({ config: integrations.yahoo, credentials, tokens, ...common }),
-      rakuten: new RakutenClient({ config: integrations.rakuten, ...common }),
-    };
-    closers.unshift(() => Promise.all(Object.values(connectors).map((c) => c.close())));
-    const targets = config.sync.channels.map((c) => connectors[c]);
+    const hub = new IntegrationHub({
+      registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
+    });
+    closers.unshift(() => hub.close());
+    const connectors = Object.fromEntries(Object.keys(integrations).map((name) => [name, hub.connector<unknown>(name)]));
+    const sources = hub.implementing('StockSource');
+    if (sources.length !== 1) {
+      throw new Error(`integrations: exactly one system must be the stock source (a StockSource connector); configured: ${sources.join(', ') || 'none'}`);
+    }
+    const targets = config.sync.channels.map((c) => hub.connector<StockTarget>(c, 'StockTarget'));
     const inventory = new InventoryService({
-      db, catalog, auditTrail: reporting, events, logger, targets, source: connectors.amazon,
+      db, catalog, auditTrail: reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
       configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
+    hub.bind({
+      async syncStock(o) {
+        const r = await inventory.runSync(o);
+        return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
+      },
+    });
+    const notifiers = hub.implementing('Notifier');
+    const notifier: Notifier = notifiers.length
+      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
+      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, connectors, sandbox, integrations,
-      healthChecks: () => [connectors.amazon, connectors.yahoo, connectors.rakuten],
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
       },
@@ -114,22 +135,22 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   }
 }
 
-/** The connectors' config pointed at the simulators, with the credentials the simulators accept. */
-export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox): IntegrationsConfig {
-  return {
-    ...base,
-    amazon: {
-      ...base.amazon, endpoint: sandbox.urls.amazon, tokenUrl: `${sandbox.urls.amazon}/auth/o2/token`, ...AMAZON_SANDBOX_CREDENTIALS,
-    },
-    yahoo: yahooSandboxConfig(sandbox.urls.yahoo, { rateLimit: base.yahoo.rateLimit }),
-    rakuten: { ...base.rakuten, endpoint: sandbox.urls.rakuten, ...RAKUTEN_SANDBOX_CREDENTIALS },
-  };
+/** Each system with a simulator pointed at it, with the credentials the simulator accepts. */
+export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox, registry: IntegrationRegistry): IntegrationsConfig {
+  return Object.fromEntries(
+    Object.entries(base).map(([name, block]) => {
+      const simulator = registry.get(connectorIdOf(block))?.simulator;
+      const url = sandbox.urls[connectorIdOf(block)];
+      return [name, simulator && url ? simulator.sandboxConfig(block, url) : block];
+    }),
+  );
 }
 
-/** In sandbox mode the operator has no Yahoo! account to authorise: the simulator issues the refresh token. */
-export async function ensureSandboxYahooToken(sandbox: Sandbox, credentials: DatabaseCredentialStore): Promise<void> {
-  const stored = await credentials.get(YAHOO_REFRESH_TOKEN_CREDENTIAL);
-  if (stored && (!stored.expiresAt || stored.expiresAt > new Date())) return;
-  const token = await sandbox.call<string>('yahoo', 'issueRefreshToken');
-  await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, token, new Date(Date.now() + REFRESH_TOKEN_LIFETIME_DAYS * 86_400_000));
+/** What each simulated connector needs before it is built (e.g. a token only the simulator issues). */
+export async function prepareSandbox(sandbox: Sandbox, integrations: IntegrationsConfig, registry: IntegrationRegistry, deps: ConnectorDeps): Promise<void> {
+  for (const block of Object.values(integrations)) {
+    const id = connectorIdOf(block);
+    const prepare = registry.get(id)?.simulator?.prepare;
+    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps);
+  }
 }

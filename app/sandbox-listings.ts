@@ -1,7 +1,6 @@
 // Sandbox mode: a merchant's real malls already hold the listings the SKU master names, so importing a master
 // into the sandbox creates, in the simulated malls, those they lack (quantity 0).
 import type { AppContext } from './context.js';
-import type { SandboxSystem } from '../connectors/sandbox/index.js';
 
 const PAGE = 1000;
 
@@ -15,7 +14,7 @@ export async function createMissingSandboxListings(ctx: AppContext): Promise<Rec
     const page = await ctx.catalog.listMappings({ first: PAGE, after });
     for (const channel of ctx.inventory.channels) {
       const codes = page.rows.flatMap((r) => (r.listings[channel] ? [r.listings[channel]] : []));
-      if (codes.length > 0) created[channel]! += await sandbox.call<number>(channel as SandboxSystem, 'addMissing', codes);
+      if (codes.length > 0) created[channel]! += await sandbox.call<number>(channel, 'addMissing', codes);
     }
     if (!page.hasNextPage) return created;
     after = page.endCursor;

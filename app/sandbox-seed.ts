@@ -1,5 +1,5 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
-import { ensureSandboxYahooToken, type AppContext } from './context.js';
+import { prepareSandbox, type AppContext } from './context.js';
 
 export const DEMO_SKUS = 30;
 
@@ -50,7 +50,9 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
-  await ensureSandboxYahooToken(ctx.sandbox, ctx.credentials);
+  await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+  });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };
 }

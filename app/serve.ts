@@ -5,7 +5,8 @@
 // The role may come from TSUNAGI_ROLE (and TSUNAGI_SUBGRAPH) instead of argv. `npm start` (main.ts) runs all in one.
 import { createContext, type AppContext } from './context.js';
 import { startWorker } from '../jobs/worker.js';
-import { ConfigError, loadConfig, type Config } from '../platform/config/index.js';
+import { ConfigError, type Config } from '../platform/config/index.js';
+import { loadConfig } from './config.js';
 import { createLogger } from '../platform/log/index.js';
 import { startGateway } from '../gateway/index.js';
 import { startSubgraphServer } from '../gateway/subgraph-server.js';

@@ -31,7 +31,7 @@ import { authenticate, issueToken } from '../platform/auth/tokens.js';
 import { startGateway, type RunningGateway } from '../gateway/index.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from '../gateway/subgraph-server.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from '../gateway/supergraph.js';
-import { loadConfig } from '../platform/config/index.js';
+import { loadConfig } from '../app/config.js';
 import { createScratchDatabase, DEFAULT_SERVER_URL } from '../platform/db/scratch.js';
 import type { Actor } from '../subgraphs/federation.js';
 import { runFanout } from './fanout.js';

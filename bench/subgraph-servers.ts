@@ -5,7 +5,7 @@
 import { createContext } from '../app/context.js';
 import { startSubgraphServer } from '../gateway/subgraph-server.js';
 import { SUBGRAPH_NAMES } from '../gateway/supergraph.js';
-import { loadConfig } from '../platform/config/index.js';
+import { loadConfig } from '../app/config.js';
 
 const secret = process.env.TSUNAGI_SUBGRAPH_SECRET;
 if (!secret) throw new Error('TSUNAGI_SUBGRAPH_SECRET is not set');

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../app/context.js';
 import { seedSandbox } from '../app/sandbox-seed.js';
 import { openSandbox } from '../connectors/sandbox/index.js';
-import { loadConfig } from '../platform/config/index.js';
+import { loadConfig } from '../app/config.js';
 import { createScratchDatabase, DEFAULT_SERVER_URL } from '../platform/db/scratch.js';
 import { createLogger } from '../platform/log/index.js';
 

@@ -28,7 +28,7 @@ export async function runCommand(cmd: Command, body: CommandBody, check?: (confi
   let ctx: AppContext | undefined;
   let code: number = EXIT.ok;
   try {
-    const { loadConfig } = await import('../platform/config/index.js');
+    const { loadConfig } = await import('../app/config.js');
     const config = loadConfig(opts.config);
     out.timezone = config.timezone;
     const { createLogger } = await import('../platform/log/index.js');

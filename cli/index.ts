@@ -5,6 +5,7 @@ import { packageVersion } from '../platform/project.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
+import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
@@ -30,6 +31,7 @@ Examples:
   tsunagi status                         recent runs; tsunagi status 12 shows run 12 with its ledger
   tsunagi rollback --dry-run             preview undoing the most recent run
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
+  tsunagi integrations list              the external systems, their operations and schedules
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -70,6 +72,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
+  registerIntegrations,
 ]) {
   register(program);
 }

@@ -1,22 +1,30 @@
-// The repeating jobs and their cron times, in one list: the worker schedules them, the health query shows when
-// each runs next (computed with cron-parser, the parser Agenda itself uses for cron schedules).
+// The repeating jobs and their cron times, in one list: every sync_schedule entry of config/integrations.yaml
+// (each its own job, so several workers share them through Agenda's locking) and the retention job. The worker
+// schedules them, the health query shows when each runs next (computed with cron-parser, the parser Agenda
+// itself uses for cron schedules).
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../platform/config/index.js';
 import { CLEANUP_JOB } from './cleanup.js';
-import { STOCK_SYNC_JOB } from './stock-sync.js';
 
 export interface ScheduledJob {
   name: string;
   /** Cron expression, in `timezone`. */
   schedule: string;
   timezone: string;
+  /** Set for an integration operation (a sync_schedule entry). */
+  operation?: { system: string; operation: string };
 }
 
-export function scheduledJobs(config: Pick<Config, 'sync' | 'timezone'>): ScheduledJob[] {
-  return [
-    { name: STOCK_SYNC_JOB, schedule: config.sync.schedule, timezone: config.timezone },
-    { name: CLEANUP_JOB, schedule: config.sync.cleanupSchedule, timezone: config.timezone },
-  ];
+/** The Agenda job name of a scheduled integration operation. */
+export const operationJobName = (system: string, operation: string) => `${system}.${operation}`;
+
+export function scheduledJobs(config: Pick<Config, 'sync' | 'timezone' | 'integrations'>): ScheduledJob[] {
+  const operations = Object.values(config.integrations).flatMap((block) =>
+    Object.entries(block.sync_schedule).map(([operation, schedule]) => ({
+      name: operationJobName(block.name, operation), schedule, timezone: config.timezone, operation: { system: block.name, operation },
+    })),
+  );
+  return [...operations, { name: CLEANUP_JOB, schedule: config.sync.cleanupSchedule, timezone: config.timezone }];
 }
 
 /** The job's next occurrence after `now`; null when its cron text has none. */

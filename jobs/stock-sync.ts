@@ -1,19 +1,10 @@
-// The scheduled stock sync: the same run as `tsunagi sync`, logged the same way, with an alert to the
+// The scheduled stock sync (a sync_schedule entry of its source system): the same run as `tsunagi sync`, logged the same way, with an alert to the
 // operators whenever it does not simply succeed.
-import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
 import type { Alert, Notifier } from '../connectors/notify/client.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService, SyncReport } from '../subgraphs/inventory/service.js';
 
-export const STOCK_SYNC_JOB = 'stock-sync';
-
-/**
- * Agenda hands a job to another worker when its lock is older than this. A full sync under the marketplaces'
- * rate limits can take longer, so the running job renews its lock every TOUCH_EVERY_MS.
- */
-const LOCK_LIFETIME_MS = 10 * 60_000;
-const TOUCH_EVERY_MS = 60_000;
 /** Failed items listed in an alert; the rest are in the run's ledger. */
 const FAILURES_IN_ALERT = 5;
 
@@ -21,16 +12,6 @@ export interface StockSyncDeps {
   inventory: Pick<InventoryService, 'runSync'>;
   logger: Logger;
   notifier: Notifier;
-}
-
-export function defineStockSync(agenda: Agenda, deps: StockSyncDeps): void {
-  agenda.define(STOCK_SYNC_JOB, async (job: Job) => {
-    await keepLocked(job, deps.logger, () => runScheduledSync(deps));
-  }, {
-    concurrency: 1,
-    lockLimit: 1,
-    lockLifetime: LOCK_LIFETIME_MS,
-  });
 }
 
 /**
@@ -102,15 +83,4 @@ export function runAlert(r: SyncReport): Alert {
       ...channels,
     },
   };
-}
-
-async function keepLocked<T>(job: Job, logger: Logger, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    job.touch().catch((err: unknown) => logger.warn({ err, job: job.attrs.name }, 'could not renew the job lock'));
-  }, TOUCH_EVERY_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }

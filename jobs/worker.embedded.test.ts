@@ -10,9 +10,11 @@ import { DEMO_SKUS, ensureDemoData, seedSandbox } from '../app/sandbox-seed.js';
 import { createNotifier } from '../connectors/notify/client.js';
 import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
-import { loadConfig } from '../platform/config/index.js';
-import { TEST_HTTP } from '../test/support/app.js';
-import { STOCK_SYNC_JOB } from './stock-sync.js';
+import { loadConfig } from '../app/config.js';
+import { withTestPolicy } from '../test/support/app.js';
+import { operationJobName } from './schedules.js';
+
+const STOCK_SYNC_JOB = operationJobName('amazon', 'stock_sync');
 import { JOB_LOG_TABLE, JOB_STORE_TABLE, startWorker, type Worker } from './worker.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tsunagi-worker-embedded-'));
@@ -24,13 +26,12 @@ let worker: Worker;
 beforeAll(async () => {
   const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: '', TSUNAGI_DATA_DIR: dataDir });
   sandbox = await openSandbox({ rateLimits: false });
-  ctx = await createContext({ config: { ...base, integrations: { ...base.integrations, http: TEST_HTTP } }, sandbox });
+  ctx = await createContext({ config: withTestPolicy(base), sandbox });
   await ensureDemoData(ctx);
   hook = new SlackWebhookSimulator();
   await hook.listen();
-  const config = { ...ctx.config, alerts: { slackWebhookUrl: hook.webhookUrl } };
-  // Polling once a minute: a job that starts at once was announced through the in-memory channel.
-  worker = await startWorker(ctx, { notifier: createNotifier(config, ctx.logger), processEvery: '1 minute' });
+    // Polling once a minute: a job that starts at once was announced through the in-memory channel.
+  worker = await startWorker(ctx, { notifier: createNotifier({ slackWebhookUrl: hook.webhookUrl }, ctx.logger), processEvery: '1 minute' });
 }, 120_000);
 
 afterAll(async () => {

@@ -6,11 +6,20 @@ import pino from 'pino';
 import { createNotifier, type Alert, type Notifier } from '../connectors/notify/client.js';
 import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
 import type { AppContext } from '../app/context.js';
+import type { Config } from '../platform/config/index.js';
 import { FOREIGN_TABLES } from '../platform/db/index.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import { createTestApp, seed, type TestApp } from '../test/support/app.js';
 import { CLEANUP_JOB } from './cleanup.js';
-import { runScheduledSync, STOCK_SYNC_JOB } from './stock-sync.js';
+import { operationJobName } from './schedules.js';
+import { runScheduledSync } from './stock-sync.js';
+
+/** The stock sync is the sync_schedule entry stock_sync of the source system (config/integrations.yaml). */
+const STOCK_SYNC_JOB = operationJobName('amazon', 'stock_sync');
+const withStockSyncSchedule = (config: Config, cron: string): Config => ({
+  ...config,
+  integrations: { ...config.integrations, amazon: { ...config.integrations.amazon!, sync_schedule: { stock_sync: cron } } },
+});
 import { createJobStore, JOB_LOG_TABLE, JOB_STORE_TABLE, startWorker, type Worker } from './worker.js';
 
 const DAY_MS = 86_400_000;
@@ -32,7 +41,7 @@ afterEach(async () => {
   await Promise.all(workers.splice(0).map((w) => w.stop()));
   hook.messages.length = 0;
   hook.faults.clear();
-  for (const sim of Object.values(app.sims)) sim.faults.clear();
+  for (const sim of [app.sims.amazon, app.sims.yahoo, app.sims.rakuten]) sim.faults.clear();
 });
 
 afterAll(async () => {
@@ -43,8 +52,7 @@ afterAll(async () => {
 
 /** A worker whose alerts go to the log and the webhook simulator, as createNotifier builds them from config. */
 async function start(ctx: AppContext = app.ctx): Promise<Worker> {
-  const config = { ...ctx.config, alerts: { slackWebhookUrl: hook.webhookUrl } };
-  const worker = await startWorker(ctx, { notifier: createNotifier(config, ctx.logger, ctx.reporting.recordCall) });
+  const worker = await startWorker(ctx, { notifier: createNotifier({ slackWebhookUrl: hook.webhookUrl }, ctx.logger, ctx.reporting.recordCall) });
   workers.push(worker);
   return worker;
 }
@@ -89,7 +97,7 @@ function next0400Tokyo(now: number): number {
 
 describe('schedules', () => {
   it('registers stock-sync at the configured cron and timezone: the next 04:00 Asia/Tokyo', async () => {
-    expect(app.ctx.config.sync.schedule).toBe('0 4 * * *');
+    expect(app.ctx.config.integrations.amazon!.sync_schedule.stock_sync).toBe('0 4 * * *');
     expect(app.ctx.config.timezone).toBe('Asia/Tokyo');
     const now = Date.now();
     await start();
@@ -113,7 +121,7 @@ describe('schedules', () => {
     await first.stop();
     workers.length = 0;
 
-    const changed = { ...app.ctx, config: { ...app.ctx.config, sync: { ...app.ctx.config.sync, schedule: '30 5 * * *' } } };
+    const changed = { ...app.ctx, config: withStockSyncSchedule(app.ctx.config, '30 5 * * *') };
     await start(changed);
     const rescheduled = await stored(STOCK_SYNC_JOB);
     expect(rescheduled!.repeatInterval).toBe('30 5 * * *');
@@ -144,10 +152,10 @@ describe('schedules', () => {
     ['a human interval', '1 day', 'Asia/Tokyo'],
     ['an unknown timezone', '0 4 * * *', 'Nowhere/City'],
   ])('refuses %s instead of storing a schedule that never (or always) runs', async (_what, schedule, timezone) => {
-    const bad = { ...app.ctx, config: { ...app.ctx.config, timezone, sync: { ...app.ctx.config.sync, schedule } } };
+    const bad = { ...app.ctx, config: { ...withStockSyncSchedule(app.ctx.config, schedule), timezone } };
     const started = startWorker(bad);
     started.then((w) => workers.push(w), () => {});
-    await expect(started).rejects.toThrow(`cannot schedule stock-sync: "${schedule}" in ${timezone} is not a cron expression with a next occurrence`);
+    await expect(started).rejects.toThrow(`cannot schedule ${STOCK_SYNC_JOB}: "${schedule}" in ${timezone} is not a cron expression with a next occurrence`);
   });
 });
 

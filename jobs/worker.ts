@@ -8,10 +8,10 @@ import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type DrainResu
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
-import { createNotifier, type Notifier } from '../connectors/notify/client.js';
+import type { Notifier } from '../connectors/notify/client.js';
 import { defineCleanup } from './cleanup.js';
+import { defineOperationJobs } from './operations.js';
 import { scheduledJobs } from './schedules.js';
-import { defineStockSync, STOCK_SYNC_JOB } from './stock-sync.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
 export const JOB_STORE_TABLE = 'agenda_jobs';
@@ -106,7 +106,7 @@ async function connectOneAtATime(pool: pg.Pool, backend: AgendaBackend): Promise
 }
 
 export interface WorkerOptions {
-  /** Default: createNotifier(config) — the log, plus the Slack webhook when configured. */
+  /** Default: the context's notifier (the notify system: the log, plus its webhook when configured). */
   notifier?: Notifier;
   /** How often Agenda looks for due jobs (Agenda's default: 5 seconds). */
   processEvery?: string | number;
@@ -120,7 +120,7 @@ export interface Worker {
 
 export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Promise<Worker> {
   const { config, logger } = ctx;
-  const notifier = opts.notifier ?? createNotifier(config, logger, ctx.reporting.recordCall);
+  const notifier = opts.notifier ?? ctx.notifier;
   const store = createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
   try {
     await store.connect();
@@ -142,22 +142,20 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     // Other workers' failures arrive here too (remote); they log their own.
     if (!remote) logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
   });
-  defineStockSync(agenda, { inventory: ctx.inventory, logger, notifier });
+  const jobs = scheduledJobs(config);
+  defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, notifier });
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
 
   try {
-    for (const job of scheduledJobs(config)) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);
+    for (const job of jobs) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);
     await agenda.start();
   } catch (err) {
     await agenda.stop();
     await store.close();
     throw err;
   }
-  const next = (await agenda.queryJobs({ name: STOCK_SYNC_JOB })).jobs.find((j) => j.type === 'single')?.nextRunAt;
-  logger.info(
-    { store: store.kind, schedule: config.sync.schedule, timezone: config.timezone, nextRunAt: next },
-    `job worker started (${store.kind}); next stock sync ${next?.toISOString() ?? 'not scheduled'}`,
-  );
+  const schedules = jobs.map((j) => `${j.name} "${j.schedule}"`).join(', ');
+  logger.info({ store: store.kind, timezone: config.timezone, schedules: jobs }, `job worker started (${store.kind}); scheduled in ${config.timezone}: ${schedules}`);
 
   let stopping: Promise<void> | undefined;
   return {

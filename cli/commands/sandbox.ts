@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import type { SandboxSystem } from '../../connectors/sandbox/index.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
@@ -74,7 +73,7 @@ export function registerSandbox(program: Command): void {
         const held: Record<string, number | null> = {};
         for (const channel of ctx.inventory.channels) {
           const code = mapping?.listings[channel];
-          held[channel] = code ? await sim.call<number | null>(channel as SandboxSystem, 'getQuantity', code) : null;
+          held[channel] = code ? await sim.call<number | null>(channel, 'getQuantity', code) : null;
         }
         out.result({ sku, amazon, ...held });
         out.line(`${sku}${mapping ? (mapping.isActive ? '' : ' (inactive in the SKU master)') : ' (not in the SKU master)'}`);

@@ -9,15 +9,17 @@ export function registerYahooToken(program: Command): void {
     .action((opts: { timeout: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const { runAuthorizationFlow } = await import('../../connectors/yahoo/oauth.js');
+        const { yahooClientConfig } = await import('../../connectors/yahoo/config.js');
+        const config = yahooClientConfig(ctx.integrations.yahoo as import('../../connectors/yahoo/config.js').YahooBlock);
         const { expiresAt } = await runAuthorizationFlow({
-          config: ctx.integrations.yahoo,
+          config,
           credentials: ctx.credentials,
           timeoutMs: Number(opts.timeout) * 1000,
           logger: ctx.logger,
           onUrl: (url) => {
             out.notice('Open this URL in a browser, sign in as the store operator and allow access:');
             out.notice(`  ${url}`);
-            out.notice(`Waiting for the redirect to ${ctx.integrations.yahoo.redirectUri} ...`);
+            out.notice(`Waiting for the redirect to ${config.redirectUri} ...`);
             // The simulator's consent page answers at once; follow it like a browser would.
             if (ctx.sandbox) void fetch(url, { redirect: 'follow' }).catch(() => {});
           },

@@ -1,12 +1,12 @@
 // Amazon Selling Partner API client: the stock source of truth (FBA fulfillable quantity per seller SKU).
 // LWA refresh-token grant for access tokens, then GET /fba/inventory/v1/summaries page by page.
-import type { IntegrationsConfig } from '../../platform/config/index.js';
+import type { AmazonConfig } from './config.js';
 import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
 import { TokenManager, type GrantedToken } from '../../platform/auth/token-manager.js';
 import type { ConnectorHealth, HealthCheck, SourceItem, StockSource } from '../../subgraphs/inventory/ports.js';
 
-export type AmazonConfig = IntegrationsConfig['amazon'];
+export type { AmazonConfig } from './config.js';
 
 export interface AmazonClientOptions {
   config: AmazonConfig;

@@ -133,7 +133,7 @@ describe('LogNotifier', () => {
 });
 
 describe('createNotifier', () => {
-  const configWith = (slackWebhookUrl: string) => ({ alerts: { slackWebhookUrl: slackWebhookUrl || undefined }, integrations: { http: DEFAULT_POLICY } });
+  const configWith = (slackWebhookUrl: string) => ({ slackWebhookUrl: slackWebhookUrl || undefined, policy: DEFAULT_POLICY });
 
   it('logs only when no webhook is configured', async () => {
     const { logger, lines } = captureLogger('info');

@@ -2,7 +2,6 @@
 // webhook (when configured). A notifier never rejects: an alert that cannot be delivered is logged, and the
 // job that raised it carries on. See README.md for the webhook contract.
 import type { Logger } from 'pino';
-import type { Config } from '../../platform/config/index.js';
 import { HttpClient, type CallOutcome, type HttpPolicy } from '../../platform/http/index.js';
 import { REDACT_PATHS } from '../../platform/log/index.js';
 
@@ -102,9 +101,9 @@ export class SlackWebhookNotifier implements Notifier {
     try {
       parsed = new URL(opts.url);
     } catch {
-      throw new Error(`alerts.slackWebhookUrl is not a URL: ${redactWebhookUrl(opts.url)}`);
+      throw new Error(`notify.auth.slack_webhook_url is not a URL: ${redactWebhookUrl(opts.url)}`);
     }
-    if (!/^https?:$/.test(parsed.protocol)) throw new Error(`alerts.slackWebhookUrl must be http(s), got ${parsed.protocol}`);
+    if (!/^https?:$/.test(parsed.protocol)) throw new Error(`notify.auth.slack_webhook_url must be http(s), got ${parsed.protocol}`);
     this.url = opts.url;
     this.logger = opts.logger.child({ connector: 'slack' }, { redact: { paths: [...REDACT_PATHS, 'outcome.url'], censor: '[REDACTED]' } });
     const onOutcome = opts.onOutcome;
@@ -137,16 +136,16 @@ class FanOutNotifier implements Notifier {
 }
 
 /**
- * The notifier processes use: the log always, plus the Slack webhook when `alerts.slackWebhookUrl` is set.
- * `onOutcome` receives each webhook call for the integration log (URL redacted).
+ * The notifier processes use: the log always, plus the Slack webhook when the notify block of
+ * integrations.yaml sets one. `onOutcome` receives each webhook call for the integration log (URL redacted).
  */
 export function createNotifier(
-  config: { alerts: Config['alerts']; integrations: Pick<Config['integrations'], 'http'> },
+  opts: { slackWebhookUrl?: string; policy?: Partial<HttpPolicy> },
   logger: Logger,
   onOutcome?: (outcome: CallOutcome) => void,
 ): Notifier {
   const sinks: Notifier[] = [new LogNotifier(logger)];
-  const url = config.alerts.slackWebhookUrl;
-  if (url) sinks.push(new SlackWebhookNotifier({ url, logger, policy: config.integrations.http, onOutcome }));
+  const url = opts.slackWebhookUrl;
+  if (url) sinks.push(new SlackWebhookNotifier({ url, logger, policy: opts.policy, onOutcome }));
   return new FanOutNotifier(sinks);
 }

@@ -1,11 +1,11 @@
 // Rakuten RMS Inventory API 2.0: a stock TARGET. Reads with bulk-get, writes absolute quantities with
 // bulk-upsert, and reports the license key's expiry (keys run out every 90 days).
-import type { IntegrationsConfig } from '../../platform/config/index.js';
+import type { RakutenConfig } from './config.js';
 import { DEFAULT_POLICY, HttpClient, HttpError, retryAfterMs, type CallOutcome, type HttpPolicy, type HttpResponse, type RequestOptions } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
 import { daysLeft, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
 
-export type RakutenConfig = IntegrationsConfig['rakuten'];
+export type { RakutenConfig } from './config.js';
 
 export const BULK_UPSERT_LIMIT = 400;
 export const BULK_GET_LIMIT = 1000;

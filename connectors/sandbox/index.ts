@@ -1,31 +1,26 @@
-// Sandbox mode: the three marketplace simulators with their state in the data directory. The first process
+// Sandbox mode: the simulators the registry's connectors declare, with their state in the data directory. The first process
 // that needs them (the hub, or a CLI command when no hub runs) starts them and records their addresses in
 // dataDir/sandbox/simulators.json; any other process uses those addresses, and drives the simulators'
 // control methods through the owner's loopback control endpoint, so every process sees one marketplace.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AmazonSimulator } from '../amazon/simulator.js';
-import { RakutenSimulator } from '../rakuten/simulator.js';
-import { YahooSimulator } from '../yahoo/simulator.js';
+import type { AmazonSimulator } from '../amazon/simulator.js';
+import { CONNECTORS } from '../index.js';
+import type { RakutenSimulator } from '../rakuten/simulator.js';
+import type { YahooSimulator } from '../yahoo/simulator.js';
+import type { ConnectorDescriptor, Simulator } from '../../platform/integrations/index.js';
 import { claimOrJoin } from '../../platform/process-lock.js';
 import { SimulatorServer } from './server.js';
 import { ensurePrivateDir } from '../../platform/private-dir.js';
 
-export type SandboxSystem = 'amazon' | 'yahoo' | 'rakuten';
+/** A connector id whose descriptor has a simulator. */
+export type SandboxSystem = string;
 
-/** The simulator methods other processes may call: reads and the sandbox CLI's changes, nothing else. */
-const CONTROL_METHODS: Record<SandboxSystem, string[]> = {
-  amazon: ['seed', 'clear', 'count', 'setQuantity', 'getQuantity', 'skus'],
-  yahoo: ['seed', 'clear', 'reset', 'addItem', 'addMissing', 'setQuantity', 'getQuantity', 'issueRefreshToken'],
-  rakuten: ['seed', 'clear', 'reset', 'addMissing', 'setQuantity', 'getQuantity'],
-};
+/** Each simulator's base URL by connector id, and the owner's control endpoint. */
+export type SandboxUrls = Record<string, string> & { control: string };
 
-export interface SandboxUrls {
-  amazon: string;
-  yahoo: string;
-  rakuten: string;
-  control: string;
-}
+/** The shipped marketplaces' simulators are typed for tests and benchmarks; any other is a plain Simulator. */
+export type SandboxSimulators = Record<string, Simulator> & { amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator };
 
 export interface Sandbox {
   urls: SandboxUrls;
@@ -35,7 +30,7 @@ export interface Sandbox {
   ownerPid: number;
   call<T = unknown>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T>;
   /** The in-process simulators (owner only), for tests and benchmarks. */
-  simulators?: { amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator };
+  simulators?: SandboxSimulators;
   close(): Promise<void>;
 }
 
@@ -44,6 +39,8 @@ export interface SandboxOptions {
   dataDir?: string;
   /** false removes the simulators' rate limits (benchmarks); batching limits stay. */
   rateLimits?: boolean;
+  /** The connectors whose simulators run (default: every shipped connector that has one). */
+  connectors?: ConnectorDescriptor[];
 }
 
 interface Registry {
@@ -82,17 +79,20 @@ export async function openSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
 }
 
 async function startSandbox(opts: SandboxOptions, dir: string | undefined): Promise<Sandbox> {
-  const state = (name: string) => (dir ? join(dir, `${name}.json`) : undefined);
-  const unlimited = opts.rateLimits === false;
-  const simulators = {
-    amazon: new AmazonSimulator({ stateFile: state('amazon'), ...(unlimited ? { rateLimit: false } : {}) }),
-    yahoo: new YahooSimulator({ stateFile: state('yahoo'), ...(unlimited ? { rateLimit: false } : {}) }),
-    rakuten: new RakutenSimulator({ stateFile: state('rakuten'), ...(unlimited ? { rateLimit: false } : {}) }),
-  };
+  const rateLimits = opts.rateLimits !== false;
+  const simulated = (opts.connectors ?? CONNECTORS).filter((d) => d.simulator);
+  const simulators: Record<string, Simulator> = {};
+  const controlMethods: Record<string, string[]> = {};
+  for (const d of simulated) {
+    simulators[d.id] = d.simulator!.create({ stateFile: dir ? join(dir, `${d.id}.json`) : undefined, rateLimits });
+    controlMethods[d.id] = d.simulator!.controlMethods;
+  }
   const call = async <T,>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T> => {
-    if (!CONTROL_METHODS[system]?.includes(method)) throw new Error(`sandbox: ${system}.${method} is not a control method`);
+    if (!Object.hasOwn(controlMethods, system) || !controlMethods[system]!.includes(method)) {
+      throw new Error(`sandbox: ${system}.${method} is not a control method`);
+    }
     const target = simulators[system] as unknown as Record<string, (...a: unknown[]) => unknown>;
-    return (await target[method](...args)) as T;
+    return (await target[method]!(...args)) as T;
   };
   const control = new SimulatorServer('sandbox-control', async (req) => {
     if (req.path === '/health') return { status: 200, body: { ok: true } };
@@ -104,18 +104,20 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
       return { status: 400, body: { error: (err as Error).message } };
     }
   });
-  const urls: SandboxUrls = {
-    amazon: await simulators.amazon.listen(),
-    yahoo: await simulators.yahoo.listen(),
-    rakuten: await simulators.rakuten.listen(),
-    control: await control.listen(),
-  };
+  const urls: Record<string, string> = {};
+  try {
+    for (const [id, sim] of Object.entries(simulators)) urls[id] = await sim.listen();
+    urls.control = await control.listen();
+  } catch (err) {
+    await Promise.all([control.close(), ...Object.values(simulators).map((s) => s.close())].map((p) => p.catch(() => {})));
+    throw err;
+  }
   return {
-    urls,
+    urls: urls as SandboxUrls,
     owner: true,
     ownerPid: process.pid,
     call,
-    simulators,
+    simulators: simulators as SandboxSimulators,
     async close() {
       await control.close();
       await Promise.all(Object.values(simulators).map((s) => s.close()));

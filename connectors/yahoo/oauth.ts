@@ -3,13 +3,13 @@
 // credential store. Replaces the operations manual's get_yahoo_token script.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { IntegrationsConfig } from '../../platform/config/index.js';
+import type { YahooConfig } from './config.js';
 import type { CredentialStore } from '../../platform/auth/credentials.js';
 import { HttpClient, type CallOutcome, type HttpPolicy } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { silentLogger } from '../../platform/log/index.js';
 
-export type YahooConfig = IntegrationsConfig['yahoo'];
+export type { YahooConfig } from './config.js';
 
 /** Name of the refresh token in the credential store. */
 export const YAHOO_REFRESH_TOKEN_CREDENTIAL = 'yahoo.refreshToken';

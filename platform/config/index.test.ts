@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError } from './index.js';
+import { loadConfig } from '../../app/config.js';
 import { cliEnv, runCli } from '../../test/support/cli.js';
 
 const base = { PATH: process.env.PATH };
@@ -61,7 +62,7 @@ describe('environment placeholders are filled into values, not into the YAML tex
       YAHOO_SELLER_ID: 'seller', YAHOO_CLIENT_ID: 'yid', YAHOO_CLIENT_SECRET: 'ysecret',
       RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic',
     });
-    expect(config.integrations.amazon.clientSecret).toBe(odd);
+    expect((config.integrations.amazon!.auth as { client_secret?: string }).client_secret).toBe(odd);
     expect(config.sandbox).toBe(false);
   });
 });
@@ -79,10 +80,20 @@ describe('bad settings are refused at load, naming the key', () => {
     writeFileSync(join(d, 'config.yaml'), edited);
     return join(d, 'config.yaml');
   };
+  /** The shipped config beside a copy of integrations.yaml with one edit. */
+  const integrationsVariant = (name: string, edit: (text: string) => string): string => {
+    const d = mkdtempSync(join(dir, `${name}-`));
+    copyFileSync('config/config.yaml', join(d, 'config.yaml'));
+    const text = readFileSync('config/integrations.yaml', 'utf8');
+    const edited = edit(text);
+    expect(edited).not.toBe(text);
+    writeFileSync(join(d, 'integrations.yaml'), edited);
+    return join(d, 'config.yaml');
+  };
 
   test('a bad cron expression', () => {
-    const path = variant('cron', (t) => t.replace('schedule: "0 4 * * *"', 'schedule: "0 25 * * *"'));
-    expect(failure(() => load({}, path)).message).toMatch(/^config: sync\.schedule: not a valid cron expression/m);
+    const path = integrationsVariant('cron', (t) => t.replace('stock_sync: "0 4 * * *"', 'stock_sync: "0 25 * * *"'));
+    expect(failure(() => load({}, path)).message).toMatch(/^config: amazon\.sync_schedule\.stock_sync: not a valid cron expression/m);
     const cleanup = variant('cleanup', (t) => t.replace('cleanupSchedule: "30 2 * * *"', 'cleanupSchedule: "every night"'));
     expect(failure(() => load({}, cleanup)).message).toMatch(/^config: sync\.cleanupSchedule: not a valid cron expression/m);
   });
@@ -99,10 +110,8 @@ describe('bad settings are refused at load, naming the key', () => {
     expect(failure(() => load({}, deep)).message).toMatch(/^config: sync\.retentionDay: unknown setting/m);
     const url = variant('url', (t) => t.replace('inventory: ${TSUNAGI_INVENTORY_URL:-}', 'inventroy: ${TSUNAGI_INVENTORY_URL:-}'));
     expect(failure(() => load({}, url)).message).toMatch(/^config: gateway\.subgraphs\.urls\.inventroy: unknown setting/m);
-    const integrations = variant('integrations', (t) => `${t}\n`);
-    const text = readFileSync(join(integrations, '..', 'integrations.yaml'), 'utf8');
-    writeFileSync(join(integrations, '..', 'integrations.yaml'), text.replace('marketplaceId:', 'marketplaceID:'));
-    expect(failure(() => load({}, integrations)).message).toMatch(/^config: amazon\.marketplaceID: unknown setting/m);
+    const integrations = integrationsVariant('integrations', (t) => t.replace('marketplace_id:', 'marketplaceId:'));
+    expect(failure(() => load({}, integrations)).message).toMatch(/^config: amazon\.settings\.marketplaceId: unknown setting/m);
   });
 
   test('invalid YAML names the line without quoting the file', () => {
@@ -113,14 +122,14 @@ describe('bad settings are refused at load, naming the key', () => {
   });
 
   test('the CLI exits 2 with the message; npm start (dist/main.js) exits 2 with no stack trace', async () => {
-    const path = variant('cli', (t) => t.replace('schedule: "0 4 * * *"', 'schedule: "61 * * * *"'));
+    const path = variant('cli', (t) => t.replace('cleanupSchedule: "30 2 * * *"', 'cleanupSchedule: "61 * * * *"'));
     const env = cliEnv({ DATABASE_URL: undefined, TSUNAGI_DATA_DIR: join(dir, 'data'), TSUNAGI_LOG_DIR: join(dir, 'logs') });
     const cli = await runCli(['--config', path, 'status'], env);
     expect(cli.code).toBe(2);
-    expect(cli.stdout + cli.stderr).toMatch(/config: sync\.schedule: not a valid cron expression/);
+    expect(cli.stdout + cli.stderr).toMatch(/config: sync\.cleanupSchedule: not a valid cron expression/);
     const hub = spawnSync(process.execPath, ['dist/main.js'], { env: { ...env, TSUNAGI_CONFIG: path, PORT: '0' }, encoding: 'utf8', timeout: 30_000 });
     expect(hub.status).toBe(2);
-    expect(hub.stderr).toMatch(/config: sync\.schedule: not a valid cron expression/);
+    expect(hub.stderr).toMatch(/config: sync\.cleanupSchedule: not a valid cron expression/);
     expect(hub.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
+import { connectorIdOf, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
 import { AppError } from '../errors.js';
@@ -76,56 +77,6 @@ const cron = z.string().refine((expr) => {
     return false;
   }
 }, 'not a valid cron expression (minute hour day-of-month month day-of-week, e.g. "0 4 * * *")');
-
-const rateLimit = z.strictObject({ perSecond: fromEnv(z.number().positive()), burst: positiveInt() });
-
-const amazonSchema = z.strictObject({
-  endpoint: z.string().url(),
-  tokenUrl: z.string().url(),
-  marketplaceId: z.string().min(1),
-  clientId: optionalString,
-  clientSecret: optionalString,
-  refreshToken: optionalString,
-  /** LWA client secrets rotate (180 days); the date lets `health` warn ahead of time. */
-  clientSecretExpiresAt: optionalString,
-  rateLimit: rateLimit.default({ perSecond: 2, burst: 2 }),
-});
-
-const yahooSchema = z.strictObject({
-  endpoint: z.string().url(),
-  authorizeUrl: z.string().url(),
-  tokenUrl: z.string().url(),
-  sellerId: optionalString,
-  clientId: optionalString,
-  clientSecret: optionalString,
-  redirectUri: z.string().url().default('http://127.0.0.1:8976/callback'),
-  refreshToken: optionalString,
-  rateLimit: rateLimit.default({ perSecond: 10, burst: 10 }),
-});
-
-const rakutenSchema = z.strictObject({
-  endpoint: z.string().url(),
-  serviceSecret: optionalString,
-  licenseKey: optionalString,
-  /** variantId used when a SKU master code carries no ":variantId" part (UNCONFIRMED, see connectors/rakuten/README.md). */
-  defaultVariantId: optionalString,
-  upsertRateLimit: rateLimit.default({ perSecond: 1, burst: 1 }),
-  getRateLimit: rateLimit.default({ perSecond: 5, burst: 5 }),
-});
-
-const integrationsSchema = z.strictObject({
-  amazon: amazonSchema,
-  yahoo: yahooSchema,
-  rakuten: rakutenSchema,
-  http: z
-    .strictObject({
-      timeoutMs: positiveInt().default(15000),
-      retries: fromEnv(z.number().int().min(0).max(10)).default(4),
-      backoffBaseMs: positiveInt().default(500),
-      backoffMaxMs: positiveInt().default(30000),
-    })
-    .prefault({}),
-});
 
 const tierSchema = z.strictObject({
   min: fromEnv(z.number().int().min(0)),
@@ -202,7 +153,6 @@ const configSchema = z.strictObject({
     .prefault({}),
   sync: z
     .strictObject({
-      schedule: cron.default('0 4 * * *'),
       /** The retention job, in `timezone`: at night, clear of the stock sync. */
       cleanupSchedule: cron.default('30 2 * * *'),
       retentionDays: positiveInt().default(90),
@@ -237,12 +187,12 @@ const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  alerts: z.strictObject({ slackWebhookUrl: optionalString }).prefault({}),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
 });
 
-export type IntegrationsConfig = z.infer<typeof integrationsSchema>;
+/** integrations.yaml: each system's block by its name, as its connector's schema parsed it. */
+export type IntegrationsConfig = Record<string, SystemConfig>;
 type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
   sync: Omit<RawConfig['sync'], 'allocation'> & { allocation: { tiers: AllocationTier[] } };
@@ -270,11 +220,11 @@ function readYaml(path: string, env: NodeJS.ProcessEnv): unknown {
 }
 
 /** Every problem on its own line, named by its key; zod's messages say what is expected, never the value. */
-function validate<T extends z.ZodType>(schema: T, data: unknown, path: string): z.infer<T> {
+function validate<T extends z.ZodType>(schema: T, data: unknown, path: string, prefix: string[] = []): z.infer<T> {
   const result = schema.safeParse(data);
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
-      const key = i.path.join('.');
+      const key = [...prefix, ...i.path].join('.');
       // An unknown key is reported at its parent: name the key itself.
       if (i.code === 'unrecognized_keys') return i.keys.map((k) => `config: ${key ? `${key}.` : ''}${k}: unknown setting (misspelt?)`).join('\n');
       return `config: ${key || '(root)'}: ${i.message}`;
@@ -284,29 +234,58 @@ function validate<T extends z.ZodType>(schema: T, data: unknown, path: string): 
   return result.data;
 }
 
-/** Credentials each marketplace needs before it can leave sandbox mode. */
-function missingCredentials(i: IntegrationsConfig): Record<string, string[]> {
-  const need: Record<string, [string, string | undefined][]> = {
-    amazon: [['clientId', i.amazon.clientId], ['clientSecret', i.amazon.clientSecret], ['refreshToken', i.amazon.refreshToken]],
-    yahoo: [['sellerId', i.yahoo.sellerId], ['clientId', i.yahoo.clientId], ['clientSecret', i.yahoo.clientSecret]],
-    rakuten: [['serviceSecret', i.rakuten.serviceSecret], ['licenseKey', i.rakuten.licenseKey]],
-  };
-  return Object.fromEntries(Object.entries(need).map(([k, v]) => [k, v.filter(([, val]) => !val).map(([n]) => n)]));
+const integrationsFileSchema = z.strictObject({ integrations: z.array(z.record(z.string(), z.unknown())).min(1) });
+
+/**
+ * integrations.yaml: one block per system, each validated by the schema its connector gives (the block's
+ * `connector`, else its `name`). Every error names the system and the key.
+ */
+function loadIntegrations(path: string, env: NodeJS.ProcessEnv, registry: IntegrationRegistry): IntegrationsConfig {
+  const file = validate(integrationsFileSchema, readYaml(path, env), path);
+  const systems: IntegrationsConfig = {};
+  file.integrations.forEach((raw, index) => {
+    const name = typeof raw.name === 'string' && SYSTEM_NAME.test(raw.name) ? raw.name : undefined;
+    if (!name) throw new ConfigError(`config: integrations[${index}].name: a lower-case id such as amazon or shopee:SG is required\n(in ${path})`);
+    if (Object.hasOwn(systems, name)) throw new ConfigError(`config: ${name}: declared twice\n(in ${path})`);
+    const id = connectorIdOf({ name, connector: typeof raw.connector === 'string' ? raw.connector : undefined });
+    const descriptor = registry.get(id);
+    if (!descriptor) {
+      const known = registry.descriptors.map((d) => d.id).join(', ');
+      throw new ConfigError(`config: ${name}.connector: no connector "${id}" is registered (known: ${known})\n(in ${path})`);
+    }
+    systems[name] = validate(descriptor.configSchema, raw, path, [name]) as SystemConfig;
+  });
+  return systems;
 }
 
-export function loadConfig(configPath = defaultConfigPath(), env: NodeJS.ProcessEnv = process.env): Config {
+/** Each system's unset credentials, when it has any credential at all. */
+function credentialState(systems: IntegrationsConfig, registry: IntegrationRegistry): { any: boolean; partial: [string, string[]][] } {
+  let any = false;
+  const partial: [string, string[]][] = [];
+  for (const [name, block] of Object.entries(systems)) {
+    const creds = Object.entries(registry.get(connectorIdOf(block))!.credentials(block));
+    const missing = creds.filter(([, v]) => !v).map(([k]) => k);
+    if (missing.length < creds.length) any = true;
+    if (missing.length > 0) partial.push([name, missing]);
+  }
+  return { any, partial: partial.filter(([, m]) => m.length > 0) };
+}
+
+/** Reads config.yaml and, beside it, integrations.yaml (each block checked by its connector in `registry`). */
+export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry: IntegrationRegistry): Config {
   const mainPath = resolve(configPath);
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
-  const integrations = validate(integrationsSchema, readYaml(integrationsPath, env), integrationsPath);
+  const integrations = loadIntegrations(integrationsPath, env, registry);
   let tiers: AllocationTier[];
   try {
     tiers = parseTiers(raw.sync.allocation.tiers);
   } catch (err) {
     throw new ConfigError(`config: sync.allocation.tiers: ${(err as Error).message}\n(in ${mainPath})`);
   }
-  const sandbox = !hasAnyCredential(integrations);
-  const partial = Object.entries(missingCredentials(integrations)).filter(([, m]) => m.length > 0);
+  const credentials = credentialState(integrations, registry);
+  const sandbox = !credentials.any;
+  const partial = credentials.partial;
   if (!sandbox && partial.length > 0) {
     const detail = partial.map(([k, m]) => `${k} (missing ${m.join(', ')})`).join('; ');
     throw new ConfigError(
@@ -323,14 +302,6 @@ export function loadConfig(configPath = defaultConfigPath(), env: NodeJS.Process
     dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
     logging: { ...raw.logging, dir: env.TSUNAGI_LOG_DIR ? resolve(env.TSUNAGI_LOG_DIR) : resolve(PROJECT_ROOT, raw.logging.dir) },
   };
-}
-
-function hasAnyCredential(i: IntegrationsConfig): boolean {
-  return [
-    i.amazon.clientId, i.amazon.clientSecret, i.amazon.refreshToken,
-    i.yahoo.sellerId, i.yahoo.clientId, i.yahoo.clientSecret, i.yahoo.refreshToken,
-    i.rakuten.serviceSecret, i.rakuten.licenseKey,
-  ].some(Boolean);
 }
 
 export { parseTiers, type AllocationTier } from './tiers.js';

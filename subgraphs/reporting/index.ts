@@ -2,11 +2,12 @@
 // tables), the integration log, the audit trail and system health.
 import type { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema, type SubgraphContext } from '../federation.js';
+import { IntegrationsResolver } from './schema/integrations.js';
 import { ReportingResolver, runById, SyncRunResolver } from './schema/resolvers.js';
 
 export function buildReportingSubgraph(): Promise<GraphQLSchema> {
   return buildFederatedSchema({
-    resolvers: [SyncRunResolver, ReportingResolver],
+    resolvers: [SyncRunResolver, ReportingResolver, IntegrationsResolver],
     referenceResolvers: {
       SyncRun: { __resolveReference: (ref: { id: number }, ctx: SubgraphContext) => runById(ctx, ref.id) },
     },

@@ -1,10 +1,12 @@
 // Reporting owns the audit trail and the integration log (every external call's outcome).
 import type { Database, EntityManager } from '../../platform/db/index.js';
 import type { CallOutcome } from '../../platform/http/index.js';
+import { DRY_RUN_METHOD, RUN_METHOD } from '../../platform/integrations/hub.js';
 import { AuditEntry } from './entities/audit-entry.js';
 import { IntegrationLogEntry } from './entities/integration-log.js';
 import type { AuditPort, AuditRecord } from '../../platform/audit.js';
 
+const OPERATION_METHODS = [RUN_METHOD, DRY_RUN_METHOD];
 
 export class ReportingService implements AuditPort {
   private pending: CallOutcome[] = [];
@@ -50,13 +52,34 @@ export class ReportingService implements AuditPort {
     }
   }
 
-  async integrationLog(opts: { limit?: number; system?: string; failedOnly?: boolean } = {}) {
+  /**
+   * The integration log, newest first: every external call and every operation run (method RUN / DRY-RUN).
+   * `before` is a row id (a page's last row): the rows older than it.
+   */
+  async integrationLog(opts: { limit?: number; system?: string; failedOnly?: boolean; status?: 'ok' | 'failed'; operationsOnly?: boolean; before?: number } = {}) {
     await this.flushCalls();
+    const ok = opts.failedOnly || opts.status === 'failed' ? false : opts.status === 'ok' ? true : undefined;
     return this.db.em().find(
       IntegrationLogEntry,
-      { ...(opts.system ? { system: opts.system } : {}), ...(opts.failedOnly ? { ok: false } : {}) },
+      {
+        ...(opts.system ? { system: opts.system } : {}),
+        ...(ok !== undefined ? { ok } : {}),
+        ...(opts.operationsOnly ? { method: { $in: OPERATION_METHODS } } : {}),
+        ...(opts.before !== undefined ? { id: { $lt: opts.before } } : {}),
+      },
       { orderBy: { id: 'desc' }, limit: opts.limit ?? 50 },
     );
+  }
+
+  /** Each system's most recent operation run (CLI, API or schedule). */
+  async lastOperationRuns(systems: string[]): Promise<Map<string, { at: Date; operation: string; ok: boolean; dryRun: boolean; error: string | null }>> {
+    await this.flushCalls();
+    const out = new Map<string, { at: Date; operation: string; ok: boolean; dryRun: boolean; error: string | null }>();
+    for (const system of systems) {
+      const [last] = await this.db.em().find(IntegrationLogEntry, { system, method: { $in: OPERATION_METHODS } }, { orderBy: { id: 'desc' }, limit: 1 });
+      if (last) out.set(system, { at: last.at, operation: last.operation, ok: last.ok, dryRun: last.method === DRY_RUN_METHOD, error: last.error ?? null });
+    }
+    return out;
   }
 
   /** Deletes integration-log rows older than the cutoff (the audit trail is kept). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createContext, type AppContext } from '../../app/context.js';
 import { ensureDemoData } from '../../app/sandbox-seed.js';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
-import { loadConfig } from '../../platform/config/index.js';
+import { loadConfig } from '../../app/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { baseOf, JWT_SECRET, metricReaches, token, within, wsClient } from '../graphql/support.js';

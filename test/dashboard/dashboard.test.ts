@@ -186,7 +186,7 @@ describe('the dashboard, as an operator uses it', () => {
     await tab('health');
     await page.locator('table.health tr[data-component="database"]').waitFor();
     await expect(page.locator('table.health tbody tr').count()).resolves.toBeGreaterThanOrEqual(4);
-    await expect(page.locator('table.schedules').textContent()).resolves.toMatch(/stock-sync\s*0 4 \* \* \* \(Asia\/Tokyo\)\s*\d{2}\/\d{2}\/\d{4}, 04:00:00 (JST|GMT\+9)/);
+    await expect(page.locator('table.schedules').textContent()).resolves.toMatch(/amazon\.stock_sync\s*0 4 \* \* \* \(Asia\/Tokyo\)\s*\d{2}\/\d{2}\/\d{4}, 04:00:00 (JST|GMT\+9)/);
     // Colour by days left: green from 14 days, amber under 14, red under 3.
     const rakuten = page.locator('table.health tr[data-component="rakuten"] .badge[class*="expiry-"]');
     await expect(rakuten.getAttribute('class')).resolves.toContain('expiry-green');

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
-import { ConfigError, loadConfig } from '../../platform/config/index.js';
+import { ConfigError } from '../../platform/config/index.js';
+import { loadConfig } from '../../app/config.js';
 import { gql, startHarness, within, withGatewayConfig, wsClient, type Harness } from './support.js';
 
 const ISSUER = 'https://idp.example.test/';

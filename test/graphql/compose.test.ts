@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { SUBGRAPH_NAMES } from '../../gateway/supergraph.js';
-import { loadConfig } from '../../platform/config/index.js';
+import { loadConfig } from '../../app/config.js';
 
 interface Service {
   image?: string;

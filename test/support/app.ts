@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext, type AppContext } from '../../app/context.js';
 import { openSandbox, type Sandbox } from '../../connectors/sandbox/index.js';
-import { loadConfig } from '../../platform/config/index.js';
+import { loadConfig } from '../../app/config.js';
+import type { Config } from '../../platform/config/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
@@ -20,6 +21,22 @@ export interface TestApp {
 /** Fast HTTP policy for tests: retries stay real, waits are short. */
 export const TEST_HTTP = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 50 };
 
+// The simulators run without rate limits here, so the clients need not pace themselves either (the contract
+// tests in connectors/ cover rate limiting; test/cli runs with the real limits).
+const RELAXED = { perSecond: 1000, burst: 100 };
+const relax = (limit: unknown): unknown =>
+  limit && typeof limit === 'object'
+    ? 'perSecond' in limit ? RELAXED : Object.fromEntries(Object.entries(limit).map(([k, v]) => [k, relax(v)]))
+    : limit;
+
+/** Every system with the fast test HTTP policy and without client-side rate limits. */
+export function withTestPolicy(config: Config): Config {
+  const integrations = Object.fromEntries(
+    Object.entries(config.integrations).map(([name, block]) => [name, { ...block, retry_config: TEST_HTTP, rate_limit: relax(block.rate_limit) }]),
+  );
+  return { ...config, integrations };
+}
+
 export interface TestAppOptions {
   /** The run lease (config sync.lease); tests shorten it. */
   lease?: { seconds: number; heartbeatSeconds: number };
@@ -30,21 +47,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
   const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
-  // The simulators run without rate limits here, so the clients need not pace themselves either (the contract
-  // tests in connectors/ cover rate limiting; test/cli runs with the real limits).
-  const relaxed = { perSecond: 1000, burst: 100 };
-  const i = base.integrations;
-  const config = {
-    ...base,
-    sync: { ...base.sync, lease: opts.lease ?? base.sync.lease },
-    integrations: {
-      ...i,
-      http: TEST_HTTP,
-      amazon: { ...i.amazon, rateLimit: relaxed },
-      yahoo: { ...i.yahoo, rateLimit: relaxed },
-      rakuten: { ...i.rakuten, upsertRateLimit: relaxed, getRateLimit: relaxed },
-    },
-  };
+  const config = { ...withTestPolicy(base), sync: { ...base.sync, lease: opts.lease ?? base.sync.lease } };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   const others: AppContext[] = [];
   return {

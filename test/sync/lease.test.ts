@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { AppContext } from '../../app/context.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
-import type { StockUpdate } from '../../subgraphs/inventory/ports.js';
+import type { StockTarget, StockUpdate } from '../../subgraphs/inventory/ports.js';
 import type { SyncReport } from '../../subgraphs/inventory/service.js';
 import { createTestApp, seed, type TestApp } from '../support/app.js';
 import { SERVER_URL } from '../support/db.js';
@@ -26,7 +26,7 @@ interface Call {
 
 /** Times every write call the instance's marketplace clients make, and makes each one slow. */
 function instrument(ctx: AppContext, who: string, calls: Call[]): void {
-  for (const client of [ctx.connectors.yahoo, ctx.connectors.rakuten]) {
+  for (const client of [ctx.connectors.yahoo, ctx.connectors.rakuten] as StockTarget[]) {
     const send = client.setStock.bind(client);
     client.setStock = async (updates: StockUpdate[], opts?: { signal?: AbortSignal }) => {
       const call = { who, channel: client.channel, start: performance.now(), end: Number.POSITIVE_INFINITY };

@@ -3,7 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 
 import { nextRunAt } from '../../../jobs/schedules.js';
 import { loader, READ, STAFF, type SubgraphContext } from '../../federation.js';
 import type { RunView } from '../../inventory/service.js';
-import { AuditEntry, ComponentHealth, Health, IntegrationCall, LedgerConnection, SyncRun } from './types.js';
+import { AuditEntry, ComponentHealth, Health, LedgerConnection, SyncRun } from './types.js';
 
 const MAX_LIMIT = 500;
 const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED', 'INTERRUPTED', 'ROLLED_BACK'] as const;
@@ -82,18 +82,6 @@ export class SyncRunResolver {
 
 @Resolver()
 export class ReportingResolver {
-  @Authorized(...STAFF)
-  @Query(() => [IntegrationCall], { description: 'External calls, newest first.' })
-  async integrationLog(
-    @Ctx() ctx: SubgraphContext,
-    @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
-    @Arg('system', () => String, { nullable: true }) system?: string | null,
-    @Arg('failedOnly', () => Boolean, { defaultValue: false }) failedOnly?: boolean,
-  ): Promise<IntegrationCall[]> {
-    const rows = await ctx.services.reporting.integrationLog({ limit: clamp(limit), system: system ?? undefined, failedOnly });
-    return rows.map((r) => ({ ...r, status: r.status ?? null, error: r.error ?? null }));
-  }
-
   @Authorized(...STAFF)
   @Query(() => [AuditEntry], { description: 'Who did what, newest first.' })
   auditTrail(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 50 }) limit: number): Promise<AuditEntry[]> {

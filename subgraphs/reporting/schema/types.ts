@@ -121,8 +121,11 @@ export class SyncRun {
   rolledBackBy!: number | null;
 }
 
-@ObjectType({ description: "One external call's outcome." })
+@ObjectType({ description: "One external call's outcome, or one operation run (method RUN or DRY-RUN; url says who ran it)." })
 export class IntegrationCall {
+  @Field(() => Int)
+  id!: number;
+
   @Field()
   at!: Date;
 

@@ -1,0 +1,12 @@
+// Every connector Tsunagi ships, by its descriptor: the one list the composition root, the config loader and
+// the sandbox read. A new system is a new folder here and a block in config/integrations.yaml.
+import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integrations/index.js';
+import { amazonConnector } from './amazon/index.js';
+import { notifyConnector } from './notify/index.js';
+import { rakutenConnector } from './rakuten/index.js';
+import { yahooConnector } from './yahoo/index.js';
+
+export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector];
+
+/** The shipped connectors plus any a caller adds (tests add throwaway ones). */
+export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);

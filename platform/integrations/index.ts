@@ -1,0 +1,192 @@
+// The integrations registry: what a connector declares (its descriptor) and the parts of a config block every
+// system shares (config/integrations.yaml, in the specification's shape). Knows no vendor: the descriptors come
+// from connectors/, listed once by the composition root.
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import type { CredentialStore } from '../auth/credential-store.js';
+import type { TokenManager } from '../auth/token-manager.js';
+import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
+import type { Logger } from '../log/index.js';
+
+// A placeholder's value is a string: numbers written as one are read back as numbers.
+const numeric = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
+
+/** An unset ${VAR:-} placeholder leaves '' (or null): undefined. Values are kept verbatim. */
+export const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => (v == null || v.trim() === '' ? undefined : v));
+
+/** A cron expression the job scheduler (Agenda, which uses cron-parser) accepts. */
+export const cronExpression = z.string().refine((expr) => {
+  try {
+    CronExpressionParser.parse(expr);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid cron expression (minute hour day-of-month month day-of-week, e.g. "0 4 * * *")');
+
+export const rateLimitSchema = z
+  .strictObject({ per_second: numeric(z.number().positive()), burst: numeric(z.number().int().positive()) })
+  .transform((r): RateLimit => ({ perSecond: r.per_second, burst: r.burst }));
+
+/** `retry_config`: attempts after the first, the exponential backoff's first wait in seconds, each call's timeout in seconds. */
+export const retryConfigSchema = z
+  .strictObject({
+    max_retries: numeric(z.number().int().min(0).max(10)).default(4),
+    backoff_factor: numeric(z.number().positive()).default(0.5),
+    timeout: numeric(z.number().positive()).default(15),
+  })
+  .prefault({})
+  .transform((r): HttpPolicy => ({
+    timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
+  }));
+
+const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
+
+/** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
+export const authSchema = <T extends z.ZodRawShape>(type: string, shape: T) => z.strictObject({ type: z.literal(type), ...shape });
+
+/**
+ * One block of integrations.yaml. The connector gives its own `auth`, `endpoints`, `settings` and `rate_limit`
+ * schemas; the rest is the same for every system.
+ */
+export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S extends z.ZodType, R extends z.ZodType>(parts: {
+  auth: A;
+  endpoints: E;
+  settings: S;
+  rate_limit: R;
+}) {
+  return z.strictObject({
+    name: z.string().regex(SYSTEM_NAME, 'a lower-case id such as amazon or shopee:SG'),
+    /** The descriptor that serves this block; the block's name when unset (several blocks may share one connector). */
+    connector: z.string().optional(),
+    type: z.string().min(1),
+    auth: parts.auth,
+    endpoints: parts.endpoints,
+    settings: parts.settings,
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    retry_config: retryConfigSchema,
+    rate_limit: parts.rate_limit,
+  });
+}
+
+/** The parts of a parsed block every system has, whatever its connector. */
+export interface SystemConfig {
+  name: string;
+  connector?: string;
+  type: string;
+  auth: { type: string };
+  endpoints: unknown;
+  settings: unknown;
+  sync_schedule: Record<string, string>;
+  retry_config: HttpPolicy;
+  rate_limit?: unknown;
+}
+
+export interface SyncRunSummary {
+  runId: number;
+  status: string;
+  updates: number;
+  failed: number;
+  errorSummary: string | null;
+}
+
+/** What an operation may use besides its connector: the domain services, narrow. */
+export interface OperationServices {
+  /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
+  syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+}
+
+export interface OperationContext<I> {
+  input: I;
+  dryRun: boolean;
+  actor?: string;
+  /** 'cli', 'api', 'schedule'. */
+  trigger: string;
+  services: OperationServices;
+}
+
+export interface OperationDescriptor<C = any, I = any, O = any> {
+  description: string;
+  /** True when a real run changes something outside (stock in a mall, a message sent): dry runs must not. */
+  changes: boolean;
+  input: z.ZodType<I>;
+  run(connector: C, ctx: OperationContext<I>): Promise<O>;
+}
+
+export interface ConnectorHealth {
+  name: string;
+  ok: boolean;
+  detail: string;
+  expiresInDays: number | null;
+  expiresAt?: Date | null;
+}
+
+export interface ConnectorDeps {
+  logger: Logger;
+  credentials: CredentialStore;
+  /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
+  tokens: TokenManager;
+  onOutcome: (outcome: CallOutcome) => void;
+}
+
+/** A simulator the sandbox starts: a local server speaking the system's protocol. */
+export interface Simulator {
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface SimulatorDescriptor<B> {
+  create(opts: { stateFile?: string; rateLimits: boolean }): Simulator;
+  /** The methods other processes may call through the sandbox's control endpoint. */
+  controlMethods: string[];
+  /** The block pointed at the simulator at `url`, with the credentials it accepts. */
+  sandboxConfig(block: B, url: string): B;
+  /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
+  prepare?(call: (method: string, ...args: unknown[]) => Promise<unknown>, deps: ConnectorDeps): Promise<void>;
+}
+
+/** The domain interfaces a connector can implement (subgraphs' ports). */
+export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+
+export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
+  id: string;
+  /** The domain interfaces the built connector implements. */
+  implements: DomainInterface[];
+  /** Validates this connector's block of integrations.yaml. */
+  configSchema: z.ZodType<B>;
+  /** The block's credentials, by key (for sandbox detection: none set anywhere = sandbox). */
+  credentials(block: B): Record<string, string | undefined>;
+  create(block: B, deps: ConnectorDeps): C;
+  health(connector: C): Promise<ConnectorHealth>;
+  close?(connector: C): Promise<void>;
+  operations: Record<string, OperationDescriptor<C>>;
+  simulator?: SimulatorDescriptor<B>;
+}
+
+/** The descriptors, by id: one list, checked once. */
+export class IntegrationRegistry {
+  private readonly byId = new Map<string, ConnectorDescriptor>();
+
+  constructor(descriptors: ConnectorDescriptor[]) {
+    for (const d of descriptors) {
+      if (this.byId.has(d.id)) throw new Error(`integrations: two connectors register the id "${d.id}"`);
+      this.byId.set(d.id, d);
+    }
+  }
+
+  get(id: string): ConnectorDescriptor | undefined {
+    return this.byId.get(id);
+  }
+
+  get descriptors(): ConnectorDescriptor[] {
+    return [...this.byId.values()];
+  }
+}
+
+/** The descriptor a block names (its `connector`, else its name). */
+export const connectorIdOf = (block: { name: string; connector?: string }) => block.connector ?? block.name;
