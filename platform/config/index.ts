@@ -3,10 +3,9 @@
 // verbatim string, whatever `: `, `#`, `*` or newlines it contains, and no error message ever repeats a value.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CronExpressionParser } from 'cron-parser';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { connectorIdOf, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
+import { connectorIdOf, cronExpression, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
 import { AppError } from '../errors.js';
@@ -68,15 +67,6 @@ const timezone = z.string().refine((tz) => {
   }
 }, 'not an IANA time zone (e.g. Asia/Tokyo)');
 
-/** A cron expression the job scheduler (Agenda, which uses cron-parser) accepts. */
-const cron = z.string().refine((expr) => {
-  try {
-    CronExpressionParser.parse(expr);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid cron expression (minute hour day-of-month month day-of-week, e.g. "0 4 * * *")');
 
 const tierSchema = z.strictObject({
   min: fromEnv(z.number().int().min(0)),
@@ -154,7 +144,7 @@ const configSchema = z.strictObject({
   sync: z
     .strictObject({
       /** The retention job, in `timezone`: at night, clear of the stock sync. */
-      cleanupSchedule: cron.default('30 2 * * *'),
+      cleanupSchedule: cronExpression.default('30 2 * * *'),
       retentionDays: positiveInt().default(90),
       rollbackWindowHours: fromEnv(z.number().positive()).default(24),
       allocation: z.strictObject({ tiers: z.array(tierSchema).min(1) }),
