@@ -122,7 +122,9 @@ export interface ConnectorHealth {
   name: string;
   ok: boolean;
   detail: string;
+  /** Days until the credential that expires first runs out (whole days, rounded up); null when it does not expire. */
   expiresInDays: number | null;
+  /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
   expiresAt?: Date | null;
 }
 

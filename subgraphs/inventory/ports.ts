@@ -46,15 +46,10 @@ export interface StockTarget {
   setStock(updates: StockUpdate[], opts?: { signal?: AbortSignal }): Promise<StockWriteResult[]>;
 }
 
-export interface ConnectorHealth {
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** Days until the credential that expires first runs out (whole days, rounded up); null when it does not expire. */
-  expiresInDays: number | null;
-  /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
-  expiresAt?: Date | null;
-}
+// One health shape for every registered system; the registry (platform/integrations) owns it.
+import type { ConnectorHealth } from '../../platform/integrations/index.js';
+
+export type { ConnectorHealth };
 
 /** Whole days left until `at`, rounded up: a 28-day token issued a second ago has 28 days, an expired one 0. */
 export function daysLeft(at: Date, now = Date.now()): number {
