@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,19 @@ describe('parseSkuMaster', () => {
   it('reads the first worksheet only', async () => {
     const errors = await parseErrors(await workbook([HEADER, ['AMZ-1', 'YH-1', 'RKT-1', true]], true));
     expect(errors).toEqual(HEADER.map((column) => expect.objectContaining({ row: 1, column, message: `header column ${column} is missing` })));
+  });
+
+  it('reads a workbook whose xl/workbook.xml comes after its worksheets in the zip', async () => {
+    const source = await JSZip.loadAsync(await workbook([HEADER, ['AMZ-1', 'YH-1', 'RKT-1', true]]));
+    const names = Object.keys(source.files).filter((name) => !source.files[name]!.dir);
+    // The order that broke exceljs: relations and shared strings, then the sheet, then the workbook part.
+    const first = ['xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/worksheets/sheet1.xml'];
+    const order = [...first, ...names.filter((n) => !first.includes(n) && n !== 'xl/workbook.xml'), 'xl/workbook.xml'];
+    const reordered = new JSZip();
+    for (const name of order) reordered.file(name, await source.file(name)!.async('uint8array'));
+    const file = await reordered.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const rows = await parseSkuMaster(file, LAYOUT);
+    expect(rows).toEqual([expect.objectContaining({ amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } })]);
   });
 
   it('trims codes, full-width spaces included', async () => {

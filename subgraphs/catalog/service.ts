@@ -202,6 +202,10 @@ async function* firstWorksheetRows(input: Buffer): AsyncGenerator<Row> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([input]), {
     worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
   });
+  // exceljs 4.4 reads `model.sheets` when a worksheet arrives, and only sets `model` on reaching xl/workbook.xml;
+  // a valid zip may hold that entry after the worksheets (exceljs's own writer does, now and then). The sheet's
+  // name is all the model would add, and nothing here uses it.
+  Object.assign(reader, { model: { sheets: [] } });
   const sheets = reader[Symbol.asyncIterator]();
   let sheet;
   try {
