@@ -3,6 +3,8 @@
 // The connectors are whatever config/integrations.yaml names, built by their descriptors (connectors/index.ts).
 import type { Logger } from 'pino';
 import { connectorRegistry } from '../connectors/index.js';
+import { sandboxListingProvisioner } from './sandbox-listings.js';
+import { SCHEMA } from './schema.js';
 import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
@@ -70,7 +72,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   const registry = connectorRegistry(opts.connectors);
   const mappings = MappingSet.load(mappingsPathFor(config.configPath));
   const url = opts.databaseUrl ?? config.database.url;
-  const db = await openDatabase({ url, dataDir: config.dataDir, logger });
+  const db = await openDatabase({ url, dataDir: config.dataDir, logger, schema: SCHEMA });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
   try {
     const events = createEventBus({ db, logger });
@@ -78,7 +80,6 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
-    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
     const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
@@ -94,6 +95,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
+    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster, sandbox && sandboxListingProvisioner(sandbox));
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });

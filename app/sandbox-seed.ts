@@ -21,7 +21,7 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
   const rows = skus
     .map((sku, i) => ({ sku, n: sku.replace(/^AMZ-/, ''), index: i + 1 }))
     .filter((r) => r.index % 25 !== 0)
-    .map((r) => ({ amazonSku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
+    .map((r) => ({ sku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
   await ctx.catalog.upsertMappings(rows, { replace: true });

@@ -69,7 +69,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
   const { ctx } = o;
   if (!ctx.sandbox) throw new Error('the fan-out bench drives the sandbox marketplace; it needs sandbox mode');
   const page = await ctx.catalog.listMappings({ first: 1000 });
-  const skus = page.rows.filter((m) => m.isActive && m.listings.yahoo && m.listings.rakuten).map((m) => m.amazonSku).slice(0, o.skusPerRound);
+  const skus = page.rows.filter((m) => m.isActive && m.listings.yahoo && m.listings.rakuten).map((m) => m.sku).slice(0, o.skusPerRound);
   if (skus.length < o.skusPerRound) throw new Error(`only ${skus.length} active SKUs listed on both malls; ${o.skusPerRound} asked per round`);
   const eventsPerRound = skus.length * 2;
 

@@ -331,14 +331,14 @@ try {
 
   // The reference answer, straight from the services: what every gateway must return.
   const page = await ctx.catalog.listMappings({ first: PAGE });
-  const stock = await ctx.inventory.stock(page.rows.map((r) => r.amazonSku));
+  const stock = await ctx.inventory.stock(page.rows.map((r) => r.sku));
   const reference = {
     products: {
       edges: page.rows.map((m) => {
-        const own = stock.filter((s) => s.sku === m.amazonSku);
+        const own = stock.filter((s) => s.sku === m.sku);
         return {
           node: {
-            sku: m.amazonSku,
+            sku: m.sku,
             listings: [
               ...Object.entries(m.listings).map(([channel, code]) => ({ channel, code })),
             ],

@@ -48,7 +48,7 @@ export function registerSandbox(program: Command): void {
     );
 
   sandbox
-    .command('set-stock <amazon_sku> <qty>')
+    .command('set-stock <sku> <qty>')
     .description('set the FBA fulfillable quantity the Amazon simulator reports')
     .action((sku: string, qty: string, _opts: unknown, cmd: Command) => {
       let quantity = 0;
@@ -63,7 +63,7 @@ export function registerSandbox(program: Command): void {
     });
 
   sandbox
-    .command('show <amazon_sku>')
+    .command('show <sku>')
     .description('what Amazon reports and what Yahoo! and Rakuten hold for a SKU')
     .action((sku: string, _opts: unknown, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {

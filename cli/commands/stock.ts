@@ -7,7 +7,7 @@ import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerStock(program: Command): void {
   const stock = program.command('stock').description('channel stock outside the allocation rules');
-  tokenOption(stock.command('set <channel> <amazon_sku> <qty>'))
+  tokenOption(stock.command('set <channel> <sku> <qty>'))
     .description('set one SKU on one channel by hand (a run of its own: ledgered, audited, undone by rollback)')
     .action((channel: string, sku: string, qty: string, opts: { token?: string }, cmd: Command) => {
       let quantity = 0;

@@ -74,7 +74,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
 export async function seed(app: TestApp, items: { sku: string; quantity: number; active?: boolean; yahoo?: boolean; rakuten?: boolean }[], listed = 0) {
   for (const i of items) app.sims.amazon.setQuantity(i.sku, i.quantity);
   const rows = items.map((i) => ({
-    amazonSku: i.sku,
+    sku: i.sku,
     listings: {
       ...(i.yahoo === false ? {} : { yahoo: `Y-${i.sku}` }),
       ...(i.rakuten === false ? {} : { rakuten: `r-${i.sku.toLowerCase()}` }),

@@ -13,9 +13,9 @@ export class Listing {
 }
 
 @Directive('@key(fields: "sku")')
-@ObjectType({ description: 'A product, identified by its Amazon SKU.' })
+@ObjectType({ description: 'A product, identified by its SKU (the stock source SKU).' })
 export class Product {
-  @Field({ description: 'The Amazon seller SKU (amazon_sku in the SKU master).' })
+  @Field({ description: "The source SKU (the SKU master's SKU column; amazon_sku in the manual's master)." })
   sku!: string;
 
   @Field(() => String, { nullable: true, description: 'Japanese product name. Not stored yet: always null until product data is imported.' })
@@ -52,6 +52,15 @@ export class ProductConnection {
   pageInfo!: PageInfo;
 }
 
+@ObjectType({ description: 'A number of items on one channel.' })
+export class ChannelCount {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
 @ObjectType({ description: 'The outcome of an SKU master import.' })
 export class SkuImportResult {
   @Field(() => Int)
@@ -65,9 +74,15 @@ export class SkuImportResult {
 
   @Field(() => Int, { description: 'Mappings deleted first because of replace: true.' })
   replaced!: number;
+
+  @Field(() => [ChannelCount], {
+    nullable: true,
+    description: 'Sandbox mode only (null otherwise): listings the master names that the simulated channels lacked, created at quantity 0.',
+  })
+  sandboxListingsCreated?: ChannelCount[] | null;
 }
 
 export function toProduct(m: SkuMappingRecord): Product {
   const listings: Listing[] = Object.entries(m.listings).map(([channel, code]) => ({ channel, code }));
-  return { sku: m.amazonSku, nameJa: null, nameEn: null, listings, active: m.isActive, importedAt: m.importedAt };
+  return { sku: m.sku, nameJa: null, nameEn: null, listings, active: m.isActive, importedAt: m.importedAt };
 }

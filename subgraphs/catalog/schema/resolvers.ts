@@ -33,7 +33,7 @@ export class ProductResolver {
   ): Promise<ProductConnection> {
     const page = await ctx.services.catalog.listMappings({ first, after });
     return {
-      edges: page.rows.map((m) => ({ cursor: m.amazonSku, node: toProduct(m) })),
+      edges: page.rows.map((m) => ({ cursor: m.sku, node: toProduct(m) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
     };
   }
@@ -53,6 +53,8 @@ export class ProductResolver {
     if (file.length > MAX_IMPORT_BYTES) {
       throw new GraphQLError(`the file is ${file.length} bytes; at most ${MAX_IMPORT_BYTES} are accepted`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
-    return ctx.services.catalog.importSkuMaster(file, { replace, actor: actorOf(ctx).name, fileName: fileName ?? undefined });
+    const r = await ctx.services.catalog.importSkuMaster(file, { replace, actor: actorOf(ctx).name, fileName: fileName ?? undefined });
+    const created = r.sandboxListingsCreated && Object.entries(r.sandboxListingsCreated).map(([channel, count]) => ({ channel, count }));
+    return { ...r, sandboxListingsCreated: created ?? null };
   }
 }
