@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
 import { TokenBucket } from './token-bucket.js';
+import { UpstreamError } from '../errors.js';
 
 export interface RateLimit {
   perSecond: number;
@@ -31,19 +32,20 @@ export interface CallOutcome {
   at: Date;
 }
 
-export class HttpError extends Error {
+export class HttpError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number,
     readonly body: string,
     readonly headers: Headers,
+    upstreamCode?: string,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'HttpError';
   }
 }
 
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends UpstreamError {
   constructor(system: string, retryInMs: number) {
     super(`${system}: circuit open after repeated failures; next try in ${Math.ceil(retryInMs / 1000)} s`);
     this.name = 'CircuitOpenError';
