@@ -1,6 +1,6 @@
 // The amazon connector's descriptor: the FBA stock source (SP-API, LWA auth) and its simulator.
 import { z } from 'zod';
-import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { syncRunSummarySchema, type ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { AmazonClient } from './client.js';
 import { amazonClientConfig, amazonConfigSchema, type AmazonBlock } from './config.js';
 import { AMAZON_SANDBOX_CREDENTIALS, AmazonSimulator } from './simulator.js';
@@ -19,6 +19,7 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
       description: 'FBA fulfillable stock to the channels, through the inventory service (ledgered, rollback-able)',
       changes: true,
       input: z.strictObject({}),
+      output: z.union([syncRunSummarySchema, z.strictObject({ skipped: z.string() })]),
       async run(_client, { services, dryRun, trigger, actor }) {
         const run = await services.syncStock({ dryRun, trigger, actor });
         if (!run) return { skipped: 'another stock run holds the lock' };
@@ -30,6 +31,9 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
       description: 'fulfillable quantities of the given seller SKUs (read only)',
       changes: false,
       input: z.strictObject({ skus: z.array(z.string().min(1)).min(1).max(1000) }),
+      output: z.strictObject({
+        items: z.array(z.strictObject({ sku: z.string(), quantity: z.number().int(), productName: z.string().optional() })),
+      }),
       run: async (client, { input }) => ({ items: await client.getItems(input.skus) }),
     },
   },

@@ -32,6 +32,7 @@ export const notifyConnector: ConnectorDescriptor<NotifyBlock, NotifyConnector> 
         title: z.string().min(1).max(200),
         text: z.string().min(1).max(3000),
       }),
+      output: z.strictObject({ sent: z.boolean(), to: z.array(z.string()) }),
       async run(c, { input, dryRun }) {
         if (!dryRun) await c.notifier.notify(input);
         return { sent: !dryRun, to: c.webhook ? ['log', 'webhook'] : ['log'] };

@@ -166,8 +166,12 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const output = await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
-      const result = { ...outcome(true), output };
+      const answered = op.output.safeParse(await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
+      if (!answered.success) {
+        const detail = answered.error.issues.map((i) => `${['output', ...i.path].join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${req.system} ${req.operation} answered outside its output schema: ${detail}`);
+      }
+      const result = { ...outcome(true), output: answered.data };
       record(result);
       return result;
     } catch (err) {

@@ -87,13 +87,14 @@ export interface SystemConfig {
   rate_limit?: unknown;
 }
 
-export interface SyncRunSummary {
-  runId: number;
-  status: string;
-  updates: number;
-  failed: number;
-  errorSummary: string | null;
-}
+export const syncRunSummarySchema = z.strictObject({
+  runId: z.number().int(),
+  status: z.string(),
+  updates: z.number().int(),
+  failed: z.number().int(),
+  errorSummary: z.string().nullable(),
+});
+export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
 /** What an operation may use besides its connector: the domain services, narrow. */
 export interface OperationServices {
@@ -115,6 +116,8 @@ export interface OperationDescriptor<C = any, I = any, O = any> {
   /** True when a real run changes something outside (stock in a mall, a message sent): dry runs must not. */
   changes: boolean;
   input: z.ZodType<I>;
+  /** What it answers: checked after every run, so the CLI, the API and the log get the shape promised here. */
+  output: z.ZodType<O>;
   run(connector: C, ctx: OperationContext<I>): Promise<O>;
 }
 

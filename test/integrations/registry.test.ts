@@ -126,6 +126,18 @@ describe('the hub', () => {
     expect(sim().count()).toBe(before);
     expect((await ctx.reporting.integrationLog({ system: 'parcel-hub' })).length).toBe(logged);
   });
+
+  test('fails a run whose answer breaks the operation\'s output schema, and logs it as failed', async () => {
+    sim().breakContract = true;
+    try {
+      const run = ctx.hub.run({ system: 'parcel-hub', operation: 'push', input: { ref: 'P-3' }, dryRun: false, trigger: 'cli' });
+      await expect(run).rejects.toThrow(/^parcel-hub push answered outside its output schema: output/);
+    } finally {
+      sim().breakContract = false;
+    }
+    const [last] = await ctx.reporting.integrationLog({ system: 'parcel-hub', operationsOnly: true });
+    expect(last).toEqual(expect.objectContaining({ operation: 'push', ok: false, error: expect.stringMatching(/output schema/) }));
+  });
 });
 
 describe('the job worker', () => {
