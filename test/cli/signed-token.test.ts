@@ -95,4 +95,17 @@ describe('CLI commands that need a role take a signed token', () => {
     expect(json(r)).toMatchObject({ id: proposed, status: 'REJECTED', decidedBy: 'jiro' });
     expect(r.stderr).toContain('[SANDBOX] No --token or TSUNAGI_TOKEN: acting as the local operator jiro (role manager).');
   }, 120_000);
+
+  it('tsunagi token: puts every token it mints on the audit trail, and refuses lifetimes over 30 days', async () => {
+    const minted = await runCli(['token', '--role', 'manager', '--name', 'keiko', '--expires-in', '2h'], production);
+    expect(minted.code).toBe(0);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const trail = await t.db.em().execute<{ actor: string; subject: string; detail: Record<string, unknown> }[]>(
+      "select actor, subject, detail from audit_log where action = 'auth.issue-token' order by id desc limit 1",
+    );
+    expect(trail).toEqual([{ actor: 'hanako', subject: 'keiko', detail: { role: 'manager', expiresIn: '2h' } }]);
+    const tooLong = await runCli(['token', '--expires-in', '31d'], production);
+    expect([tooLong.code, tooLong.stdout]).toEqual([2, '']);
+    expect(tooLong.stderr).toContain('--expires-in 31d is longer than 30d');
+  }, 120_000);
 });
