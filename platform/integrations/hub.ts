@@ -166,7 +166,7 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const output = await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
+      const output = await op.run(b.connector, { system: req.system, input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
       const result = { ...outcome(true), output };
       record(result);
       return result;
