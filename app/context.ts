@@ -18,10 +18,9 @@ import { IntegrationHub } from '../platform/integrations/hub.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
-import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
-import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
+import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 
 export interface AppContext {
@@ -101,15 +100,16 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     });
     closers.unshift(() => hub.close());
     const connectors = Object.fromEntries(Object.keys(integrations).map((name) => [name, hub.connector<unknown>(name)]));
-    const sources = hub.implementing('StockSource');
-    if (sources.length !== 1) {
-      throw new Error(`integrations: exactly one system must be the stock source (a StockSource connector); configured: ${sources.join(', ') || 'none'}`);
-    }
-    const targets = config.sync.channels.map((c) => hub.connector<StockTarget>(c, 'StockTarget'));
+    // Each configured source with its system's connector and its channels' (the loader checked they implement them).
+    const sources = new StockSources(
+      parseStockSources(config.sync).map((s) => ({
+        ...s, source: hub.connector<StockSource>(s.name, 'StockSource'),
+        links: s.channels.map((channel) => ({ channel, target: hub.connector<StockTarget>(channel, 'StockTarget') })),
+      })),
+    );
     const inventory = new InventoryService({
-      db, catalog, auditTrail: reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
-      runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
-      configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
+      db, catalog, auditTrail: reporting, events, logger, sources,
+      lease: { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
     hub.bind({

@@ -17,6 +17,7 @@ import { StockSnapshot } from '../subgraphs/inventory/entities/stock-snapshot.js
 import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
+import { Migration20261128090000StockSources } from '../subgraphs/inventory/migrations/Migration20261128090000StockSources.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../subgraphs/reporting/entities/integration-log.js';
 import { Migration20261121000000Init } from './migrations/Migration20261121000000Init.js';
@@ -29,6 +30,7 @@ const migrations = [
   Migration20261127110000Listings,
   Migration20261127120000RulePolicies,
   Migration20261127130000CatalogSku,
+  Migration20261128090000StockSources,
 ];
 
 export const SCHEMA: DatabaseSchema = {

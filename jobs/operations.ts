@@ -38,9 +38,9 @@ export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: 
 export async function runScheduledOperation(deps: OperationJobDeps, system: string, operation: string): Promise<unknown> {
   let alerted = false;
   const services = {
-    async syncStock() {
+    async syncStock(o: { source: string }) {
       alerted = true;
-      const r = await runScheduledSync(deps);
+      const r = await runScheduledSync(deps, o.source);
       return r && { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
     },
   };

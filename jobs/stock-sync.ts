@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Alert, Notifier } from '../connectors/notify/client.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService, SyncReport } from '../subgraphs/inventory/service.js';
+import { sourceLabel } from '../subgraphs/inventory/sources.js';
 
 /** Failed items listed in an alert; the rest are in the run's ledger. */
 const FAILURES_IN_ALERT = 5;
@@ -19,11 +20,11 @@ export interface StockSyncDeps {
  * rejects when the run FAILED or could not start, so Agenda records the job as failed too. Agenda does not
  * retry it: the next attempt is the next scheduled run, or an operator's `tsunagi sync`.
  */
-export async function runScheduledSync({ inventory, logger, notifier }: StockSyncDeps): Promise<SyncReport | null> {
-  logger.info({ trigger: 'schedule' }, '[INFO] Starting Sync...');
+export async function runScheduledSync({ inventory, logger, notifier }: StockSyncDeps, source: string): Promise<SyncReport | null> {
+  logger.info({ trigger: 'schedule', source }, '[INFO] Starting Sync...');
   let report: SyncReport;
   try {
-    report = await inventory.runSync({ dryRun: false, trigger: 'schedule' });
+    report = await inventory.runSync({ source, dryRun: false, trigger: 'schedule' });
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof SyncRefusedError) {
@@ -45,7 +46,7 @@ export async function runScheduledSync({ inventory, logger, notifier }: StockSyn
 /** The lines `tsunagi sync` prints, as structured log entries. */
 function logReport(logger: Logger, r: SyncReport): void {
   const at = { runId: r.runId, trigger: 'schedule' };
-  logger.info({ ...at, sourceItems: r.sourceItems }, `Amazon Inventory: ${r.sourceItems} items found`);
+  logger.info({ ...at, sourceItems: r.sourceItems }, `${sourceLabel(r.sourceSystem)} Inventory: ${r.sourceItems} items found`);
   logger.info({ ...at, mappedSkus: r.mappedSkus, skipped: r.skipped }, `Mapped SKUs: ${r.mappedSkus} items`);
   logger.info({ ...at, updates: r.updates, channels: r.channels }, `Updates sent: ${r.updates} items`);
   for (const f of r.failures.slice(0, 20)) {
@@ -76,7 +77,7 @@ export function runAlert(r: SyncReport): Alert {
     runId: r.runId,
     fields: {
       Status: r.status,
-      'Amazon items': r.sourceItems,
+      [`${sourceLabel(r.sourceSystem)} items`]: r.sourceItems,
       'Mapped SKUs': r.mappedSkus,
       Updates: r.updates,
       Failed: r.failed,

@@ -211,7 +211,7 @@ describe('stock-sync job', () => {
 
   it('alerts a warning and completes when another run holds the lock', async () => {
     // Another process's lease: the same table, a holder of its own.
-    const other = await new RunLease(app.ctx.db, { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
+    const other = await new RunLease(app.ctx.db, 'amazon', { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
     expect(other).not.toBeNull();
     try {
       const runsBefore = (await app.ctx.inventory.listRuns(100)).length;
@@ -231,7 +231,7 @@ describe('stock-sync job', () => {
     await seedWork('LOG');
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
-    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, notifier: { notify: async () => {} } });
+    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, notifier: { notify: async () => {} } }, 'amazon');
     expect(lines.map((l) => l.msg)).toEqual([
       '[INFO] Starting Sync...',
       `Amazon Inventory: ${report!.sourceItems} items found`,
@@ -245,7 +245,7 @@ describe('stock-sync job', () => {
     const alerts: Alert[] = [];
     const notifier: Notifier = { notify: async (a) => void alerts.push(a) };
     const inventory = { runSync: async () => Promise.reject(new Error('database connection lost')) };
-    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), notifier })).rejects.toThrow('database connection lost');
+    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), notifier }, 'amazon')).rejects.toThrow('database connection lost');
     expect(alerts).toEqual([{ severity: 'critical', title: 'Scheduled stock sync could not run', text: 'database connection lost' }]);
   });
 
@@ -287,14 +287,14 @@ describe('stock-sync job', () => {
 describe('cleanup job', () => {
   it('deletes runs, ledgers, integration log and events older than the retention, and keeps newer ones', async () => {
     await seedWork('OLD');
-    const old = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const old = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const days = app.ctx.config.sync.retentionDays + 1;
     await sql.query(`update sync_run set started_at = started_at - make_interval(days => $1), finished_at = finished_at - make_interval(days => $1) where id <= $2`, [days, old.runId]);
     await sql.query(`update integration_log set at = at - make_interval(days => $1)`, [days]);
     await sql.query(`update event_outbox set created_at = created_at - make_interval(days => $1)`, [days]);
     await seedWork('NEW');
-    const recent = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const recent = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const count = async (q: string, params: unknown[] = []) => Number((await sql.query<{ n: string }>(q, params)).rows[0].n);
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [old.runId])).toBeGreaterThan(0);

@@ -20,8 +20,9 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
       changes: true,
       input: z.strictObject({}),
       output: z.union([syncRunSummarySchema, z.strictObject({ skipped: z.string() })]),
-      async run(_client, { services, dryRun, trigger, actor }) {
-        const run = await services.syncStock({ dryRun, trigger, actor });
+      // This block is the stock source: its own name says whose channels to sync.
+      async run(_client, { system, services, dryRun, trigger, actor }) {
+        const run = await services.syncStock({ source: system, dryRun, trigger, actor });
         if (!run) return { skipped: 'another stock run holds the lock' };
         if (run.status === 'FAILED') throw new Error(`stock sync run #${run.runId} FAILED: ${run.errorSummary ?? 'no detail'}`);
         return run;

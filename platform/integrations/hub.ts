@@ -166,7 +166,7 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const answered = op.output.safeParse(await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
+      const answered = op.output.safeParse(await op.run(b.connector, { system: req.system, input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
       if (!answered.success) {
         const detail = answered.error.issues.map((i) => `${['output', ...i.path].join('.')}: ${i.message}`).join('; ');
         throw new Error(`${req.system} ${req.operation} answered outside its output schema: ${detail}`);

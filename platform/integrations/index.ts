@@ -98,11 +98,16 @@ export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
 /** What an operation may use besides its connector: the domain services, narrow. */
 export interface OperationServices {
-  /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
-  syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  /**
+   * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
+   * (ledgered); null when skipped because another run of that source holds its lock.
+   */
+  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
 }
 
 export interface OperationContext<I> {
+  /** The system (its block's name in integrations.yaml) the operation runs for. */
+  system: string;
   input: I;
   dryRun: boolean;
   actor?: string;

@@ -61,7 +61,7 @@ describe('the operator CLI', () => {
   it('finds the project config and data from any working directory', async () => {
     const r = await runCli(['--json', 'simulate', '--quantity', '25'], env, tmpdir());
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual([{ quantity: 25, allocated: 5 }]);
+    expect(json(r)).toEqual([{ quantity: 25, allocated: 5, channels: { yahoo: 5, rakuten: 5 } }]);
   }, 30_000);
 
   it('shows progress per phase on stderr when it is not a terminal, and none with --json', async () => {
