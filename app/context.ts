@@ -103,7 +103,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     if (sources.length !== 1) {
       throw new Error(`integrations: exactly one system must be the stock source (a StockSource connector); configured: ${sources.join(', ') || 'none'}`);
     }
-    const targets = config.sync.channels.map((c) => hub.connector<StockTarget>(c, 'StockTarget'));
+    const targets = config.sync.channels.map((c) => hub.stockTarget<StockTarget>(c));
     const inventory = new InventoryService({
       db, catalog, auditTrail: reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
       runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
@@ -151,6 +151,6 @@ export async function prepareSandbox(sandbox: Sandbox, integrations: Integration
   for (const block of Object.values(integrations)) {
     const id = connectorIdOf(block);
     const prepare = registry.get(id)?.simulator?.prepare;
-    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps);
+    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps, block);
   }
 }
