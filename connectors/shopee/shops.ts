@@ -285,7 +285,6 @@ export class ShopeeShop implements StockTarget {
     for (const [itemId, entries] of await this.readItems(ids)) map.setItem(itemId, entries);
     this.map = map;
     this.readAt = started;
-    this.lastMissRead = started;
     this.watermark = Math.floor(started / 1000);
     const summary = map.summary(started);
     if (summary.duplicates.length) {

@@ -42,6 +42,8 @@ export interface ItemSpec {
   stock?: number;
   reserved?: number;
   status?: ItemStatus;
+  /** When the listing last changed (unix seconds; default now). */
+  update_time?: number;
   models?: { model_sku: string; stock?: number; reserved?: number }[];
 }
 
@@ -122,7 +124,7 @@ export class SimMarket {
       item_id: this.nextId++,
       item_sku: spec.item_sku ?? '',
       item_status: spec.status ?? 'NORMAL',
-      update_time: now(),
+      update_time: spec.update_time ?? now(),
       stock: spec.models ? 0 : (spec.stock ?? 0),
       reserved: spec.models ? 0 : (spec.reserved ?? 0),
       models: spec.models
