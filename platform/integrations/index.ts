@@ -156,7 +156,8 @@ export interface SimulatorDescriptor<B> {
   publicCredentials?(block: B, url: string): Record<string, unknown>;
   /**
    * Lists the sandbox's demo SKUs in the simulated system (replacing what it listed) and answers each channel's
-   * listing code per SKU, for the catalog.
+   * listing code per SKU, for the catalog. A system that has it is also reset (control method `reset`) by
+   * `tsunagi sandbox reset`.
    */
   seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<Record<string, Record<string, string>>>;
 }
