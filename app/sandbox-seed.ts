@@ -26,25 +26,13 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
     .map((r) => ({ amazonSku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
-  const demo = await seedOtherSystems(ctx, skus);
-  const mapped = rows.map((r) => ({
-    ...r,
-    listings: { ...r.listings, ...Object.fromEntries(Object.entries(demo).flatMap(([channel, codes]) => (codes[r.amazonSku] ? [[channel, codes[r.amazonSku]!]] : []))) },
-  }));
-  await ctx.catalog.upsertMappings(mapped, { replace: true });
-  return { skus: skus.length, mapped: rows.length };
-}
-
-/** The systems that list the demo SKUs themselves: each answers its channels' listing code per SKU. */
-async function seedOtherSystems(ctx: AppContext, skus: string[]): Promise<Record<string, Record<string, string>>> {
-  const codes: Record<string, Record<string, string>> = {};
   for (const block of Object.values(ctx.integrations)) {
     const id = connectorIdOf(block);
     const seedDemo = ctx.registry.get(id)?.simulator?.seedDemo;
-    if (!seedDemo || !ctx.sandbox!.urls[id]) continue;
-    Object.assign(codes, await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus));
+    if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
   }
-  return codes;
+  await ctx.catalog.upsertMappings(rows, { replace: true });
+  return { skus: skus.length, mapped: rows.length };
 }
 
 /** On the first sandbox start the marketplace is empty: give the new user something to sync. */

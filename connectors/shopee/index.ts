@@ -69,10 +69,9 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       partnerKey: block.auth.partner_key,
       shops: block.settings.shops.map((s) => ({ country: s.country, shopId: s.shop_id })),
     }),
+    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0).
     async seedDemo(call, block, skus) {
       for (const s of block.settings.shops) await call('seed', s.shop_id, skus, 0);
-      const codes = Object.fromEntries(skus.map((sku) => [sku, sku]));
-      return Object.fromEntries(shopChannels(block).map((channel) => [channel, codes]));
     },
   },
 };

@@ -155,11 +155,10 @@ export interface SimulatorDescriptor<B> {
   /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
   publicCredentials?(block: B, url: string): Record<string, unknown>;
   /**
-   * Lists the sandbox's demo SKUs in the simulated system (replacing what it listed) and answers each channel's
-   * listing code per SKU, for the catalog. A system that has it is also reset (control method `reset`) by
-   * `tsunagi sandbox reset`.
+   * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
+   * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
    */
-  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<Record<string, Record<string, string>>>;
+  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
 }
 
 /** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
