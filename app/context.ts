@@ -94,17 +94,17 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
-    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster, sandbox && sandboxListingProvisioner(sandbox));
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });
     closers.unshift(() => hub.close());
+    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster, sandbox && sandboxListingProvisioner({ sandbox, hub, integrations }));
     const connectors = Object.fromEntries(Object.keys(integrations).map((name) => [name, hub.connector<unknown>(name)]));
     // Each configured source with its system's connector and its channels' (the loader checked they implement them).
     const sources = new StockSources(
       parseStockSources(config.sync).map((s) => ({
         ...s, source: hub.connector<StockSource>(s.name, 'StockSource'),
-        links: s.channels.map((channel) => ({ channel, target: hub.connector<StockTarget>(channel, 'StockTarget') })),
+        links: s.channels.map((channel) => ({ channel, target: hub.stockTarget<StockTarget>(channel) })),
       })),
     );
     const inventory = new InventoryService({
@@ -153,6 +153,6 @@ export async function prepareSandbox(sandbox: Sandbox, integrations: Integration
   for (const block of Object.values(integrations)) {
     const id = connectorIdOf(block);
     const prepare = registry.get(id)?.simulator?.prepare;
-    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps);
+    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps, block);
   }
 }

@@ -10,6 +10,7 @@ import { registerMapping } from './commands/mapping.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerShopee } from './commands/shopee.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStatus } from './commands/status.js';
 import { registerStock } from './commands/stock.js';
@@ -43,7 +44,7 @@ Environment:
   TSUNAGI_ROLE            your declared role for rule proposals: operator (default), manager, admin
   TSUNAGI_TOKEN           signed API token for rules approve/reject, stock set, rollback, cleanup (or --token);
                           required outside sandbox mode, where its subject is recorded
-  AMAZON_*, YAHOO_*, RAKUTEN_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
+  AMAZON_*, YAHOO_*, RAKUTEN_*, SHOPEE_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
 
 Output:
   stdout carries only the result (text, or one JSON document with --json); banners, progress, log lines,
@@ -72,7 +73,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations,
+  registerIntegrations, registerShopee,
 ]) {
   register(program);
 }

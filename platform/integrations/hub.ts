@@ -93,6 +93,28 @@ export class IntegrationHub {
     return b.connector as T;
   }
 
+  /**
+   * Every stock channel with the system serving it, in config order: a StockTarget system is its own channel
+   * unless its descriptor lists channels (several shops behind one connector).
+   */
+  channels(): { channel: string; system: string }[] {
+    return [...this.built]
+      .filter(([, b]) => b.descriptor.implements.includes('StockTarget'))
+      .flatMap(([system, b]) => (b.descriptor.channels ? b.descriptor.channels(b.block) : [system]).map((channel) => ({ channel, system })));
+  }
+
+  /** The StockTarget serving `channel` (see channels()). */
+  stockTarget<T>(channel: string): T {
+    const owner = this.channels().find((c) => c.channel === channel);
+    if (!owner) {
+      throw new Error(`integrations: no configured system serves the channel "${channel}" (channels: ${this.channels().map((c) => c.channel).join(', ') || 'none'})`);
+    }
+    const b = this.built.get(owner.system)!;
+    if (!b.descriptor.channels) return b.connector as T;
+    if (!b.descriptor.stockTarget) throw new Error(`integrations: ${b.descriptor.id} lists channels but has no stockTarget()`);
+    return b.descriptor.stockTarget(b.connector, channel) as T;
+  }
+
   /** Names of the systems whose connector implements `iface`, in config order. */
   implementing(iface: DomainInterface): string[] {
     return [...this.built].filter(([, b]) => b.descriptor.implements.includes(iface)).map(([n]) => n);

@@ -134,6 +134,8 @@ export interface ConnectorHealth {
   expiresInDays: number | null;
   /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
   expiresAt?: Date | null;
+  /** One entry per channel when a system serves several (a marketplace's shops), each with its own expiry. */
+  parts?: ConnectorHealth[];
 }
 
 export interface ConnectorDeps {
@@ -157,8 +159,18 @@ export interface SimulatorDescriptor<B> {
   /** The block pointed at the simulator at `url`, with the credentials it accepts. */
   sandboxConfig(block: B, url: string): B;
   /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
-  prepare?(call: (method: string, ...args: unknown[]) => Promise<unknown>, deps: ConnectorDeps): Promise<void>;
+  prepare?(call: SimulatorCall, deps: ConnectorDeps, block: B): Promise<void>;
+  /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
+  publicCredentials?(block: B, url: string): Record<string, unknown>;
+  /**
+   * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
+   * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
+   */
+  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
 }
+
+/** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
+export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unknown>;
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
 export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
@@ -172,6 +184,13 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   /** The block's credentials, by key (for sandbox detection: none set anywhere = sandbox). */
   credentials(block: B): Record<string, string | undefined>;
   create(block: B, deps: ConnectorDeps): C;
+  /**
+   * The stock channels the block's connector serves, when it is not the one channel named after the block (a
+   * marketplace with one shop per market). Each is served by stockTarget(connector, channel).
+   */
+  channels?(block: B): string[];
+  /** The StockTarget of one of channels(block). */
+  stockTarget?(connector: C, channel: string): unknown;
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
   operations: Record<string, OperationDescriptor<C>>;
