@@ -148,7 +148,7 @@ describe('bad settings are refused at load, naming the key', () => {
       const path = variant('unknown', (t) => t.replace(SOURCES, '  sources:\n    yahoo:\n      channels: [rakuten, ebay]\n'));
       const message = failure(() => load({}, path)).message;
       expect(message).toMatch(/^config: sync\.sources\.yahoo: no system "yahoo" in integrations\.yaml is a stock source \(stock sources: amazon\)$/m);
-      expect(message).toMatch(/^config: sync\.sources\.yahoo\.channels\.1: "ebay" is not a channel: no system of that name in integrations\.yaml takes stock \(channels: yahoo, rakuten\)$/m);
+      expect(message).toMatch(/^config: sync\.sources\.yahoo\.channels\.1: "ebay" is not a channel: no system in integrations\.yaml serves it \(channels: yahoo, rakuten, shopee:SG, shopee:MY, shopee:TH, shopee:TW, shopee:PH, shopee:VN, shopee:BR\)$/m);
     });
 
     test('a channel fed by two sources, or listed twice', () => {

@@ -269,7 +269,8 @@ function checkStockSources(sources: RawConfig['sync']['sources'], systems: Integ
   const implementing = (iface: DomainInterface) =>
     Object.keys(systems).filter((name) => registry.get(connectorIdOf(systems[name]!))?.implements.includes(iface));
   const sourceSystems = implementing('StockSource');
-  const targetSystems = implementing('StockTarget');
+  // A system's channels: its own name, or one per shop when its connector serves several.
+  const targetSystems = implementing('StockTarget').flatMap((name) => registry.get(connectorIdOf(systems[name]!))!.channels?.(systems[name]!) ?? [name]);
   const problems: string[] = [];
   const fedBy = new Map<string, string>();
   for (const [source, { channels }] of Object.entries(sources)) {
@@ -279,7 +280,7 @@ function checkStockSources(sources: RawConfig['sync']['sources'], systems: Integ
     channels.forEach((channel, i) => {
       const key = `config: sync.sources.${source}.channels.${i}`;
       if (!targetSystems.includes(channel)) {
-        problems.push(`${key}: "${channel}" is not a channel: no system of that name in integrations.yaml takes stock (channels: ${targetSystems.join(', ') || 'none'})`);
+        problems.push(`${key}: "${channel}" is not a channel: no system in integrations.yaml serves it (channels: ${targetSystems.join(', ') || 'none'})`);
       } else if (fedBy.has(channel)) {
         const other = fedBy.get(channel)!;
         problems.push(`${key}: "${channel}" is ${other === source ? 'listed twice' : `already fed by ${other}; a channel has one source`}`);
