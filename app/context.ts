@@ -3,7 +3,6 @@
 // The connectors are whatever config/integrations.yaml names, built by their descriptors (connectors/index.ts).
 import type { Logger } from 'pino';
 import { connectorRegistry } from '../connectors/index.js';
-import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
@@ -21,6 +20,7 @@ import { InventoryService } from '../subgraphs/inventory/service.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
+import type { Notifier } from '../subgraphs/reporting/ports.js';
 
 export interface AppContext {
   config: Config;
@@ -41,14 +41,28 @@ export interface AppContext {
   hub: IntegrationHub;
   /** The built connectors by system name (tests reach into them). */
   connectors: Record<string, unknown>;
-  /** The operators' alerts (the notify system). */
-  notifier: Notifier;
+  /** The operators' alerts (the log, and the notify system's channels). */
+  notifier: AlertNotifier;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
   integrations: IntegrationsConfig;
   healthChecks(): HealthCheck[];
   close(): Promise<void>;
+}
+
+/** An operator alert as the jobs raise it. */
+export interface Alert {
+  severity: 'warning' | 'critical';
+  title: string;
+  text: string;
+  runId?: number;
+  fields?: Record<string, string | number>;
+}
+
+export interface AlertNotifier {
+  /** Logs the alert and delivers it to every channel; never rejects. */
+  notify(alert: Alert): Promise<void>;
 }
 
 export interface ContextOptions {
@@ -116,10 +130,19 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
-    const notifiers = hub.implementing('Notifier');
-    const notifier: Notifier = notifiers.length
-      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
-      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
+    const channels = hub.implementing('Notifier').flatMap((n) => hub.connector<Notifier>(n, 'Notifier').channels);
+    const notifier: AlertNotifier = {
+      async notify(alert) {
+        const message = `[ALERT] ${alert.title}: ${alert.text}`;
+        if (alert.severity === 'critical') logger.error({ alert }, message);
+        else logger.warn({ alert }, message);
+        const fields = Object.entries(alert.fields ?? {}).map(([k, v]): [string, string] => [k, String(v)]);
+        await Promise.all(channels.map((c) =>
+          c.send({ type: 'alert', severity: alert.severity, title: alert.title, text: alert.text, fields, footer: alert.runId === undefined ? 'Tsunagi' : `Tsunagi · run #${alert.runId}` })
+            .catch((err: Error) => logger.error({ err, channel: c.name }, `alert not delivered to ${c.name}`)),
+        ));
+      },
+    };
     closers.unshift(() => reporting.flushCalls());
 
     return {

@@ -4,7 +4,7 @@
 // operation that fails alerts the operators once.
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
-import type { Notifier } from '../connectors/notify/client.js';
+import type { AlertNotifier } from '../app/context.js';
 import type { IntegrationHub } from '../platform/integrations/hub.js';
 import type { InventoryService } from '../subgraphs/inventory/service.js';
 import type { ScheduledJob } from './schedules.js';
@@ -21,7 +21,7 @@ export interface OperationJobDeps {
   hub: Pick<IntegrationHub, 'run'>;
   inventory: Pick<InventoryService, 'runSync'>;
   logger: Logger;
-  notifier: Notifier;
+  notifier: AlertNotifier;
 }
 
 export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: OperationJobDeps): void {

@@ -1,7 +1,7 @@
 // The scheduled stock sync (a sync_schedule entry of its source system): the same run as `tsunagi sync`, logged the same way, with an alert to the
 // operators whenever it does not simply succeed.
 import type { Logger } from 'pino';
-import type { Alert, Notifier } from '../connectors/notify/client.js';
+import type { Alert, AlertNotifier } from '../app/context.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService, SyncReport } from '../subgraphs/inventory/service.js';
 
@@ -11,7 +11,7 @@ const FAILURES_IN_ALERT = 5;
 export interface StockSyncDeps {
   inventory: Pick<InventoryService, 'runSync'>;
   logger: Logger;
-  notifier: Notifier;
+  notifier: AlertNotifier;
 }
 
 /**

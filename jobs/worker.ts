@@ -8,7 +8,7 @@ import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type DrainResu
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
-import type { Notifier } from '../connectors/notify/client.js';
+import type { AlertNotifier } from '../app/context.js';
 import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
 import { scheduledJobs } from './schedules.js';
@@ -107,7 +107,7 @@ async function connectOneAtATime(pool: pg.Pool, backend: AgendaBackend): Promise
 
 export interface WorkerOptions {
   /** Default: the context's notifier (the notify system: the log, plus its webhook when configured). */
-  notifier?: Notifier;
+  notifier?: AlertNotifier;
   /** How often Agenda looks for due jobs (Agenda's default: 5 seconds). */
   processEvery?: string | number;
 }
