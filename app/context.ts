@@ -21,6 +21,7 @@ import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
+import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 
 export interface AppContext {
   config: Config;
@@ -41,28 +42,14 @@ export interface AppContext {
   hub: IntegrationHub;
   /** The built connectors by system name (tests reach into them). */
   connectors: Record<string, unknown>;
-  /** The operators' alerts (the log, and the notify system's channels). */
-  notifier: AlertNotifier;
+  /** send_alert: the operators' alerts and reports, routed to the notify system's channels (and the log). */
+  alerts: AlertService;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
   integrations: IntegrationsConfig;
   healthChecks(): HealthCheck[];
   close(): Promise<void>;
-}
-
-/** An operator alert as the jobs raise it. */
-export interface Alert {
-  severity: 'warning' | 'critical';
-  title: string;
-  text: string;
-  runId?: number;
-  fields?: Record<string, string | number>;
-}
-
-export interface AlertNotifier {
-  /** Logs the alert and delivers it to every channel; never rejects. */
-  notify(alert: Alert): Promise<void>;
 }
 
 export interface ContextOptions {
@@ -130,23 +117,14 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
-    const channels = hub.implementing('Notifier').flatMap((n) => hub.connector<Notifier>(n, 'Notifier').channels);
-    const notifier: AlertNotifier = {
-      async notify(alert) {
-        const message = `[ALERT] ${alert.title}: ${alert.text}`;
-        if (alert.severity === 'critical') logger.error({ alert }, message);
-        else logger.warn({ alert }, message);
-        const fields = Object.entries(alert.fields ?? {}).map(([k, v]): [string, string] => [k, String(v)]);
-        await Promise.all(channels.map((c) =>
-          c.send({ type: 'alert', severity: alert.severity, title: alert.title, text: alert.text, fields, footer: alert.runId === undefined ? 'Tsunagi' : `Tsunagi · run #${alert.runId}` })
-            .catch((err: Error) => logger.error({ err, channel: c.name }, `alert not delivered to ${c.name}`)),
-        ));
-      },
-    };
+    const notifiers = hub.implementing('Notifier').map((n) => hub.connector<Notifier>(n, 'Notifier'));
+    const alerts = new AlertService({
+      db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
+    });
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -79,5 +79,5 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   const second = await ctx.inventory.lastRun();
   expect(second!.status).toBe('PARTIAL');
   const [message] = await hook.waitFor(1);
-  expect(message.text).toContain(`Stock sync run #${second!.id} PARTIAL`);
+  expect(message.text).toContain(`在庫同期 #${second!.id} 一部失敗 (PARTIAL)`);
 }, 60_000);

@@ -4,7 +4,8 @@ import type { JobWithId } from 'agenda';
 import pg from 'pg';
 import pino from 'pino';
 import type { SlackWebhookSimulator } from '../connectors/notify/slack/simulator.js';
-import type { Alert, AlertNotifier, AppContext } from '../app/context.js';
+import type { AppContext } from '../app/context.js';
+import type { AlertRequest } from '../subgraphs/reporting/services/alerts.js';
 import type { Config } from '../platform/config/index.js';
 import { FOREIGN_TABLES } from '../platform/db/index.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
@@ -184,7 +185,7 @@ describe('stock-sync job', () => {
 
     const [message] = await hook.waitFor(1);
     const body = JSON.stringify(message);
-    expect(message.text).toContain(`CRITICAL: Stock sync run #${run!.id} PARTIAL`);
+    expect(message.text).toContain(`CRITICAL: 在庫同期 #${run!.id} 一部失敗 (PARTIAL)`);
     expect(body).toContain('12 of 24 stock updates failed');
     expect(body).toContain('seller is suspended');
     expect(body).toContain('*Failed*\\n12');
@@ -202,7 +203,8 @@ describe('stock-sync job', () => {
     expect(run!.status).toBe('FAILED');
     expect(job.attrs.failReason).toContain(`run #${run!.id} FAILED`);
     const [message] = await hook.waitFor(1);
-    expect(message.text).toContain(`Stock sync run #${run!.id} FAILED`);
+    expect(message.text).toContain(`CRITICAL: 在庫同期 #${run!.id} 失敗 (FAILED)`);
+    expect(JSON.stringify(message)).toContain('The run failed');
     expect(JSON.stringify(message)).toContain('Access to requested resource is denied');
   });
 
@@ -217,7 +219,7 @@ describe('stock-sync job', () => {
       expect(job.attrs.failReason).toBeUndefined();
       expect((await app.ctx.inventory.listRuns(100)).length).toBe(runsBefore);
       const [message] = await hook.waitFor(1);
-      expect(message.text).toContain('WARNING: Scheduled stock sync skipped');
+      expect(message.text).toContain('WARNING: 定期在庫同期をスキップ');
       expect(JSON.stringify(message)).toContain('another sync run is in progress');
     } finally {
       await other!.release();
@@ -228,7 +230,7 @@ describe('stock-sync job', () => {
     await seedWork('LOG');
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
-    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, notifier: { notify: async () => {} } });
+    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, alerts: app.ctx.alerts });
     expect(lines.map((l) => l.msg)).toEqual([
       '[INFO] Starting Sync...',
       `Amazon Inventory: ${report!.sourceItems} items found`,
@@ -239,11 +241,13 @@ describe('stock-sync job', () => {
   });
 
   it('alerts critical and rethrows when the run cannot start at all', async () => {
-    const alerts: Alert[] = [];
-    const notifier: AlertNotifier = { notify: async (a) => void alerts.push(a) };
+    const sent: AlertRequest[] = [];
+    const alerts = { sendAlert: (a: AlertRequest) => (sent.push(a), app.ctx.alerts.sendAlert(a)) };
     const inventory = { runSync: async () => Promise.reject(new Error('database connection lost')) };
-    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), notifier })).rejects.toThrow('database connection lost');
-    expect(alerts).toEqual([{ severity: 'critical', title: 'Scheduled stock sync could not run', text: 'database connection lost' }]);
+    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), alerts })).rejects.toThrow('database connection lost');
+    expect(sent).toEqual([{ type: 'sync_not_started', severity: 'critical', message: 'database connection lost' }]);
+    const [message] = await hook.waitFor(1);
+    expect(message.text).toContain('CRITICAL: 定期在庫同期を開始できません');
   });
 
   it('a job that cannot deliver its alert still completes; the failure is in the integration log', async () => {

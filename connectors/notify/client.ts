@@ -14,7 +14,12 @@ export interface NotifyChannel extends NotificationChannel {
   readonly description: string;
 }
 
+/** The channels this connector can offer, each when the notify block configures it. */
+export const NOTIFY_CHANNELS = ['email', 'slack', 'teams', 'sms'];
+
 export class NotifyClient implements Notifier {
+  readonly supported = NOTIFY_CHANNELS;
+
   constructor(
     readonly system: string,
     readonly channels: NotifyChannel[],

@@ -90,3 +90,19 @@ export class NotifySimulator {
     this.state.changed();
   }
 }
+
+/** One line per message, per channel: what `tsunagi notify received` prints. */
+export function summarizeReceived(r: Received): { channel: string; messages: { at: string; summary: string }[] }[] {
+  const firstLine = (s: string) => s.split('\n')[0]!;
+  return [
+    {
+      channel: 'email',
+      messages: r.email.map((m) => ({
+        at: m.at, summary: `${m.to.join(', ')}: ${m.subject}${m.attachments.length ? ` (+${m.attachments.length} attachment${m.attachments.length === 1 ? '' : 's'})` : ''}`,
+      })),
+    },
+    { channel: 'slack', messages: r.slack.map((m) => ({ at: m.at, summary: firstLine(m.text) })) },
+    { channel: 'teams', messages: r.teams.map((m) => ({ at: m.at, summary: firstLine(String(m.attachments[0]?.content.body[0]?.text ?? '')) })) },
+    { channel: 'sms', messages: r.sms.map((m) => ({ at: m.at, summary: `${m.to}: ${firstLine(m.body)}` })) },
+  ];
+}

@@ -9,6 +9,7 @@ import { connectorIdOf, cronExpression, SYSTEM_NAME, type IntegrationRegistry, t
 import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
 import { AppError } from '../errors.js';
+import { notificationsSchema, type NotificationsConfig } from './notifications.js';
 
 /** config/config.yaml in the project, or TSUNAGI_CONFIG. */
 export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
@@ -187,6 +188,8 @@ type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
   sync: Omit<RawConfig['sync'], 'allocation'> & { allocation: { tiers: AllocationTier[] } };
   integrations: IntegrationsConfig;
+  /** notifications.yaml beside config.yaml: alert routing, templates, throttling, the daily report, alert rules. */
+  notifications: NotificationsConfig;
   /**
    * The main config file. Relative paths in it (dataDir, logging.dir) resolve against the project root; the
    * TSUNAGI_DATA_DIR / TSUNAGI_LOG_DIR environment variables, typed in a shell, against the working directory.
@@ -267,6 +270,10 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
   const integrations = loadIntegrations(integrationsPath, env, registry);
+  // A config directory without its own notifications.yaml gets the shipped one (routing, templates, rules).
+  const beside = resolve(dirname(mainPath), 'notifications.yaml');
+  const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
+  const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
   let tiers: AllocationTier[];
   try {
     tiers = parseTiers(raw.sync.allocation.tiers);
@@ -287,6 +294,7 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
     ...raw,
     sync: { ...raw.sync, allocation: { tiers } },
     integrations,
+    notifications,
     configPath: mainPath,
     sandbox,
     dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
@@ -295,3 +303,4 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
 }
 
 export { parseTiers, type AllocationTier } from './tiers.js';
+export type { NotificationsConfig } from './notifications.js';

@@ -8,9 +8,12 @@ import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js'
 import { RunLeaseRow } from './entities/lease.js';
 import { StockSnapshot } from '../../subgraphs/inventory/entities/stock-snapshot.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
+import { AlertState } from '../../subgraphs/reporting/entities/alert-state.js';
+import { AlertThrottle } from '../../subgraphs/reporting/entities/alert-throttle.js';
 import { AuditEntry } from '../../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../../subgraphs/reporting/entities/integration-log.js';
 
 export const ENTITIES = [
   Credential, OutboxEvent, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, RunLeaseRow, AuditEntry, IntegrationLogEntry,
+  AlertThrottle, AlertState,
 ];

@@ -58,4 +58,6 @@ export interface NotificationChannel {
 /** What a notification connector offers: its configured channels (a channel left unconfigured is absent). */
 export interface Notifier {
   readonly channels: NotificationChannel[];
+  /** Every channel name it knows, configured or not: routing may name only these. */
+  readonly supported: string[];
 }

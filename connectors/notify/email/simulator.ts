@@ -4,6 +4,7 @@
 // `failNext` makes it answer a reply code of your choice (421/451 temporary, 550 permanent).
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { waitForCount } from '../../sandbox/faults.js';
 
 // A self-signed certificate for localhost and 127.0.0.1, valid until 2126: the sandbox's and the tests' server
 // only. Clients trust it by its PEM (settings.email.tls_ca), so STARTTLS is verified, not switched off.
@@ -119,13 +120,8 @@ export class SmtpSimulator {
     this.faults = [];
   }
 
-  async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedMail[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < count) {
-      if (Date.now() > deadline) throw new Error(`smtp simulator: ${this.messages.length} of ${count} messages after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.messages.slice(0, count);
+  waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]> {
+    return waitForCount(this.messages, count, 'smtp simulator messages', timeoutMs);
   }
 
   private takeFault(at: 'mail' | 'data'): Error | null {

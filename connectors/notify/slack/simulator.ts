@@ -2,7 +2,7 @@
 // text or blocks, Block Kit limits), answers with Slack's plain-text status words, and records every message it
 // accepted. Standalone (tests) or mounted on the sandbox's notify server. `faults` makes it fail on demand
 // (e.g. 429 with Retry-After, 500 rollup_error).
-import { FaultPlan } from '../../sandbox/faults.js';
+import { FaultPlan, waitForCount } from '../../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../../sandbox/server.js';
 import type { SlackMessage } from './client.js';
 import { SLACK_LIMITS } from './client.js';
@@ -53,13 +53,8 @@ export class SlackWebhookSimulator {
   }
 
   /** Resolves once `count` messages have arrived; rejects after `timeoutMs`. */
-  async waitFor(count: number, timeoutMs = 10_000): Promise<SlackMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < count) {
-      if (Date.now() > deadline) throw new Error(`slack simulator: ${this.messages.length} of ${count} messages after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.messages.slice(0, count);
+  waitFor(count: number, timeoutMs?: number): Promise<SlackMessage[]> {
+    return waitForCount(this.messages, count, 'slack simulator messages', timeoutMs);
   }
 }
 

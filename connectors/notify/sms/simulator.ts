@@ -3,7 +3,7 @@
 // 4xx with Twilio's JSON error {code, message, more_info, status}, and records every message it accepted.
 // Standalone (tests) or mounted on the sandbox's notify server. `faults` fails on demand (e.g. 429 / 20429).
 import { randomBytes } from 'node:crypto';
-import { FaultPlan } from '../../sandbox/faults.js';
+import { FaultPlan, waitForCount } from '../../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../../sandbox/server.js';
 import { SMS_MAX_CHARS, TWILIO_API_VERSION, type TwilioError } from './client.js';
 
@@ -68,6 +68,10 @@ export class TwilioSimulator {
 
   async close(): Promise<void> {
     await this.server?.close();
+  }
+
+  waitFor(count: number, timeoutMs?: number): Promise<RecordedSms[]> {
+    return waitForCount(this.messages, count, 'twilio simulator messages', timeoutMs);
   }
 
   handle(req: SimRequest): SimResponse | undefined {

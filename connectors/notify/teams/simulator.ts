@@ -1,7 +1,7 @@
 // A Teams Workflows webhook on loopback: it takes a POST on the flow's trigger URL with the right `sig`, checks the
 // envelope (type message, Adaptive Card attachments) and the 28 KB limit, answers 202 Accepted with an empty body,
 // and records each card. Standalone (tests) or mounted on the sandbox's notify server. `faults` fails on demand.
-import { FaultPlan } from '../../sandbox/faults.js';
+import { FaultPlan, waitForCount } from '../../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../../sandbox/server.js';
 import { ADAPTIVE_CARD_TYPE, TEAMS_MAX_BYTES, type TeamsMessage } from './client.js';
 
@@ -27,6 +27,10 @@ export class TeamsWorkflowSimulator {
 
   async close(): Promise<void> {
     await this.server?.close();
+  }
+
+  waitFor(count: number, timeoutMs?: number): Promise<TeamsMessage[]> {
+    return waitForCount(this.messages, count, 'teams simulator messages', timeoutMs);
   }
 
   handle(req: SimRequest): SimResponse | undefined {
