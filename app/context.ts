@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import { connectorRegistry } from '../connectors/index.js';
 import { sandboxListingProvisioner } from './sandbox-listings.js';
 import { SCHEMA } from './schema.js';
-import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
@@ -22,6 +21,8 @@ import { InventoryService } from '../subgraphs/inventory/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
+import type { Notifier } from '../subgraphs/reporting/ports.js';
+import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 
 export interface AppContext {
   config: Config;
@@ -42,8 +43,8 @@ export interface AppContext {
   hub: IntegrationHub;
   /** The built connectors by system name (tests reach into them). */
   connectors: Record<string, unknown>;
-  /** The operators' alerts (the notify system). */
-  notifier: Notifier;
+  /** send_alert: the operators' alerts and reports, routed to the notify system's channels (and the log). */
+  alerts: AlertService;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -118,14 +119,14 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
-    const notifiers = hub.implementing('Notifier');
-    const notifier: Notifier = notifiers.length
-      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
-      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
+    const notifiers = hub.implementing('Notifier').map((n) => hub.connector<Notifier>(n, 'Notifier'));
+    const alerts = new AlertService({
+      db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
+    });
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

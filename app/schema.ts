@@ -18,8 +18,11 @@ import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
 import { Migration20261128090000StockSources } from '../subgraphs/inventory/migrations/Migration20261128090000StockSources.js';
+import { AlertState } from '../subgraphs/reporting/entities/alert-state.js';
+import { AlertThrottle } from '../subgraphs/reporting/entities/alert-throttle.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../subgraphs/reporting/entities/integration-log.js';
+import { Migration20261130000000Alerts } from '../subgraphs/reporting/migrations/Migration20261130000000Alerts.js';
 import { Migration20261121000000Init } from './migrations/Migration20261121000000Init.js';
 
 const migrations = [
@@ -31,11 +34,13 @@ const migrations = [
   Migration20261127120000RulePolicies,
   Migration20261127130000CatalogSku,
   Migration20261128090000StockSources,
+  Migration20261130000000Alerts,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
+    AlertThrottle, AlertState,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

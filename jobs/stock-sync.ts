@@ -1,7 +1,7 @@
 // The scheduled stock sync (a sync_schedule entry of its source system): the same run as `tsunagi sync`, logged the same way, with an alert to the
 // operators whenever it does not simply succeed.
 import type { Logger } from 'pino';
-import type { Alert, Notifier } from '../connectors/notify/client.js';
+import type { AlertRequest, AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService, SyncReport } from '../subgraphs/inventory/service.js';
 import { sourceLabel } from '../subgraphs/inventory/sources.js';
@@ -12,7 +12,7 @@ const FAILURES_IN_ALERT = 5;
 export interface StockSyncDeps {
   inventory: Pick<InventoryService, 'runSync'>;
   logger: Logger;
-  notifier: Notifier;
+  alerts: Pick<AlertService, 'sendAlert'>;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface StockSyncDeps {
  * rejects when the run FAILED or could not start, so Agenda records the job as failed too. Agenda does not
  * retry it: the next attempt is the next scheduled run, or an operator's `tsunagi sync`.
  */
-export async function runScheduledSync({ inventory, logger, notifier }: StockSyncDeps, source: string): Promise<SyncReport | null> {
+export async function runScheduledSync({ inventory, logger, alerts }: StockSyncDeps, source: string): Promise<SyncReport | null> {
   logger.info({ trigger: 'schedule', source }, '[INFO] Starting Sync...');
   let report: SyncReport;
   try {
@@ -30,15 +30,15 @@ export async function runScheduledSync({ inventory, logger, notifier }: StockSyn
     if (err instanceof SyncRefusedError) {
       // Stock is being synced by the other run; this one is skipped, which operators should still know.
       logger.warn({ trigger: 'schedule' }, `[REFUSED] ${message}`);
-      await notifier.notify({ severity: 'warning', title: 'Scheduled stock sync skipped', text: message });
+      await alerts.sendAlert({ type: 'sync_skipped', severity: 'warning', message });
       return null;
     }
     logger.error({ err, trigger: 'schedule' }, `[ERROR] ${message}`);
-    await notifier.notify({ severity: 'critical', title: 'Scheduled stock sync could not run', text: message });
+    await alerts.sendAlert({ type: 'sync_not_started', severity: 'critical', message });
     throw err;
   }
   logReport(logger, report);
-  if (report.status !== 'SUCCESS') await notifier.notify(runAlert(report));
+  if (report.status !== 'SUCCESS') await alerts.sendAlert(runAlert(report));
   if (report.status === 'FAILED') throw new Error(`stock sync run #${report.runId} FAILED: ${report.errorSummary ?? 'no detail'}`);
   return report;
 }
@@ -58,23 +58,22 @@ function logReport(logger: Logger, r: SyncReport): void {
   else logger.error(entry, line);
 }
 
-export function runAlert(r: SyncReport): Alert {
-  const head =
-    r.status === 'PARTIAL'
-      ? `${r.failed} of ${r.updates} stock updates failed; the rest were applied.`
-      : `The run failed${r.updates ? `: ${r.failed} of ${r.updates} stock updates were not applied` : ''}.`;
+/** A run that did not simply succeed: sync_run_partial or sync_run_failed, its counts and first failures. */
+export function runAlert(r: SyncReport): AlertRequest {
   const failures = r.failures
     .slice(0, FAILURES_IN_ALERT)
     .map((f) => `• ${f.channel} ${f.code} (${f.sku}) ${f.before ?? '-'} → ${f.after}: ${f.error}`);
-  const more = r.failures.length > FAILURES_IN_ALERT ? [`… and ${r.failures.length - FAILURES_IN_ALERT} more (tsunagi status; the run's ledger)`] : [];
+  const more = r.failures.length > FAILURES_IN_ALERT ? [`… +${r.failures.length - FAILURES_IN_ALERT} (tsunagi status ${r.runId})`] : [];
   const channels = Object.fromEntries(
     Object.entries(r.channels).map(([name, c]) => [`${name} updates / failed`, `${c!.updates} / ${c!.failed}`]),
   );
   return {
+    type: r.status === 'PARTIAL' ? 'sync_run_partial' : 'sync_run_failed',
     severity: 'critical',
-    title: `Stock sync run #${r.runId} ${r.status}`,
-    text: [head, r.errorSummary ? `Errors: ${r.errorSummary}` : '', ...failures, ...more].filter(Boolean).join('\n'),
     runId: r.runId,
+    vars: {
+      run_id: r.runId, status: r.status, updates: r.updates, failed: r.failed, errors: r.errorSummary ?? '-', failures: [...failures, ...more].join('\n'),
+    },
     fields: {
       Status: r.status,
       [`${sourceLabel(r.sourceSystem)} items`]: r.sourceItems,

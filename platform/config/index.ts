@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { connectorIdOf, cronExpression, SYSTEM_NAME, type DomainInterface, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { AppError } from '../errors.js';
+import { notificationsSchema, type NotificationsConfig } from './notifications.js';
 
 /** config/config.yaml in the project, or TSUNAGI_CONFIG. */
 export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
@@ -200,6 +201,8 @@ type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
   sync: Omit<RawConfig['sync'], 'channels' | 'policy'>;
   integrations: IntegrationsConfig;
+  /** notifications.yaml beside config.yaml: alert routing, templates, throttling, the daily report, alert rules. */
+  notifications: NotificationsConfig;
   /**
    * The main config file. Relative paths in it (dataDir, logging.dir) resolve against the project root; the
    * TSUNAGI_DATA_DIR / TSUNAGI_LOG_DIR environment variables, typed in a shell, against the working directory.
@@ -311,6 +314,10 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const integrations = loadIntegrations(integrationsPath, env, registry);
   const sourceProblems = checkStockSources(raw.sync.sources, integrations, registry);
   if (sourceProblems.length > 0) throw new ConfigError(`${sourceProblems.join('\n')}\n(in ${mainPath})`);
+  // A config directory without its own notifications.yaml gets the shipped one (routing, templates, rules).
+  const beside = resolve(dirname(mainPath), 'notifications.yaml');
+  const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
+  const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;
   const partial = credentials.partial;
@@ -324,9 +331,12 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   return {
     ...raw,
     integrations,
+    notifications,
     configPath: mainPath,
     sandbox,
     dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
     logging: { ...raw.logging, dir: env.TSUNAGI_LOG_DIR ? resolve(env.TSUNAGI_LOG_DIR) : resolve(PROJECT_ROOT, raw.logging.dir) },
   };
 }
+
+export type { NotificationsConfig } from './notifications.js';

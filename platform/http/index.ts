@@ -2,6 +2,7 @@
 // a circuit breaker, and an outcome record for every call (the integration log).
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
+import { backoffDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
 import { UpstreamError } from '../errors.js';
 
@@ -176,8 +177,7 @@ export class HttpClient {
         remoteFailure = true;
       }
       if (attempts > this.policy.retries || req.signal?.aborted) break;
-      const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempts - 1));
-      const delay = waitMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      const delay = waitMs ?? backoffDelayMs(this.policy, attempts);
       this.logger.debug({ system: this.system, operation: req.operation, attempt: attempts, delayMs: delay, error: lastError.message }, 'retrying');
       await sleep(delay);
     }
