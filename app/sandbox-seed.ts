@@ -1,4 +1,5 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
+import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
 
 export const DEMO_SKUS = 30;
@@ -51,7 +52,8 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
+    state: new IntegrationStateStore(ctx.db),
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -5,6 +5,7 @@ import { Listing } from '../../subgraphs/catalog/entities/listing.js';
 import { SkuMapping } from '../../subgraphs/catalog/entities/sku-mapping.js';
 import { AllocationRuleSet } from '../../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
+import { IntegrationStateRow } from './entities/integration-state.js';
 import { RunLeaseRow } from './entities/lease.js';
 import { StockSnapshot } from '../../subgraphs/inventory/entities/stock-snapshot.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
@@ -13,4 +14,5 @@ import { IntegrationLogEntry } from '../../subgraphs/reporting/entities/integrat
 
 export const ENTITIES = [
   Credential, OutboxEvent, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, RunLeaseRow, AuditEntry, IntegrationLogEntry,
+  IntegrationStateRow,
 ];

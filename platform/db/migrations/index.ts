@@ -5,6 +5,7 @@ import { Migration20261127090000RunActor } from './Migration20261127090000RunAct
 import { Migration20261127100000RunLease } from './Migration20261127100000RunLease.js';
 import { Migration20261127110000Listings } from './Migration20261127110000Listings.js';
 import { Migration20261127120000RulePolicies } from './Migration20261127120000RulePolicies.js';
+import { Migration20261201000000IntegrationState } from './Migration20261201000000IntegrationState.js';
 
 export const MIGRATIONS = [
   { name: 'Migration20261121000000Init', class: Migration20261121000000Init },
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261127100000RunLease', class: Migration20261127100000RunLease },
   { name: 'Migration20261127110000Listings', class: Migration20261127110000Listings },
   { name: 'Migration20261127120000RulePolicies', class: Migration20261127120000RulePolicies },
+  { name: 'Migration20261201000000IntegrationState', class: Migration20261201000000IntegrationState },
 ];
