@@ -5,9 +5,8 @@ import { IntegrationStateStore } from '../../platform/integrations/state.js';
 import { MappingSet } from '../../platform/transform/index.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { WmsApiError, WmsClient, type WmsStockRecord } from './client.js';
-import { wmsClientConfig, wmsConfigSchema, type WmsConfig } from './config.js';
-import { wmsConnector } from './index.js';
-import { WmsSimulator, type WmsSimulatorOptions } from './simulator.js';
+import type { WmsConfig } from './config.js';
+import { WmsSimulator, wmsSimulatorConfig, type WmsSimulatorOptions } from './simulator.js';
 
 const policy: HttpPolicy = { timeoutMs: 5000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 50 };
 const mappings = MappingSet.load('config/data-mappings.json');
@@ -17,21 +16,12 @@ let sim: WmsSimulator;
 let client: WmsClient;
 let outcomes: CallOutcome[];
 
-/** The shipped block's defaults pointed at the simulator, as sandbox mode does. */
-export function simulatorConfig(target: WmsSimulator, settings: Record<string, unknown> = {}): WmsConfig {
-  const block = wmsConfigSchema.parse({
-    name: 'wms', type: 'stock_source', auth: { type: 'api_key', key: '' },
-    endpoints: { api: 'https://wms.example.com', stream: 'wss://wms.example.com/v1/stream' }, settings,
-  });
-  return wmsClientConfig(wmsConnector.simulator!.sandboxConfig(block, target.url, target.endpoints()));
-}
-
 async function start(simOpts: WmsSimulatorOptions = {}, config: Partial<WmsConfig> = {}, settings: Record<string, unknown> = {}) {
   sim = new WmsSimulator({ rateLimit: false, ...simOpts });
   await sim.listen();
   outcomes = [];
   client = new WmsClient({
-    config: { ...simulatorConfig(sim, settings), rateLimit: { perSecond: 1000, burst: 1000 }, ...config },
+    config: { ...wmsSimulatorConfig(sim, settings), rateLimit: { perSecond: 1000, burst: 1000 }, ...config },
     mappings, state: new IntegrationStateStore(t.db).for(`wms-${Math.random()}`), policy, onOutcome: (o) => outcomes.push(o),
   });
 }
@@ -65,7 +55,7 @@ describe('WmsClient REST', () => {
     expect(outcomes.filter((o) => o.operation === 'listStock').map((o) => o.attempts)).toEqual([1]);
 
     await client.close();
-    client = new WmsClient({ config: { ...simulatorConfig(sim), apiKey: undefined }, mappings, state: new IntegrationStateStore(t.db).for('wms-nokey'), policy });
+    client = new WmsClient({ config: { ...wmsSimulatorConfig(sim), apiKey: undefined }, mappings, state: new IntegrationStateStore(t.db).for('wms-nokey'), policy });
     await expect(all(client.stockPages())).rejects.toThrow(/no API key configured/);
     expect(sim.stats.listRequests).toBe(1);
   });
@@ -154,7 +144,7 @@ describe('WmsClient REST', () => {
     expect(retried.every((o) => o.ok)).toBe(true);
 
     await client.close();
-    client = new WmsClient({ config: { ...simulatorConfig(sim), pageSize: 101 }, mappings, state: new IntegrationStateStore(t.db).for('wms-limit'), policy });
+    client = new WmsClient({ config: { ...wmsSimulatorConfig(sim), pageSize: 101 }, mappings, state: new IntegrationStateStore(t.db).for('wms-limit'), policy });
     await expect(all(client.stockPages())).rejects.toThrow(/HTTP 400 invalid_parameter: limit must be 1..100/);
   });
 

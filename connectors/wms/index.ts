@@ -4,7 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { STREAM_REPORT_STALE_MS, WmsClient } from './client.js';
 import { wmsClientConfig, wmsConfigSchema, type WmsBlock } from './config.js';
-import { STREAM_PATH, WMS_SANDBOX_CREDENTIALS, WmsSimulator } from './simulator.js';
+import { WmsSimulator, wmsSandboxBlock } from './simulator.js';
 
 /** Per metrics registry, the clients whose stream it reports (one set of gauges per registry). */
 const reported = new WeakMap<Registry, Set<WmsClient>>();
@@ -59,16 +59,6 @@ export const wmsConnector: ConnectorDescriptor<WmsBlock, WmsClient> = {
   simulator: {
     create: ({ stateFile, rateLimits }) => new WmsSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: ['seed', 'setStock', 'getStock', 'count', 'latestSeq', 'reset', 'dropStream', 'skipSeq', 'freezeStream', 'dropFile', 'files', 'readFile'],
-    sandboxConfig: (block, url, endpoints) => ({
-      ...block,
-      auth: { ...block.auth, key: WMS_SANDBOX_CREDENTIALS.apiKey },
-      endpoints: {
-        api: url,
-        stream: `${url.replace(/^http/, 'ws')}${STREAM_PATH}`,
-        ...(endpoints.ftp
-          ? { ftp: { url: endpoints.ftp, user: WMS_SANDBOX_CREDENTIALS.ftpUser, password: WMS_SANDBOX_CREDENTIALS.ftpPassword, dir: WMS_SANDBOX_CREDENTIALS.ftpDir } }
-          : {}),
-      },
-    }),
+    sandboxConfig: wmsSandboxBlock,
   },
 };

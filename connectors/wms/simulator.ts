@@ -10,11 +10,35 @@ import { FaultPlan } from '../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
 import { PersistentState } from '../sandbox/state.js';
 import { API_KEY_HEADER, STOCK_PATH } from './client.js';
+import { wmsClientConfig, wmsConfigSchema, type WmsBlock, type WmsConfig } from './config.js';
 import { FtpDropBox, type DropEncoding } from './simulator-ftp.js';
 
 export const STREAM_PATH = '/v1/stream';
 /** The public test credentials the sandbox's WMS accepts (`tsunagi sandbox credentials`). */
 export const WMS_SANDBOX_CREDENTIALS = { apiKey: 'wms-sandbox-api-key', ftpUser: 'wms', ftpPassword: 'wms-sandbox-ftp', ftpDir: '/stock' } as const;
+
+/** A block pointed at the simulator at `url` (FTP at `endpoints.ftp`), with the credentials it accepts. */
+export function wmsSandboxBlock(block: WmsBlock, url: string, endpoints: Record<string, string>): WmsBlock {
+  return {
+    ...block,
+    auth: { ...block.auth, key: WMS_SANDBOX_CREDENTIALS.apiKey },
+    endpoints: {
+      api: url,
+      stream: `${url.replace(/^http/, 'ws')}${STREAM_PATH}`,
+      ...(endpoints.ftp
+        ? { ftp: { url: endpoints.ftp, user: WMS_SANDBOX_CREDENTIALS.ftpUser, password: WMS_SANDBOX_CREDENTIALS.ftpPassword, dir: WMS_SANDBOX_CREDENTIALS.ftpDir } }
+        : {}),
+    },
+  };
+}
+
+/** The client config for a running simulator: the block's defaults and `settings`, as sandbox mode builds it. */
+export function wmsSimulatorConfig(sim: WmsSimulator, settings: Record<string, unknown> = {}): WmsConfig {
+  const block = wmsConfigSchema.parse({
+    name: 'wms', type: 'stock_source', auth: { type: 'api_key' }, endpoints: { api: sim.url, stream: `${sim.url.replace(/^http/, 'ws')}${STREAM_PATH}` }, settings,
+  });
+  return wmsClientConfig(wmsSandboxBlock(block, sim.url, sim.endpoints()));
+}
 
 const MAX_LIMIT = 100;
 const MAX_SKU_LENGTH = 64;
