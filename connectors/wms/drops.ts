@@ -31,7 +31,7 @@ export interface ParsedDrop {
 export interface ImportResult {
   file: string;
   checksum: string;
-  /** imported; rejected (bad rows, moved to error/); duplicate (imported or rejected before: only moved); busy (another process is importing it). */
+  /** imported; rejected (bad rows, moved to error/); duplicate (imported or rejected before: only moved); busy (another process has it). */
   status: 'imported' | 'rejected' | 'duplicate' | 'busy';
   rows: number;
   badRows: number;
@@ -92,6 +92,9 @@ export function parseStockCsv(bytes: Buffer, encoding: 'utf8' | 'shift_jis', map
   return { rows, bad };
 }
 
+/** Complete stock files (`*.csv`; an upload still named `*.tmp` is not one), by name. */
+const completeFiles = (list: FileInfo[]) => list.filter((f) => f.isFile && /\.csv$/i.test(f.name)).sort((a, b) => a.name.localeCompare(b.name));
+
 export interface WmsDropsOptions {
   system: string;
   ftp: WmsFtpConfig;
@@ -109,7 +112,7 @@ export class WmsDrops {
 
   /** Complete files waiting in the drop directory (`*.csv`; an upload still named `*.tmp` is not), by name. */
   async pending(): Promise<FileInfo[]> {
-    return this.session('ftpList', (c) => this.completeFiles(c, this.opts.ftp.dir));
+    return this.session('ftpList', async (c) => completeFiles(await c.list(this.opts.ftp.dir)));
   }
 
   /**
@@ -126,11 +129,16 @@ export class WmsDrops {
   async newest(): Promise<{ file: string; records: WmsStockRecord[] } | null> {
     const { dir } = this.opts.ftp;
     const found = await this.session('ftpList', async (c) => {
+      const entries = await c.list(dir);
+      // done/ exists once something was imported.
+      const done = entries.some((e) => e.isDirectory && e.name === DONE_DIR) ? await c.list(posix.join(dir, DONE_DIR)) : [];
       const candidates = [
-        ...(await this.completeFiles(c, dir)).map((f) => posix.join(dir, f.name)),
-        ...(await this.completeFiles(c, posix.join(dir, DONE_DIR))).map((f) => posix.join(dir, DONE_DIR, f.name)),
+        ...completeFiles(entries).map((f) => posix.join(dir, f.name)),
+        ...completeFiles(done).map((f) => posix.join(dir, DONE_DIR, f.name)),
       ];
-      const dated = await Promise.all(candidates.map(async (path) => ({ path, at: await c.lastMod(path) })));
+      // One command at a time on an FTP connection.
+      const dated: { path: string; at: Date }[] = [];
+      for (const path of candidates) dated.push({ path, at: await c.lastMod(path) });
       dated.sort((a, b) => a.at.getTime() - b.at.getTime() || a.path.localeCompare(b.path));
       return dated.pop();
     });
@@ -147,7 +155,14 @@ export class WmsDrops {
   private async importOne(file: FileInfo, apply: (file: string, records: WmsStockRecord[]) => Promise<void>): Promise<ImportResult> {
     const { dir } = this.opts.ftp;
     const path = posix.join(dir, file.name);
-    const fetched = file.size > this.opts.maxFileBytes ? undefined : await this.download(path);
+    let fetched: { bytes: Buffer; at: Date } | undefined;
+    try {
+      fetched = file.size > this.opts.maxFileBytes ? undefined : await this.download(path);
+    } catch (err) {
+      // Gone since the listing: another process imported and moved it.
+      if (err instanceof WmsApiError && err.status === 550) return { file: file.name, checksum: '', status: 'busy', rows: 0, badRows: 0 };
+      throw err;
+    }
     const bytes = fetched?.bytes;
     // A file too big to read is refused by its name and size.
     const checksum = createHash('sha256').update(bytes ?? `${file.name}:${file.size}`).digest('hex');
@@ -217,18 +232,6 @@ export class WmsDrops {
       const unique = taken.has(name) ? `${name.slice(0, name.length - ext.length)}.${checksum.slice(0, 12)}${ext}` : name;
       await c.rename(posix.join(dir, name), posix.join(target, unique));
     });
-  }
-
-  private async completeFiles(c: FtpClient, dir: string): Promise<FileInfo[]> {
-    let list: FileInfo[];
-    try {
-      list = await c.list(dir);
-    } catch (err) {
-      // done/ does not exist before the first import.
-      if (err instanceof FTPError && err.code === 550) return [];
-      throw err;
-    }
-    return list.filter((f) => f.isFile && /\.csv$/i.test(f.name)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The file's bytes (refused past the size limit) and its modification time: the WMS time of its rows. */

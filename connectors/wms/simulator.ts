@@ -35,7 +35,8 @@ export function wmsSandboxBlock(block: WmsBlock, url: string, endpoints: Record<
 /** The client config for a running simulator: the block's defaults and `settings`, as sandbox mode builds it. */
 export function wmsSimulatorConfig(sim: WmsSimulator, settings: Record<string, unknown> = {}): WmsConfig {
   const block = wmsConfigSchema.parse({
-    name: 'wms', type: 'stock_source', auth: { type: 'api_key' }, endpoints: { api: sim.url, stream: `${sim.url.replace(/^http/, 'ws')}${STREAM_PATH}` }, settings,
+    name: 'wms', type: 'stock_source', auth: { type: 'api_key' },
+    endpoints: { api: sim.url, stream: `${sim.url.replace(/^http/, 'ws')}${STREAM_PATH}`, ftp: { url: sim.endpoints().ftp } }, settings,
   });
   return wmsClientConfig(wmsSandboxBlock(block, sim.url, sim.endpoints()));
 }
