@@ -14,6 +14,7 @@ import { databaseLock } from '../platform/db/lease.js';
 import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type IntegrationRegistry } from '../platform/integrations/index.js';
 import { IntegrationHub } from '../platform/integrations/hub.js';
+import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
@@ -82,7 +83,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const reporting = new ReportingService(db);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
+    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings, state: new IntegrationStateStore(db) };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -143,10 +144,16 @@ export function sandboxIntegrations(base: IntegrationsConfig, sandbox: Sandbox, 
   return Object.fromEntries(
     Object.entries(base).map(([name, block]) => {
       const simulator = registry.get(connectorIdOf(block))?.simulator;
-      const url = sandbox.urls[connectorIdOf(block)];
-      return [name, simulator && url ? simulator.sandboxConfig(block, url) : block];
+      const id = connectorIdOf(block);
+      const url = sandbox.urls[id];
+      return [name, simulator && url ? simulator.sandboxConfig(block, url, simulatorEndpoints(sandbox.urls, id)) : block];
     }),
   );
+}
+
+/** A simulator's endpoints besides its URL, recorded by the sandbox as `<id>.<name>`. */
+function simulatorEndpoints(urls: Sandbox['urls'], id: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(urls).filter(([k]) => k.startsWith(`${id}.`)).map(([k, v]) => [k.slice(id.length + 1), v]));
 }
 
 /** What each simulated connector needs before it is built (e.g. a token only the simulator issues). */

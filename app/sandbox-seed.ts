@@ -1,6 +1,7 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten — and
 // on every other simulated system whose descriptor lists demo SKUs itself (seedDemo: the Shopee shops).
 import { connectorIdOf } from '../platform/integrations/index.js';
+import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
 
 export const DEMO_SKUS = 30;
@@ -62,7 +63,8 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
+    state: new IntegrationStateStore(ctx.db),
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -3,8 +3,10 @@
 // written before they did, so it lives here. Migrations run in name (timestamp) order, whoever owns them.
 import type { DatabaseSchema } from '../platform/db/index.js';
 import { Credential } from '../platform/auth/entities/credential.js';
+import { IntegrationStateRow } from '../platform/db/entities/integration-state.js';
 import { RunLeaseRow } from '../platform/db/entities/lease.js';
 import { Migration20261127100000RunLease } from '../platform/db/migrations/Migration20261127100000RunLease.js';
+import { Migration20261201000000IntegrationState } from '../platform/db/migrations/Migration20261201000000IntegrationState.js';
 import { OutboxEvent } from '../platform/events/entities/outbox-event.js';
 import { Migration20261127000000EventOutbox } from '../platform/events/migrations/Migration20261127000000EventOutbox.js';
 import { Listing } from '../subgraphs/catalog/entities/listing.js';
@@ -35,12 +37,13 @@ const migrations = [
   Migration20261127130000CatalogSku,
   Migration20261128090000StockSources,
   Migration20261130000000Alerts,
+  Migration20261201000000IntegrationState,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
-    AlertThrottle, AlertState,
+    AlertThrottle, AlertState, IntegrationStateRow,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

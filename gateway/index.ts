@@ -403,6 +403,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => void (apiSchema = schema));
 
   const metrics = createMetrics();
+  app.hub.registerMetrics(metrics.registry);
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
   // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
   // subscription router, derived from such an operation.

@@ -67,7 +67,7 @@ describe('in the sandbox', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const sandboxClient = () => notifyConnector.create(fast(notifyConnector.simulator!.sandboxConfig(block(), url)), deps);
+  const sandboxClient = () => notifyConnector.create(fast(notifyConnector.simulator!.sandboxConfig(block(), url, {})), deps);
 
   it('points every empty channel at its simulator, and each of the four delivers there', async () => {
     const client = sandboxClient();
@@ -85,7 +85,7 @@ describe('in the sandbox', () => {
   });
 
   it('keeps a channel configured for real as it is', () => {
-    const real = notifyConnector.simulator!.sandboxConfig(block({ TSUNAGI_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/x' }), url);
+    const real = notifyConnector.simulator!.sandboxConfig(block({ TSUNAGI_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/x' }), url, {});
     expect(real.auth.slack_webhook_url).toBe('https://hooks.slack.com/services/T1/B1/x');
     expect(real.auth.teams_webhook_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/workflows\//);
   });

@@ -1,6 +1,7 @@
 // The integration hub: the connectors the registry and the config name, built once; one operation run at a time
 // on request (CLI, API, scheduler), its input checked by the operation's schema and its outcome written to the
 // integration log either way.
+import type { Registry } from 'prom-client';
 import { InvalidInputError } from '../errors.js';
 import type { CallOutcome } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -149,6 +150,11 @@ export class IntegrationHub {
     const b = this.built.get(name);
     if (!b) throw new InvalidInputError('system', `no system "${name}" is configured`);
     return b.descriptor.health(b.connector).catch((err: Error) => ({ name, ok: false, detail: err.message, expiresInDays: null }));
+  }
+
+  /** Every connector's own metrics, on `registry` (the gateway's /metrics). */
+  registerMetrics(registry: Registry): void {
+    for (const b of this.built.values()) b.descriptor.metrics?.(b.connector, registry);
   }
 
   healthChecks(): { health(): Promise<ConnectorHealth> }[] {

@@ -2,11 +2,14 @@
 // system shares (config/integrations.yaml, in the specification's shape). Knows no vendor: the descriptors come
 // from connectors/, listed once by the composition root.
 import { CronExpressionParser } from 'cron-parser';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
+import type { MappingSet } from '../transform/index.js';
+import type { IntegrationStateStore } from './state.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -144,11 +147,17 @@ export interface ConnectorDeps {
   /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
   tokens: TokenManager;
   onOutcome: (outcome: CallOutcome) => void;
+  /** The data mappings (config/data-mappings.json): a connector maps fields with its named mapping, never by hand. */
+  mappings: MappingSet;
+  /** Durable state by system and key (watermarks, stream positions, import records), shared by every process. */
+  state: IntegrationStateStore;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
   listen(): Promise<string>;
+  /** Endpoints besides listen()'s URL, by name (e.g. an FTP server on its own port); read once listening. */
+  endpoints?(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -156,8 +165,8 @@ export interface SimulatorDescriptor<B> {
   create(opts: { stateFile?: string; rateLimits: boolean }): Simulator;
   /** The methods other processes may call through the sandbox's control endpoint. */
   controlMethods: string[];
-  /** The block pointed at the simulator at `url`, with the credentials it accepts. */
-  sandboxConfig(block: B, url: string): B;
+  /** The block pointed at the simulator at `url` (and its other `endpoints`), with the credentials it accepts. */
+  sandboxConfig(block: B, url: string, endpoints: Record<string, string>): B;
   /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
   prepare?(call: SimulatorCall, deps: ConnectorDeps, block: B): Promise<void>;
   /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
@@ -193,6 +202,8 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   stockTarget?(connector: C, channel: string): unknown;
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
+  /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */
+  metrics?(connector: C, registry: Registry): void;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
 }

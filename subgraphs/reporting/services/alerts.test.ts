@@ -23,7 +23,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   sim = new NotifySimulator();
   const url = await sim.listen();
-  const block = notifyConnector.simulator!.sandboxConfig(config.integrations.notify as NotifyBlock, url);
+  const block = notifyConnector.simulator!.sandboxConfig(config.integrations.notify as NotifyBlock, url, {});
   client = notifyConnector.create({ ...block, retry_config: { timeoutMs: 2000, retries: 2, backoffBaseMs: 5, backoffMaxMs: 10 } }, deps);
 });
 
