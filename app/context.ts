@@ -17,6 +17,7 @@ import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type Integ
 import { IntegrationHub } from '../platform/integrations/hub.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
+import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   tokens: TokenManager;
   reporting: ReportingService;
   catalog: CatalogService;
+  /** The catalog's product data (from the product master). */
+  products: ProductCatalog;
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
@@ -82,7 +85,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const reporting = new ReportingService(db);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
+    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -96,6 +99,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     }
 
     const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster, sandbox && sandboxListingProvisioner(sandbox));
+    const products = new ProductCatalog({ db, auditTrail: reporting, logger, categories: config.catalog.categories, markets: config.markets });
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });
@@ -113,6 +117,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
     hub.bind({
+      products,
       async syncStock(o) {
         const r = await inventory.runSync(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
@@ -125,7 +130,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

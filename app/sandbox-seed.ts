@@ -1,5 +1,6 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
 import { prepareSandbox, type AppContext } from './context.js';
+import { resetProductSystems, seedProductSystems } from './sandbox-products.js';
 
 export const DEMO_SKUS = 30;
 
@@ -25,6 +26,7 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
   await ctx.catalog.upsertMappings(rows, { replace: true });
+  await seedProductSystems(ctx.sandbox, skus);
   return { skus: skus.length, mapped: rows.length };
 }
 
@@ -46,12 +48,13 @@ const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs
 export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
   if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
+  await resetProductSystems(ctx.sandbox);
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { connectorIdOf, cronExpression, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
 import { parseTiers, type AllocationTier } from './tiers.js';
+import { catalogSectionSchema, commerceProblems, marketsSectionSchema, mediaSectionSchema, pricingSectionSchema } from './commerce.js';
 import { AppError } from '../errors.js';
 
 /** config/config.yaml in the project, or TSUNAGI_CONFIG. */
@@ -179,6 +180,11 @@ const configSchema = z.strictObject({
     .prefault({}),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
+  /** Product data, prices and images in each market's terms (platform/config/commerce.ts). */
+  markets: marketsSectionSchema,
+  catalog: catalogSectionSchema,
+  pricing: pricingSectionSchema,
+  media: mediaSectionSchema,
 });
 
 /** integrations.yaml: each system's block by its name, as its connector's schema parsed it. */
@@ -273,6 +279,8 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   } catch (err) {
     throw new ConfigError(`config: sync.allocation.tiers: ${(err as Error).message}\n(in ${mainPath})`);
   }
+  const commerce = commerceProblems(raw);
+  if (commerce.length > 0) throw new ConfigError(`${commerce.join('\n')}\n(in ${mainPath})`);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;
   const partial = credentials.partial;
@@ -295,3 +303,4 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
 }
 
 export { parseTiers, type AllocationTier } from './tiers.js';
+export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';

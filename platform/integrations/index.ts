@@ -7,6 +7,7 @@ import type { CredentialStore } from '../auth/credential-store.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
+import type { MappingSet } from '../transform/index.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -44,7 +45,8 @@ export const retryConfigSchema = z
     timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
   }));
 
-const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+// Operations are named in lower case with _ or - between words (stock_sync, products-full).
+const OPERATION_NAME = /^[a-z][a-z0-9_-]*$/;
 export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
 
 /** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
@@ -68,7 +70,7 @@ export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S ext
     auth: parts.auth,
     endpoints: parts.endpoints,
     settings: parts.settings,
-    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower case, words joined by _ or -)'), cronExpression).default({}),
     retry_config: retryConfigSchema,
     rate_limit: parts.rate_limit,
   });
@@ -95,7 +97,11 @@ export interface SyncRunSummary {
   errorSummary: string | null;
 }
 
-/** What an operation may use besides its connector: the domain services, narrow. */
+/**
+ * What an operation may use besides its connector: the domain services, narrow. A module whose services
+ * operations call declares them here itself (TypeScript module augmentation in its ports.ts), so this file
+ * names no domain.
+ */
 export interface OperationServices {
   /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
   syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
@@ -134,6 +140,8 @@ export interface ConnectorDeps {
   /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
   tokens: TokenManager;
   onOutcome: (outcome: CallOutcome) => void;
+  /** The data mappings (config/data-mappings.json): a connector maps fields with its named mapping, never by hand. */
+  mappings: MappingSet;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
@@ -153,7 +161,8 @@ export interface SimulatorDescriptor<B> {
 }
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
-export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+export type DomainInterface =
+  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;

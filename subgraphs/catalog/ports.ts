@@ -7,3 +7,83 @@
 export interface ListingProvisioner {
   createMissing(channel: string, codes: string[]): Promise<number>;
 }
+
+/** One product as the product master (the PIM) describes it, in the catalog's terms. */
+export interface ProductRecord {
+  sku: string;
+  enabled: boolean;
+  nameJa: string | null;
+  nameEn: string | null;
+  descriptionJa: string | null;
+  descriptionEn: string | null;
+  brand: string | null;
+  /** The PIM's category codes, in its order. */
+  categories: string[];
+  /** Every other attribute the PIM holds, by its code. */
+  attributes: Record<string, unknown>;
+  /** The product's image references (the DAM's asset codes), in display order. */
+  imageRefs: string[];
+  weightGrams: number | null;
+  dimensionsMm: { length: number; width: number; height: number } | null;
+  /** When the PIM last changed it; null when the source does not say (an export file). */
+  updatedAt: Date | null;
+}
+
+/** A product the source holds but could not be read as a ProductRecord: named, with what is wrong. */
+export interface InvalidProduct {
+  sku: string | null;
+  error: string;
+}
+
+export interface ProductPage {
+  records: ProductRecord[];
+  invalid: InvalidProduct[];
+  /** The source's own clock when it answered (its Date header), if it says: bounds the next run's watermark. */
+  serverTime: Date | null;
+}
+
+/** The product master's API: every product, or those changed after a watermark (the source re-reads a small overlap). */
+export interface ProductSource {
+  readonly name: string;
+  products(opts: { updatedSince: Date | null }): AsyncIterable<ProductPage>;
+}
+
+export interface ProductImportReport {
+  runId: number;
+  system: string;
+  mode: 'FULL' | 'INCREMENTAL' | 'FILE';
+  dryRun: boolean;
+  status: 'RUNNING' | 'SUCCESS' | 'PARTIAL' | 'FAILED';
+  since: Date | null;
+  watermark: Date | null;
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+  errors: InvalidProduct[];
+  errorSummary: string | null;
+}
+
+export interface ImportRequest {
+  /** The system read (its block name in integrations.yaml). */
+  system: string;
+  dryRun: boolean;
+  trigger: string;
+  actor?: string;
+}
+
+/** What the product master's operations call: the catalog's product import. */
+export interface ProductImport {
+  /** Reads the source (every product, or those changed since the last run's watermark) into the catalog. */
+  importFromSource(source: ProductSource, req: ImportRequest & { mode: 'FULL' | 'INCREMENTAL' }): Promise<ProductImportReport>;
+  /** Imports an export file's products, all or nothing. */
+  importFile(records: ProductRecord[], req: ImportRequest & { fileName: string }): Promise<ProductImportReport>;
+}
+
+declare module '../../platform/integrations/index.js' {
+  interface OperationServices {
+    /** The catalog's product import (the product master's operations). */
+    products?: ProductImport;
+  }
+}
