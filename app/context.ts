@@ -17,6 +17,7 @@ import { IntegrationHub } from '../platform/integrations/hub.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
+import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   tokens: TokenManager;
   reporting: ReportingService;
   catalog: CatalogService;
+  /** The catalog's product data (from the product master). */
+  products: ProductCatalog;
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
@@ -96,6 +99,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
+    const products = new ProductCatalog({ db, auditTrail: reporting, logger, categories: config.catalog.categories, markets: config.markets });
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });
@@ -115,6 +119,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
     hub.bind({
+      products,
       async syncStock(o) {
         const r = await inventory.runSync(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
@@ -127,7 +132,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, alerts, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -10,9 +10,12 @@ import { Migration20261201000000IntegrationState } from '../platform/db/migratio
 import { OutboxEvent } from '../platform/events/entities/outbox-event.js';
 import { Migration20261127000000EventOutbox } from '../platform/events/migrations/Migration20261127000000EventOutbox.js';
 import { Listing } from '../subgraphs/catalog/entities/listing.js';
+import { CatalogProduct } from '../subgraphs/catalog/entities/product.js';
+import { ProductImportRun } from '../subgraphs/catalog/entities/product-import-run.js';
 import { SkuMapping } from '../subgraphs/catalog/entities/sku-mapping.js';
 import { Migration20261127110000Listings } from '../subgraphs/catalog/migrations/Migration20261127110000Listings.js';
 import { Migration20261127130000CatalogSku } from '../subgraphs/catalog/migrations/Migration20261127130000CatalogSku.js';
+import { Migration20261201100000Products } from '../subgraphs/catalog/migrations/Migration20261201100000Products.js';
 import { AllocationRuleSet } from '../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../subgraphs/inventory/entities/ledger-entry.js';
 import { StockSnapshot } from '../subgraphs/inventory/entities/stock-snapshot.js';
@@ -38,12 +41,13 @@ const migrations = [
   Migration20261128090000StockSources,
   Migration20261130000000Alerts,
   Migration20261201000000IntegrationState,
+  Migration20261201100000Products,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
-    AlertThrottle, AlertState, IntegrationStateRow,
+    AlertThrottle, AlertState, IntegrationStateRow, CatalogProduct, ProductImportRun,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

@@ -7,6 +7,7 @@ import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
 import { connectorIdOf, cronExpression, SYSTEM_NAME, type DomainInterface, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
+import { catalogSectionSchema, commerceProblems, marketsSectionSchema, mediaSectionSchema, pricingSectionSchema } from './commerce.js';
 import { AppError } from '../errors.js';
 import { notificationsSchema, type NotificationsConfig } from './notifications.js';
 
@@ -193,6 +194,11 @@ const configSchema = z.strictObject({
     .prefault({}),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
+  /** Product data, prices and images in each market's terms (platform/config/commerce.ts). */
+  markets: marketsSectionSchema,
+  catalog: catalogSectionSchema,
+  pricing: pricingSectionSchema,
+  media: mediaSectionSchema,
 });
 
 /** integrations.yaml: each system's block by its name, as its connector's schema parsed it. */
@@ -318,6 +324,8 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const beside = resolve(dirname(mainPath), 'notifications.yaml');
   const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
   const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
+  const commerce = commerceProblems(raw);
+  if (commerce.length > 0) throw new ConfigError(`${commerce.join('\n')}\n(in ${mainPath})`);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;
   const partial = credentials.partial;
@@ -340,3 +348,4 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
 }
 
 export type { NotificationsConfig } from './notifications.js';
+export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';

@@ -181,7 +181,8 @@ export class IntegrationHub {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
-    const services = req.services ?? this.services;
+    // A caller's services replace the bound ones they name (the scheduler's stock sync); the others stay.
+    const services = req.services ? ({ ...this.services, ...req.services } as OperationServices) : this.services;
     if (!services) throw new Error('integrations: the hub is not bound to its services yet');
     const started = performance.now();
     const at = new Date();

@@ -47,7 +47,8 @@ export const retryConfigSchema = z
     timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
   }));
 
-const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+// Operations are named in lower case with _ or - between words (stock_sync, products-full).
+const OPERATION_NAME = /^[a-z][a-z0-9_-]*$/;
 export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
 
 /** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
@@ -71,7 +72,7 @@ export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S ext
     auth: parts.auth,
     endpoints: parts.endpoints,
     settings: parts.settings,
-    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower case, words joined by _ or -)'), cronExpression).default({}),
     retry_config: retryConfigSchema,
     rate_limit: parts.rate_limit,
   });
@@ -99,7 +100,11 @@ export const syncRunSummarySchema = z.strictObject({
 });
 export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
-/** What an operation may use besides its connector: the domain services, narrow. */
+/**
+ * What an operation may use besides its connector: the domain services, narrow. A module whose services
+ * operations call declares them here itself (TypeScript module augmentation in its ports.ts), so this file
+ * names no domain.
+ */
 export interface OperationServices {
   /**
    * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
@@ -182,7 +187,8 @@ export interface SimulatorDescriptor<B> {
 export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unknown>;
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
-export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+export type DomainInterface =
+  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;
