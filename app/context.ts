@@ -121,7 +121,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     hub.bind({
       products,
       async syncStock(o) {
-        const r = await inventory.runSync(o);
+        const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
