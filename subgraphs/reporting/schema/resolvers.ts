@@ -97,7 +97,8 @@ export class ReportingResolver {
       (err: Error): ComponentHealth => ({ name: 'database', ok: false, detail: err.message, expiresInDays: null }),
     );
     const connectors = await Promise.all(ctx.services.healthChecks().map((c) => c.health()));
-    const components = [database, ...connectors];
+    // A system with several channels (a marketplace's shops) is followed by each of them, with its own expiry.
+    const components = [database, ...connectors.flatMap((c) => [c, ...(c.parts ?? [])])];
     const last = await ctx.services.inventory.history.lastRun();
     const schedules = ctx.services.schedules().map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
     return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules };
