@@ -25,6 +25,8 @@ import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
+import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
+import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
   config: Config;
@@ -49,6 +51,8 @@ export interface AppContext {
   connectors: Record<string, unknown>;
   /** send_alert: the operators' alerts and reports, routed to the notify system's channels (and the log). */
   alerts: AlertService;
+  /** The daily report: built for a day, rendered as mail or file, sent by routing. */
+  dailyReport: DailyReportService;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -129,10 +133,14 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const alerts = new AlertService({
       db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
     });
+    const dailyReport = new DailyReportService({
+      db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
+      health: () => Promise.all(hub.systems().map((s) => hub.health(s.name))),
+    });
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, alerts, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -8,6 +8,7 @@ import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerNotify } from './commands/notify.js';
+import { registerReport } from './commands/report.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -35,6 +36,7 @@ Examples:
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
   tsunagi integrations list              the external systems, their operations and schedules
   tsunagi notify test                    a test alert on every configured channel, each one's outcome
+  tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -75,7 +77,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee, registerNotify,
+  registerIntegrations, registerShopee, registerNotify, registerReport,
 ]) {
   register(program);
 }

@@ -11,6 +11,7 @@ import { FOREIGN_TABLES } from '../platform/db/index.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import { createTestApp, seed, type TestApp } from '../test/support/app.js';
 import { CLEANUP_JOB } from './cleanup.js';
+import { DAILY_REPORT_JOB } from './reports.js';
 import { operationJobName } from './schedules.js';
 import { formatReport } from '../subgraphs/inventory/services/report.js';
 import { runScheduledSync } from './stock-sync.js';
@@ -318,6 +319,28 @@ describe('cleanup job', () => {
     expect(await app.ctx.inventory.history.getRun(recent.runId)).not.toBeNull();
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [recent.runId])).toBe(24);
     expect(await count('select count(*) as n from integration_log')).toBeGreaterThan(0);
+  });
+});
+
+describe('daily report job', () => {
+  it('is scheduled at 09:00 Asia/Tokyo and, run, mails yesterday\'s report', async () => {
+    const worker = await start();
+    expect(await stored(DAILY_REPORT_JOB)).toEqual(expect.objectContaining({ repeatInterval: '0 9 * * *', repeatTimezone: 'Asia/Tokyo' }));
+    const smtp = app.sims.notify.email;
+    const before = smtp.messages.length;
+    const job = await runNow(worker, DAILY_REPORT_JOB);
+    expect(job.attrs.failReason).toBeUndefined();
+    const mail = (await smtp.waitFor(before + 1))[before]!;
+    expect(mail.subject).toBe(`日次レポート ${app.ctx.dailyReport.yesterday()} - Tsunagi`);
+    expect(mail.attachments.map((a) => a.contentType)).toEqual(['image/png', 'image/png']);
+  });
+
+  it('records the job as failed when the mail cannot be delivered', async () => {
+    const smtp = app.sims.notify.email;
+    smtp.failNext({ code: 550, message: 'Mailbox unavailable' });
+    const worker = await start();
+    const job = await runNow(worker, DAILY_REPORT_JOB);
+    expect(job.attrs.failReason).toMatch(/daily report .*: email FAILED: email: SMTP 550/);
   });
 });
 
