@@ -23,6 +23,8 @@ import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
+import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
+import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 
 export interface AppContext {
@@ -37,6 +39,8 @@ export interface AppContext {
   catalog: CatalogService;
   /** The catalog's product data (from the product master). */
   products: ProductCatalog;
+  /** Prices per market, from the pricing engine to the shops. */
+  pricing: PricingService;
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
@@ -116,21 +120,30 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
+    const notifiers = hub.implementing('Notifier');
+    const notifier: Notifier = notifiers.length
+      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
+      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
+    const priceSources = hub.implementing('PriceSource');
+    const pricing = new PricingService({
+      db, auditTrail: reporting, logger, markets: config.markets, settings: config.pricing,
+      skus: async () => [...(await catalog.activeMappings()).keys()].sort(),
+      source: priceSources.length ? hub.connector<PriceSource>(priceSources[0]!, 'PriceSource') : null,
+      targets: hub.implementing('PriceTarget').flatMap((name) => hub.connector<PriceTargets>(name, 'PriceTarget').priceTargets()),
+      alert: (alert) => notifier.notify(alert),
+    });
     hub.bind({
       products,
+      pricing,
       async syncStock(o) {
         const r = await inventory.runSync(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
-    const notifiers = hub.implementing('Notifier');
-    const notifier: Notifier = notifiers.length
-      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
-      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

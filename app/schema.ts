@@ -20,6 +20,10 @@ import { StockSnapshot } from '../subgraphs/inventory/entities/stock-snapshot.js
 import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
+import { Migration20261201110000Pricing } from '../subgraphs/pricing/migrations/Migration20261201110000Pricing.js';
+import { PriceRow } from '../subgraphs/pricing/entities/price.js';
+import { PriceChange } from '../subgraphs/pricing/entities/price-change.js';
+import { PricingRun } from '../subgraphs/pricing/entities/pricing-run.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../subgraphs/reporting/entities/integration-log.js';
 import { Migration20261121000000Init } from './migrations/Migration20261121000000Init.js';
@@ -33,12 +37,13 @@ const migrations = [
   Migration20261127120000RulePolicies,
   Migration20261127130000CatalogSku,
   Migration20261201100000Products,
+  Migration20261201110000Pricing,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
-    CatalogProduct, ProductImportRun,
+    CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

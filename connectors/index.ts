@@ -4,10 +4,11 @@ import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integ
 import { amazonConnector } from './amazon/index.js';
 import { notifyConnector } from './notify/index.js';
 import { pimConnector } from './pim/index.js';
+import { pricingEngineConnector } from './pricing-engine/index.js';
 import { rakutenConnector } from './rakuten/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
-export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, pimConnector];
+export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, pimConnector, pricingEngineConnector];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */
 export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);
