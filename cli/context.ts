@@ -74,7 +74,7 @@ function commandPath(cmd: Command): string {
 function banner(config: Config, ctx: AppContext): string[] {
   const lines: string[] = [];
   if (config.sandbox) {
-    lines.push('[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo! or Rakuten.');
+    lines.push('[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo!, Rakuten or Shopee.');
   }
   const owners = [ctx.db.ownerPid, ctx.sandbox?.ownerPid].filter((pid): pid is number => pid !== undefined);
   if (owners.length === 0) return lines;

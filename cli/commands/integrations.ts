@@ -16,15 +16,21 @@ export function registerIntegrations(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         const systems = await ctx.hub.list();
         out.result(systems);
+        const expiry = (h: { expiresAt?: Date | null; expiresInDays: number | null }) =>
+          h.expiresInDays === null ? (h.expiresAt ? out.time(h.expiresAt) : '-') : `${h.expiresInDays} days${h.expiresAt ? ` (${out.time(h.expiresAt)})` : ''}`;
         out.line(
           table(
-            systems.map((s) => [
-              s.name,
-              s.type,
-              s.authType,
-              s.health.ok ? 'ok' : 'FAIL',
-              s.health.expiresAt ? out.time(s.health.expiresAt) : s.health.expiresInDays === null ? '-' : `${s.health.expiresInDays} days`,
-              s.lastRun ? `${s.lastRun.ok ? 'ok' : 'FAILED'} ${s.lastRun.operation}${s.lastRun.dryRun ? ' (dry run)' : ''} ${out.time(s.lastRun.at)}` : '-',
+            systems.flatMap((s) => [
+              [
+                s.name,
+                s.type,
+                s.authType,
+                s.health.ok ? 'ok' : 'FAIL',
+                expiry(s.health),
+                s.lastRun ? `${s.lastRun.ok ? 'ok' : 'FAILED'} ${s.lastRun.operation}${s.lastRun.dryRun ? ' (dry run)' : ''} ${out.time(s.lastRun.at)}` : '-',
+              ],
+              // A system with several channels (a marketplace's shops): one row each, with its days left.
+              ...(s.health.parts ?? []).map((p) => [`  ${p.name}`, '', '', p.ok ? 'ok' : 'FAIL', expiry(p), '']),
             ]),
             ['SYSTEM', 'TYPE', 'AUTH', 'HEALTH', 'CREDENTIAL EXPIRES', 'LAST RUN'],
           ),

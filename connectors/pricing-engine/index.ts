@@ -37,6 +37,11 @@ export const pricingEngineConnector: ConnectorDescriptor<PricingEngineBlock, Pri
   simulator: {
     create: ({ stateFile, rateLimits }) => new PricingEngineSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: ['seed', 'clear', 'reset', 'setBasePrice', 'setRule', 'priceOf'],
+    // The sandbox's demo SKUs get base prices.
+    async seedDemo(call, _block, skus) {
+      await call('clear');
+      await call('seed', skus);
+    },
     sandboxConfig: (block, url) => ({ ...block, endpoints: { ...block.endpoints, api: url }, auth: { ...block.auth, key: PRICING_SANDBOX_KEY } }),
   },
 };

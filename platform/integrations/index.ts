@@ -2,12 +2,14 @@
 // system shares (config/integrations.yaml, in the specification's shape). Knows no vendor: the descriptors come
 // from connectors/, listed once by the composition root.
 import { CronExpressionParser } from 'cron-parser';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import type { MappingSet } from '../transform/index.js';
+import type { IntegrationStateStore } from './state.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -89,13 +91,14 @@ export interface SystemConfig {
   rate_limit?: unknown;
 }
 
-export interface SyncRunSummary {
-  runId: number;
-  status: string;
-  updates: number;
-  failed: number;
-  errorSummary: string | null;
-}
+export const syncRunSummarySchema = z.strictObject({
+  runId: z.number().int(),
+  status: z.string(),
+  updates: z.number().int(),
+  failed: z.number().int(),
+  errorSummary: z.string().nullable(),
+});
+export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
 /**
  * What an operation may use besides its connector: the domain services, narrow. A module whose services
@@ -103,11 +106,16 @@ export interface SyncRunSummary {
  * names no domain.
  */
 export interface OperationServices {
-  /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
-  syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  /**
+   * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
+   * (ledgered); null when skipped because another run of that source holds its lock.
+   */
+  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
 }
 
 export interface OperationContext<I> {
+  /** The system (its block's name in integrations.yaml) the operation runs for. */
+  system: string;
   input: I;
   dryRun: boolean;
   actor?: string;
@@ -121,6 +129,8 @@ export interface OperationDescriptor<C = any, I = any, O = any> {
   /** True when a real run changes something outside (stock in a mall, a message sent): dry runs must not. */
   changes: boolean;
   input: z.ZodType<I>;
+  /** What it answers: checked after every run, so the CLI, the API and the log get the shape promised here. */
+  output: z.ZodType<O>;
   run(connector: C, ctx: OperationContext<I>): Promise<O>;
 }
 
@@ -132,6 +142,8 @@ export interface ConnectorHealth {
   expiresInDays: number | null;
   /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
   expiresAt?: Date | null;
+  /** One entry per channel when a system serves several (a marketplace's shops), each with its own expiry. */
+  parts?: ConnectorHealth[];
 }
 
 export interface ConnectorDeps {
@@ -142,11 +154,15 @@ export interface ConnectorDeps {
   onOutcome: (outcome: CallOutcome) => void;
   /** The data mappings (config/data-mappings.json): a connector maps fields with its named mapping, never by hand. */
   mappings: MappingSet;
+  /** Durable state by system and key (watermarks, stream positions, import records), shared by every process. */
+  state: IntegrationStateStore;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
   listen(): Promise<string>;
+  /** Endpoints besides listen()'s URL, by name (e.g. an FTP server on its own port); read once listening. */
+  endpoints?(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -154,11 +170,21 @@ export interface SimulatorDescriptor<B> {
   create(opts: { stateFile?: string; rateLimits: boolean }): Simulator;
   /** The methods other processes may call through the sandbox's control endpoint. */
   controlMethods: string[];
-  /** The block pointed at the simulator at `url`, with the credentials it accepts. */
-  sandboxConfig(block: B, url: string): B;
+  /** The block pointed at the simulator at `url` (and its other `endpoints`), with the credentials it accepts. */
+  sandboxConfig(block: B, url: string, endpoints: Record<string, string>): B;
   /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
-  prepare?(call: (method: string, ...args: unknown[]) => Promise<unknown>, deps: ConnectorDeps): Promise<void>;
+  prepare?(call: SimulatorCall, deps: ConnectorDeps, block: B): Promise<void>;
+  /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
+  publicCredentials?(block: B, url: string): Record<string, unknown>;
+  /**
+   * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
+   * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
+   */
+  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
 }
+
+/** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
+export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unknown>;
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
 export type DomainInterface =
@@ -173,8 +199,17 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   /** The block's credentials, by key (for sandbox detection: none set anywhere = sandbox). */
   credentials(block: B): Record<string, string | undefined>;
   create(block: B, deps: ConnectorDeps): C;
+  /**
+   * The stock channels the block's connector serves, when it is not the one channel named after the block (a
+   * marketplace with one shop per market). Each is served by stockTarget(connector, channel).
+   */
+  channels?(block: B): string[];
+  /** The StockTarget of one of channels(block). */
+  stockTarget?(connector: C, channel: string): unknown;
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
+  /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */
+  metrics?(connector: C, registry: Registry): void;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
 }

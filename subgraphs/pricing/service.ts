@@ -80,7 +80,8 @@ export interface PricingDeps {
   source: PriceSource | null;
   /** Every configured shop whose prices Tsunagi sets. */
   targets: PriceTarget[];
-  alert(alert: { severity: 'warning' | 'critical'; title: string; text: string }): Promise<void>;
+  /** Tells the operators a run held changes for a manager's approval (send_alert). */
+  alert(held: { runId: number; count: number; changes: string }): Promise<void>;
 }
 
 const list = (report: PricingReport, views: PriceChangeView[]) => report.changeList.push(...views.slice(0, Math.max(0, MAX_LISTED - report.changeList.length)));
@@ -155,9 +156,10 @@ export class PricingService implements PricingRuns {
       }
       await this.saveRun(report);
       if (!opts.dryRun && report.held > 0) {
+        const held = report.changeList.filter((c) => c.status === 'HELD');
         await this.deps.alert({
-          severity: 'warning', title: `${report.held} price change(s) held for approval`,
-          text: `Pricing run #${report.runId} held ${report.held} change(s) outside the guardrails: ${report.changeList.filter((c) => c.status === 'HELD').slice(0, 5).map((c) => `${c.sku} ${c.channel}: ${c.heldReason}`).join('; ')}. A manager approves them with approvePriceChange.`,
+          runId: report.runId, count: report.held,
+          changes: held.slice(0, 10).map((c) => `${c.sku} ${c.channel}: ${c.heldReason}`).join('\n') + (report.held > 10 ? `\n... (${report.held - 10} more)` : ''),
         }).catch((err) => this.deps.logger.warn({ err }, 'could not alert about held price changes'));
       }
       return report;
