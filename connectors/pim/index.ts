@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../platform/errors.js';
 import type { ConnectorDescriptor, OperationServices } from '../../platform/integrations/index.js';
-import type { ProductImport } from '../../subgraphs/catalog/ports.js';
+import { productImportReportSchema, type ProductImport } from '../../subgraphs/catalog/ports.js';
 import { PimClient } from './client.js';
 import { pimClientConfig, pimConfigSchema, type PimBlock } from './config.js';
 import { readProductFile } from './csv.js';
@@ -25,6 +25,7 @@ const fromSource = (mode: 'FULL' | 'INCREMENTAL') => ({
       : 'the products the PIM changed since the last run’s watermark (with a small overlap) into the catalog',
   changes: false,
   input: z.strictObject({}),
+  output: productImportReportSchema,
   run: (client: PimClient, { services, dryRun, trigger, actor }: { services: OperationServices; dryRun: boolean; trigger: string; actor?: string }) =>
     productImport(services).importFromSource(client, { system: client.name, mode, dryRun, trigger, actor }),
 });
@@ -56,6 +57,7 @@ export const pimConnector: ConnectorDescriptor<PimBlock, PimClient> = {
           fileName: z.string().min(1).max(255).optional(),
         })
         .refine((i) => (i.file === undefined) !== (i.content === undefined), 'give the file (-f) or its content (base64), one of them'),
+      output: productImportReportSchema,
       async run(client, { input, services, dryRun, trigger, actor }) {
         if (input.file !== undefined && trigger !== 'cli') throw new InvalidInputError('input', 'input.file: a path is read only from the CLI; send the file as input.content (base64)');
         const bytes = input.content === undefined ? undefined : Buffer.from(input.content, 'base64');
@@ -72,6 +74,11 @@ export const pimConnector: ConnectorDescriptor<PimBlock, PimClient> = {
   simulator: {
     create: ({ stateFile, rateLimits }) => new PimSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: ['seed', 'clear', 'reset', 'count', 'update', 'getProduct', 'expireAccessTokens', 'expireCursors'],
+    // The sandbox's demo SKUs get demo product data (names, categories, weights, image references).
+    async seedDemo(call, _block, skus) {
+      await call('clear');
+      await call('seed', skus);
+    },
     sandboxConfig: (block, url) => ({
       ...block,
       endpoints: { ...block.endpoints, api: url },

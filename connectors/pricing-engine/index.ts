@@ -2,6 +2,7 @@
 // operation (a pricing run through the pricing module) and its simulator.
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { pricingRunSummarySchema } from '../../subgraphs/pricing/ports.js';
 import { PricingEngineClient } from './client.js';
 import { pricingEngineClientConfig, pricingEngineConfigSchema, type PricingEngineBlock } from './config.js';
 import { PRICING_SANDBOX_KEY, PricingEngineSimulator } from './simulator.js';
@@ -20,9 +21,10 @@ export const pricingEngineConnector: ConnectorDescriptor<PricingEngineBlock, Pri
       description: 'the engine’s prices to every market’s shop, in its currency and precision; out-of-guardrail changes held for approval',
       changes: true,
       input: z.strictObject({}),
+      output: pricingRunSummarySchema,
       async run(client, { services, dryRun, trigger, actor }) {
         if (!services.pricing) throw new Error('the pricing module is not available in this process');
-        const run = await services.pricing.run({ source: client, dryRun, trigger, actor });
+        const run = await services.pricing.runSummary({ source: client, dryRun, trigger, actor });
         if (run.status === 'FAILED') throw new Error(`pricing run #${run.runId} FAILED: ${run.failed} of ${run.changes} change(s) failed`);
         return run;
       },
@@ -31,6 +33,9 @@ export const pricingEngineConnector: ConnectorDescriptor<PricingEngineBlock, Pri
       description: 'the engine’s active pricing rules (read only)',
       changes: false,
       input: z.strictObject({}),
+      output: z.strictObject({
+        rules: z.array(z.strictObject({ id: z.string(), name: z.string(), countries: z.array(z.string()), priority: z.number(), updatedAt: z.date().nullable() })),
+      }),
       run: async (client) => ({ rules: await client.activeRules() }),
     },
   },

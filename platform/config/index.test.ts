@@ -62,7 +62,7 @@ describe('environment placeholders are filled into values, not into the YAML tex
       AMAZON_LWA_CLIENT_ID: 'id', AMAZON_LWA_CLIENT_SECRET: odd, AMAZON_LWA_REFRESH_TOKEN: 'rt',
       YAHOO_SELLER_ID: 'seller', YAHOO_CLIENT_ID: 'yid', YAHOO_CLIENT_SECRET: 'ysecret',
       RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic', ...SHOPEE_CREDENTIALS,
-      PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x',
+      PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x', WMS_API_KEY: 'x',
     });
     expect((config.integrations.amazon!.auth as { client_secret?: string }).client_secret).toBe(odd);
     expect(config.sandbox).toBe(false);

@@ -1,4 +1,5 @@
 // What the catalog asks of the systems behind its channels.
+import { z } from 'zod';
 
 /**
  * Creates, on a channel, the listings it lacks (quantity 0) and answers how many it created. Only the sandbox
@@ -48,22 +49,24 @@ export interface ProductSource {
   products(opts: { updatedSince: Date | null }): AsyncIterable<ProductPage>;
 }
 
-export interface ProductImportReport {
-  runId: number;
-  system: string;
-  mode: 'FULL' | 'INCREMENTAL' | 'FILE';
-  dryRun: boolean;
-  status: 'RUNNING' | 'SUCCESS' | 'PARTIAL' | 'FAILED';
-  since: Date | null;
-  watermark: Date | null;
-  read: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  invalid: number;
-  errors: InvalidProduct[];
-  errorSummary: string | null;
-}
+/** A product import's answer, as the product master's operations return it. */
+export const productImportReportSchema = z.strictObject({
+  runId: z.number().int(),
+  system: z.string(),
+  mode: z.enum(['FULL', 'INCREMENTAL', 'FILE']),
+  dryRun: z.boolean(),
+  status: z.enum(['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED']),
+  since: z.date().nullable(),
+  watermark: z.date().nullable(),
+  read: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  invalid: z.number().int(),
+  errors: z.array(z.strictObject({ sku: z.string().nullable(), error: z.string() })),
+  errorSummary: z.string().nullable(),
+});
+export type ProductImportReport = z.infer<typeof productImportReportSchema>;
 
 export interface ImportRequest {
   /** The system read (its block name in integrations.yaml). */

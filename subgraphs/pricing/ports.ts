@@ -1,6 +1,7 @@
 // What the pricing engine (the source of prices) and the marketplaces' shops (where prices go) offer the pricing
 // module. Money crosses these ports as integer minor units of an ISO 4217 currency; each side writes its own
 // decimals at its edge.
+import { z } from 'zod';
 import type { Money } from '../../platform/money.js';
 
 /** A rule the pricing engine applies. */
@@ -60,19 +61,29 @@ export interface PriceTargets {
   priceTargets(): PriceTarget[];
 }
 
-export interface PricingRunSummary {
-  runId: number;
-  status: string;
-  dryRun: boolean;
-  changes: number;
-  applied: number;
-  held: number;
-  failed: number;
-}
+/** A pricing run as the pricing engine's operation answers it: its counts and its first changes. */
+export const pricingRunSummarySchema = z.strictObject({
+  runId: z.number().int(),
+  status: z.string(),
+  dryRun: z.boolean(),
+  changes: z.number().int(),
+  applied: z.number().int(),
+  held: z.number().int(),
+  failed: z.number().int(),
+  unchanged: z.number().int(),
+  notListed: z.number().int(),
+  marketsWithoutShop: z.array(z.string()),
+  /** The first 100 changes: sent, held or (dry run) to send. Minor units. */
+  changeList: z.array(z.strictObject({
+    sku: z.string(), channel: z.string(), currency: z.string(), before: z.number().int().nullable(), after: z.number().int(), status: z.string(), heldReason: z.string().nullable(),
+  })),
+  errorSummary: z.string().nullable(),
+});
+export type PricingRunSummary = z.infer<typeof pricingRunSummarySchema>;
 
 /** What the pricing engine's operation calls: a pricing run through the pricing module (ledgered, with guardrails). */
 export interface PricingRuns {
-  run(opts: { source?: PriceSource; dryRun: boolean; trigger: string; actor?: string }): Promise<PricingRunSummary>;
+  runSummary(opts: { source?: PriceSource; dryRun: boolean; trigger: string; actor?: string }): Promise<PricingRunSummary>;
 }
 
 declare module '../../platform/integrations/index.js' {

@@ -46,17 +46,12 @@ export interface PriceChangeView {
   at: Date;
 }
 
-export interface PricingReport extends PricingRunSummary {
+export interface PricingReport extends Omit<PricingRunSummary, 'changeList'> {
   kind: PricingRunKind;
   rules: { id: string; name: string }[];
   computed: number;
-  unchanged: number;
-  notListed: number;
-  /** Configured markets no configured system serves: nothing is priced there. */
-  marketsWithoutShop: string[];
   /** The changes, sent, held or (dry run) planned: the first 1,000 (the counts cover all). */
   changeList: PriceChangeView[];
-  errorSummary: string | null;
 }
 
 export interface PriceView {
@@ -112,6 +107,15 @@ const view = (r: {
   status: r.status, heldReason: r.heldReason ?? null, approvedBy: r.approvedBy ?? null, approvedAt: r.approvedAt ?? null, error: r.error ?? null, at: r.at,
 });
 
+/** A report as the pricing engine's operation answers it. */
+export function summary(r: PricingReport): PricingRunSummary {
+  return {
+    runId: r.runId, status: r.status, dryRun: r.dryRun, changes: r.changes, applied: r.applied, held: r.held, failed: r.failed, unchanged: r.unchanged,
+    notListed: r.notListed, marketsWithoutShop: r.marketsWithoutShop, errorSummary: r.errorSummary,
+    changeList: r.changeList.slice(0, 100).map((c) => ({ sku: c.sku, channel: c.channel, currency: c.currency, before: c.before, after: c.after, status: c.status, heldReason: c.heldReason })),
+  };
+}
+
 export class PricingService implements PricingRuns {
   private readonly guardrails: Guardrails;
   /** The shops of the configured markets, by channel. */
@@ -128,6 +132,11 @@ export class PricingService implements PricingRuns {
   /** The configured markets no system serves. */
   get marketsWithoutShop(): string[] {
     return Object.keys(this.deps.markets).filter((m) => !this.targets.has(m));
+  }
+
+  /** A run, answered as the pricing engine's operation does. */
+  async runSummary(opts: { source?: PriceSource; dryRun: boolean; trigger: string; actor?: string }): Promise<PricingRunSummary> {
+    return summary(await this.run(opts));
   }
 
   /** Computes every active SKU's price in every market with a shop, and sends those that changed (not in a dry run). */

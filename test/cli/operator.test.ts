@@ -144,7 +144,7 @@ describe('the operator CLI', () => {
     const production = cliEnv({
       ...env, AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
       YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x', ...SHOPEE_CREDENTIALS,
-      PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x',
+      PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x', WMS_API_KEY: 'x',
     });
     const outside = await runCli(['sandbox', 'reset'], production);
     expect(outside.code).toBe(2);

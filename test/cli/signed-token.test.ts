@@ -14,7 +14,7 @@ const key = new TextEncoder().encode(SECRET);
 const CREDENTIALS = {
   AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
   YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x', ...SHOPEE_CREDENTIALS,
-  PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x',
+  PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', PRICING_API_KEY: 'x', DAM_API_KEY: 'x', WMS_API_KEY: 'x',
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T;
