@@ -22,6 +22,8 @@ import { CatalogService } from '../subgraphs/catalog/service.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
+import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
+import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
@@ -40,6 +42,8 @@ export interface AppContext {
   catalog: CatalogService;
   /** The catalog's product data (from the product master). */
   products: ProductCatalog;
+  /** Prices per market, from the pricing engine to the shops. */
+  pricing: PricingService;
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
@@ -122,16 +126,26 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       lease: { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
+    const notifiers = hub.implementing('Notifier').map((n) => hub.connector<Notifier>(n, 'Notifier'));
+    const alerts = new AlertService({
+      db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
+    });
+    const priceSources = hub.implementing('PriceSource');
+    const pricing = new PricingService({
+      db, auditTrail: reporting, logger, markets: config.markets, settings: config.pricing,
+      skus: async () => [...(await catalog.activeMappings()).keys()].sort(),
+      source: priceSources.length ? hub.connector<PriceSource>(priceSources[0]!, 'PriceSource') : null,
+      targets: hub.implementing('PriceTarget').flatMap((name) => hub.connector<PriceTargets>(name, 'PriceTarget').priceTargets()),
+      alert: (held) =>
+        alerts.sendAlert({ type: 'price_changes_held', severity: 'warning', vars: { run_id: held.runId, count: held.count, changes: held.changes } }).then(() => {}),
+    });
     hub.bind({
       products,
+      pricing,
       async syncStock(o) {
         const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
-    });
-    const notifiers = hub.implementing('Notifier').map((n) => hub.connector<Notifier>(n, 'Notifier'));
-    const alerts = new AlertService({
-      db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
     });
     const dailyReport = new DailyReportService({
       db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
@@ -140,7 +154,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

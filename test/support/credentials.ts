@@ -13,4 +13,6 @@ export const PRODUCTION_CREDENTIALS: Record<string, string> = {
   ...SHOPEE_CREDENTIALS,
   WMS_API_KEY: 'x',
   PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x',
+  PRICING_API_KEY: 'x',
+  DAM_API_KEY: 'x',
 };

@@ -27,6 +27,7 @@ export const ALERT_TYPES: Record<string, string[]> = {
   credential_expiring: ['system', 'days', 'expires_at', 'detail'],
   disk_space: ['dir', 'path', 'free_mb', 'free_percent', 'min_free_mb', 'min_free_percent'],
   alert_resolved: ['alert', 'since', 'duration'],
+  price_changes_held: ['run_id', 'count', 'changes'],
 };
 
 const HELD_BACK = {
