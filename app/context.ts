@@ -7,7 +7,7 @@ import { sandboxListingProvisioner } from './sandbox-listings.js';
 import { SCHEMA } from './schema.js';
 import type { Notifier } from '../connectors/notify/client.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
-import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
+import { DatabaseCredentialStore, FieldSealer, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
 import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
@@ -18,6 +18,8 @@ import { IntegrationHub } from '../platform/integrations/hub.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
+import type { OrderFulfilment, OrderSink, OrderSource } from '../subgraphs/orders/ports.js';
+import { OrdersService } from '../subgraphs/orders/service.js';
 import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
@@ -35,6 +37,7 @@ export interface AppContext {
   reporting: ReportingService;
   catalog: CatalogService;
   inventory: InventoryService;
+  orders: OrdersService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
   /** The connectors this process knows (the shipped ones and any the caller added). */
@@ -77,12 +80,13 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   try {
     const events = createEventBus({ db, logger });
     closers.unshift(() => events.close());
-    const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
+    const secretKey = resolveSecretKey(config.secrets.key, config.dataDir);
+    const credentials = new DatabaseCredentialStore(db, secretKey);
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
+    const deps: ConnectorDeps = { logger, dataDir: config.dataDir, credentials, tokens, onOutcome: reporting.recordCall };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -112,20 +116,39 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
+    const notifiers = hub.implementing('Notifier');
+    const notifier: Notifier = notifiers.length
+      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
+      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
+    const orders = new OrdersService({
+      db, events, mappings, logger, alerts: notifier, config: config.orders, sealer: new FieldSealer(secretKey),
+      connectors: {
+        source: (system) => (hub.implementing('OrderSource').includes(system) ? hub.connector<OrderSource>(system, 'OrderSource') : undefined),
+        sink: () => {
+          const sinks = hub.implementing('OrderSink');
+          if (sinks.length > 1) throw new Error(`integrations: one OMS (OrderSink) at most; configured: ${sinks.join(', ')}`);
+          return sinks[0] ? hub.connector<OrderSink>(sinks[0], 'OrderSink') : undefined;
+        },
+        fulfilment: (system) => (hub.implementing('OrderFulfilment').includes(system) ? hub.connector<OrderFulfilment>(system, 'OrderFulfilment') : undefined),
+      },
+    });
     hub.bind({
       async syncStock(o) {
         const r = await inventory.runSync(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
+      orders: {
+        recordShipments: (shipments) => orders.recordShipments(shipments),
+        salesPage: (q) => orders.sales.page(q),
+        salesWatermark: (name) => orders.sales.watermark(name),
+        saveSalesWatermark: (name, cursor) => orders.sales.saveWatermark(name, cursor),
+      },
     });
-    const notifiers = hub.implementing('Notifier');
-    const notifier: Notifier = notifiers.length
-      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
-      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
     closers.unshift(() => reporting.flushCalls());
+    closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, orders, mappings, registry, hub, connectors, notifier, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -46,12 +46,16 @@ const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs
 export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
   if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
+  // Every other simulator that can start over (the OMS, BI) does.
+  for (const d of ctx.registry.descriptors) {
+    if (!['amazon', 'yahoo', 'rakuten'].includes(d.id) && ctx.sandbox.urls[d.id] && d.simulator?.controlMethods.includes('reset')) await ctx.sandbox.call(d.id, 'reset');
+  }
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, dataDir: ctx.config.dataDir,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -20,6 +20,11 @@ import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migr
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../subgraphs/reporting/entities/integration-log.js';
 import { Migration20261121000000Init } from './migrations/Migration20261121000000Init.js';
+import { ExportWatermark, InboxMessageRow, OutboxMessageRow } from '../subgraphs/orders/entities/messages.js';
+import { Order } from '../subgraphs/orders/entities/order.js';
+import { OrderLine } from '../subgraphs/orders/entities/order-line.js';
+import { OrderStatusEntry } from '../subgraphs/orders/entities/order-status.js';
+import { Migration20261128100000Orders } from '../subgraphs/orders/migrations/Migration20261128100000Orders.js';
 
 const migrations = [
   Migration20261121000000Init,
@@ -29,11 +34,13 @@ const migrations = [
   Migration20261127110000Listings,
   Migration20261127120000RulePolicies,
   Migration20261127130000CatalogSku,
+  Migration20261128100000Orders,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
+    Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow, ExportWatermark,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

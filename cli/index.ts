@@ -7,6 +7,7 @@ import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
+import { registerOrders } from './commands/orders.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -15,6 +16,7 @@ import { registerStatus } from './commands/status.js';
 import { registerStock } from './commands/stock.js';
 import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
@@ -32,6 +34,7 @@ Examples:
   tsunagi rollback --dry-run             preview undoing the most recent run
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
   tsunagi integrations list              the external systems, their operations and schedules
+  tsunagi orders failed                  order webhooks and OMS calls that failed for good; orders retry <id>
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -72,7 +75,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations,
+  registerIntegrations, registerOrders, registerWebhooks,
 ]) {
   register(program);
 }

@@ -139,8 +139,8 @@ export class IntegrationHub {
    */
   async run(req: {
     system: string; operation: string; input?: unknown; dryRun: boolean; trigger: string; actor?: string;
-    /** Replaces the bound services for this run (the job worker's scheduled stock sync alerts operators). */
-    services?: OperationServices;
+    /** Replaces some of the bound services for this run (the job worker's scheduled stock sync alerts operators). */
+    services?: Partial<OperationServices>;
   }): Promise<OperationResult> {
     const b = this.built.get(req.system);
     if (!b) throw new InvalidInputError('system', `system: no system "${req.system}" is configured (known: ${[...this.built.keys()].join(', ')})`);
@@ -153,8 +153,8 @@ export class IntegrationHub {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
-    const services = req.services ?? this.services;
-    if (!services) throw new Error('integrations: the hub is not bound to its services yet');
+    if (!this.services) throw new Error('integrations: the hub is not bound to its services yet');
+    const services: OperationServices = { ...this.services, ...req.services };
     const started = performance.now();
     const at = new Date();
     const outcome = (ok: boolean, error?: string): OperationResult => ({

@@ -7,6 +7,7 @@ import type { CredentialStore } from '../auth/credential-store.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
+import type { WebhookReceiver } from '../webhooks/index.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -44,7 +45,7 @@ export const retryConfigSchema = z
     timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
   }));
 
-const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+const OPERATION_NAME = /^[a-z][a-z0-9_-]*$/;
 export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
 
 /** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
@@ -68,7 +69,7 @@ export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S ext
     auth: parts.auth,
     endpoints: parts.endpoints,
     settings: parts.settings,
-    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower-case letters, digits, _ and -)'), cronExpression).default({}),
     retry_config: retryConfigSchema,
     rate_limit: parts.rate_limit,
   });
@@ -95,10 +96,51 @@ export interface SyncRunSummary {
   errorSummary: string | null;
 }
 
+/** An order the OMS shipped, as an operation reads it back (the orders module's Shipment). */
+export interface ShipmentRecord {
+  omsOrderId?: string;
+  orderSn?: string;
+  channel?: string;
+  trackingNumber: string;
+  carrier?: string;
+  shippedAt?: Date;
+}
+
+/** A position in the orders' (updatedAt, orderId) order of changes: an export's watermark. */
+export interface SalesCursor {
+  updatedAt: Date;
+  orderId: number;
+}
+
+/** An order as exports see it: lines, money in minor units, the buyer only as a keyed pseudonym. */
+export interface SalesOrderRecord {
+  id: number;
+  channel: string;
+  country: string;
+  orderSn: string;
+  status: string;
+  placedAt: Date;
+  updatedAt: Date;
+  currency: string;
+  buyerRef: string | null;
+  lines: { lineNo: number; sku: string; quantity: number; unitPriceMinor: number }[];
+}
+
+/** The orders module, as operations use it. */
+export interface OrderOperations {
+  /** Records shipments read back from the OMS (each once); returns how many were new. */
+  recordShipments(shipments: ShipmentRecord[]): Promise<number>;
+  /** Orders changed after `after` (and placed in [placedFrom, placedTo) when given), oldest change first. */
+  salesPage(q: { after?: SalesCursor | null; placedFrom?: Date; placedTo?: Date; limit: number }): Promise<SalesOrderRecord[]>;
+  salesWatermark(name: string): Promise<SalesCursor | null>;
+  saveSalesWatermark(name: string, cursor: SalesCursor): Promise<void>;
+}
+
 /** What an operation may use besides its connector: the domain services, narrow. */
 export interface OperationServices {
   /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
   syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  orders: OrderOperations;
 }
 
 export interface OperationContext<I> {
@@ -130,6 +172,8 @@ export interface ConnectorHealth {
 
 export interface ConnectorDeps {
   logger: Logger;
+  /** The data directory (files a connector writes for other tools, e.g. extracts). */
+  dataDir: string;
   credentials: CredentialStore;
   /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
   tokens: TokenManager;
@@ -153,7 +197,7 @@ export interface SimulatorDescriptor<B> {
 }
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
-export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'OrderSource' | 'OrderSink' | 'OrderFulfilment';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;
@@ -168,6 +212,8 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   close?(connector: C): Promise<void>;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
+  /** The webhooks this system sends us: how they are signed and what they say (gateway/webhooks.ts). */
+  webhook?: WebhookReceiver<B>;
 }
 
 /** The descriptors, by id: one list, checked once. */

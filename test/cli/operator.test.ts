@@ -143,6 +143,7 @@ describe('the operator CLI', () => {
     const production = cliEnv({
       ...env, AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
       YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x',
+      OMS_CLIENT_ID: 'x', OMS_CLIENT_SECRET: 'x', OMS_WEBHOOK_SECRET: 'whsec_eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4',
     });
     const outside = await runCli(['sandbox', 'reset'], production);
     expect(outside.code).toBe(2);

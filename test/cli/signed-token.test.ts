@@ -13,6 +13,7 @@ const key = new TextEncoder().encode(SECRET);
 const CREDENTIALS = {
   AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
   YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x',
+  OMS_CLIENT_ID: 'x', OMS_CLIENT_SECRET: 'x', OMS_WEBHOOK_SECRET: 'whsec_eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4',
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T;
