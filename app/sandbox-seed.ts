@@ -1,5 +1,9 @@
-// Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
+// Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten — and
+// on every other simulated system whose descriptor lists demo SKUs itself (seedDemo: the Shopee shops).
+import { connectorIdOf } from '../platform/integrations/index.js';
+import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
+import { resetProductSystems, seedProductSystems } from './sandbox-products.js';
 
 export const DEMO_SKUS = 30;
 
@@ -24,7 +28,13 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
     .map((r) => ({ sku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
+  for (const block of Object.values(ctx.integrations)) {
+    const id = connectorIdOf(block);
+    const seedDemo = ctx.registry.get(id)?.simulator?.seedDemo;
+    if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
+  }
   await ctx.catalog.upsertMappings(rows, { replace: true });
+  await seedProductSystems(ctx.sandbox, skus);
   return { skus: skus.length, mapped: rows.length };
 }
 
@@ -46,16 +56,20 @@ const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs
 export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
   if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
-  // Every other simulator that can start over (the OMS, BI) does.
-  for (const d of ctx.registry.descriptors) {
-    if (!['amazon', 'yahoo', 'rakuten'].includes(d.id) && ctx.sandbox.urls[d.id] && d.simulator?.controlMethods.includes('reset')) await ctx.sandbox.call(d.id, 'reset');
+  for (const block of Object.values(ctx.integrations)) {
+    const id = connectorIdOf(block);
+    const simulator = ctx.registry.get(id)?.simulator;
+    // Those with demo listings, and those that only hold what happened (the OMS's orders), start over.
+    if ((simulator?.seedDemo || simulator?.controlMethods.includes('reset')) && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
   }
+  await resetProductSystems(ctx.sandbox);
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, dataDir: ctx.config.dataDir,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
+    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -325,7 +325,7 @@ try {
   cleanup.unshift(() => ctx.close());
 
   const seeded = await seedSandbox(ctx, products);
-  const first = await ctx.inventory.runSync({ dryRun: false, trigger: 'bench' });
+  const first = await ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'bench' });
   if (first.status !== 'SUCCESS') throw new Error(`the seeding sync ended ${first.status}: ${first.errorSummary}`);
   console.log(`seeded ${seeded.skus} SKUs (${seeded.mapped} in the catalog), first sync ${first.updates} updates`);
 

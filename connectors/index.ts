@@ -5,21 +5,18 @@ import type { WebhookReceiver } from '../platform/webhooks/index.js';
 import { amazonConnector } from './amazon/index.js';
 import { notifyConnector } from './notify/index.js';
 import { omsConnector } from './oms/index.js';
+import { pimConnector } from './pim/index.js';
 import { rakutenConnector } from './rakuten/index.js';
-import { shopeePushReceiver } from './shopee/push.js';
+import { shopeeConnector } from './shopee/index.js';
+import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
-export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, omsConnector];
+export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, omsConnector];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */
 export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);
 
-/**
- * Every webhook receiver, by its connector's id: the descriptors' own, and the Shopee push receiver, which serves
- * until the shopee descriptor carries it as its `webhook`.
- */
+/** Every webhook receiver, by its connector's id (config.yaml orders.webhooks names them). */
 export function webhookReceivers(registry: IntegrationRegistry): Record<string, WebhookReceiver> {
-  const receivers: Record<string, WebhookReceiver> = { shopee: shopeePushReceiver };
-  for (const d of registry.descriptors) if (d.webhook) receivers[d.id] = d.webhook;
-  return receivers;
+  return Object.fromEntries(registry.descriptors.filter((d) => d.webhook).map((d) => [d.id, d.webhook!]));
 }

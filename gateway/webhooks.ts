@@ -40,8 +40,8 @@ export function webhookRoutes(app: Pick<AppContext, 'config' | 'registry' | 'int
     const receiver = receivers[id];
     if (!receiver) throw new Error(`config orders.webhooks.${id}: no connector receives webhooks as "${id}" (known: ${Object.keys(receivers).join(', ') || 'none'})`);
     const block = app.integrations[r.system];
-    const secret = (block && receiver.secret(block)) || r.secret;
-    if (!secret) app.logger.warn({ route: r.path, system: r.system }, `webhooks: no secret for ${r.path} (${r.system} in integrations.yaml, or orders.webhooks.${id}.secret): it answers 503`);
+    const secret = block && receiver.secret(block);
+    if (!secret) app.logger.warn({ route: r.path, system: r.system }, `webhooks: no secret for ${r.path} (the ${r.system} block of integrations.yaml): it answers 503`);
     return { id, path: r.path, system: r.system, receiver, secret, callbackUrl: r.callbackUrl, allowlist: blockList(r.allowlist), maxBodyBytes: r.maxBodyBytes };
   });
 }

@@ -23,7 +23,9 @@ export const omsConnector: ConnectorDescriptor<OmsBlock, OmsClient> = {
       description: 'read back the orders the OMS shipped in the last `hours` (default 2) and record their tracking numbers: the safety net for missed shipment webhooks',
       changes: true,
       input: z.strictObject({ hours: z.number().int().min(1).max(720).default(2) }),
+      output: z.strictObject({ shipped: z.number().int(), recorded: z.number().int() }),
       async run(client, { input, dryRun, services }) {
+        if (!services.orders) throw new Error('poll_shipments needs the orders module');
         let seen = 0;
         let recorded = 0;
         for await (const page of client.shippedSince(new Date(Date.now() - input.hours * HOUR_MS))) {
@@ -37,12 +39,13 @@ export const omsConnector: ConnectorDescriptor<OmsBlock, OmsClient> = {
       description: 'one order as the OMS holds it (read only)',
       changes: false,
       input: z.strictObject({ id: z.string().min(1).max(255) }),
+      output: z.looseObject({ id: z.string(), external_order_id: z.string(), status: z.string() }),
       run: (client, { input }) => client.getOrder(input.id),
     },
   },
   simulator: {
     create: ({ stateFile, rateLimits }) => new OmsSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
-    controlMethods: ['reset', 'listOrders', 'getOrder', 'ship', 'setWebhookUrl', 'down', 'fail', 'slow', 'clearFaults', 'deliveries', 'publicCredentials'],
+    controlMethods: ['reset', 'listOrders', 'getOrder', 'ship', 'setWebhookUrl', 'down', 'fail', 'slow', 'clearFaults', 'deliveries'],
     sandboxConfig: (block, url) => ({
       ...block,
       endpoints: { ...block.endpoints, api: url },
@@ -51,5 +54,7 @@ export const omsConnector: ConnectorDescriptor<OmsBlock, OmsClient> = {
         client_secret: OMS_SANDBOX_CREDENTIALS.clientSecret, webhook_secret: OMS_SANDBOX_CREDENTIALS.webhookSecret,
       },
     }),
+    // The Standard Webhooks secret in its whsec_ form: a tester signs shipment webhooks with any library.
+    publicCredentials: (block, url) => ({ url, clientId: block.auth.client_id, clientSecret: block.auth.client_secret, webhookSecret: block.auth.webhook_secret }),
   },
 };

@@ -187,11 +187,6 @@ export class OmsSimulator {
     return { omsOrderId: o.id, orderSn: o.external_order_id, trackingNumber: o.tracking_number!, delivery };
   }
 
-  /** The sandbox credentials a tester signs with (`tsunagi sandbox credentials`). */
-  publicCredentials(): { clientId: string; clientSecret: string; webhookSecret: string } {
-    return { ...this.credentials };
-  }
-
   // ---- webhooks out ----------------------------------------------------------------------------------------
 
   private async sendShipped(o: StoredOrder): Promise<Delivery | null> {

@@ -1,6 +1,7 @@
 // The integration hub: the connectors the registry and the config name, built once; one operation run at a time
 // on request (CLI, API, scheduler), its input checked by the operation's schema and its outcome written to the
 // integration log either way.
+import type { Registry } from 'prom-client';
 import { InvalidInputError } from '../errors.js';
 import type { CallOutcome } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -93,6 +94,28 @@ export class IntegrationHub {
     return b.connector as T;
   }
 
+  /**
+   * Every stock channel with the system serving it, in config order: a StockTarget system is its own channel
+   * unless its descriptor lists channels (several shops behind one connector).
+   */
+  channels(): { channel: string; system: string }[] {
+    return [...this.built]
+      .filter(([, b]) => b.descriptor.implements.includes('StockTarget'))
+      .flatMap(([system, b]) => (b.descriptor.channels ? b.descriptor.channels(b.block) : [system]).map((channel) => ({ channel, system })));
+  }
+
+  /** The StockTarget serving `channel` (see channels()). */
+  stockTarget<T>(channel: string): T {
+    const owner = this.channels().find((c) => c.channel === channel);
+    if (!owner) {
+      throw new Error(`integrations: no configured system serves the channel "${channel}" (channels: ${this.channels().map((c) => c.channel).join(', ') || 'none'})`);
+    }
+    const b = this.built.get(owner.system)!;
+    if (!b.descriptor.channels) return b.connector as T;
+    if (!b.descriptor.stockTarget) throw new Error(`integrations: ${b.descriptor.id} lists channels but has no stockTarget()`);
+    return b.descriptor.stockTarget(b.connector, channel) as T;
+  }
+
   /** Names of the systems whose connector implements `iface`, in config order. */
   implementing(iface: DomainInterface): string[] {
     return [...this.built].filter(([, b]) => b.descriptor.implements.includes(iface)).map(([n]) => n);
@@ -129,6 +152,11 @@ export class IntegrationHub {
     return b.descriptor.health(b.connector).catch((err: Error) => ({ name, ok: false, detail: err.message, expiresInDays: null }));
   }
 
+  /** Every connector's own metrics, on `registry` (the gateway's /metrics). */
+  registerMetrics(registry: Registry): void {
+    for (const b of this.built.values()) b.descriptor.metrics?.(b.connector, registry);
+  }
+
   healthChecks(): { health(): Promise<ConnectorHealth> }[] {
     return [...this.built].filter(([, b]) => b.descriptor.implements.includes('HealthCheck')).map(([name]) => ({ health: () => this.health(name) }));
   }
@@ -139,8 +167,8 @@ export class IntegrationHub {
    */
   async run(req: {
     system: string; operation: string; input?: unknown; dryRun: boolean; trigger: string; actor?: string;
-    /** Replaces some of the bound services for this run (the job worker's scheduled stock sync alerts operators). */
-    services?: Partial<OperationServices>;
+    /** Replaces the bound services for this run (the job worker's scheduled stock sync alerts operators). */
+    services?: OperationServices;
   }): Promise<OperationResult> {
     const b = this.built.get(req.system);
     if (!b) throw new InvalidInputError('system', `system: no system "${req.system}" is configured (known: ${[...this.built.keys()].join(', ')})`);
@@ -153,8 +181,9 @@ export class IntegrationHub {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
-    if (!this.services) throw new Error('integrations: the hub is not bound to its services yet');
-    const services: OperationServices = { ...this.services, ...req.services };
+    // A caller's services replace the bound ones they name (the scheduler's stock sync); the others stay.
+    const services = req.services ? ({ ...this.services, ...req.services } as OperationServices) : this.services;
+    if (!services) throw new Error('integrations: the hub is not bound to its services yet');
     const started = performance.now();
     const at = new Date();
     const outcome = (ok: boolean, error?: string): OperationResult => ({
@@ -166,8 +195,12 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const output = await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
-      const result = { ...outcome(true), output };
+      const answered = op.output.safeParse(await op.run(b.connector, { system: req.system, input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
+      if (!answered.success) {
+        const detail = answered.error.issues.map((i) => `${['output', ...i.path].join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${req.system} ${req.operation} answered outside its output schema: ${detail}`);
+      }
+      const result = { ...outcome(true), output: answered.data };
       record(result);
       return result;
     } catch (err) {

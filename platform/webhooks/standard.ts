@@ -8,11 +8,7 @@ export const SECRET_PREFIX = 'whsec_';
 /** The reference library's WEBHOOK_TOLERANCE_IN_SECONDS. */
 export const TOLERANCE_SECONDS = 5 * 60;
 
-export interface StandardWebhookHeaders {
-  'webhook-id': string;
-  'webhook-timestamp': string;
-  'webhook-signature': string;
-}
+export type StandardWebhookHeaders = Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
 
 /** The HMAC key of a `whsec_…` secret: base64 of its bytes (a secret without the prefix is taken as base64 too). */
 export function secretKey(secret: string): Buffer {

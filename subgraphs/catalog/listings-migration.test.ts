@@ -33,7 +33,7 @@ describe('Migration20261127110000Listings, Migration20261127120000RulePolicies a
     // One listing code feeds one SKU per channel.
     await expect(em().execute(`insert into listing (sku, channel, code) values ('AMZ-3', 'rakuten', 'rkt-1')`)).rejects.toThrow(/unique/);
 
-    await em().execute(`insert into allocation_rule_set (policy, status, proposed_by, proposed_at) values ('{"kind":"shared","buffer":2}'::jsonb, 'PROPOSED', 'op', now())`);
+    await em().execute(`insert into allocation_rule_set (source, policy, status, proposed_by, proposed_at) values ('amazon', '{"kind":"shared","buffer":2}'::jsonb, 'PROPOSED', 'op', now())`);
     await t.db.orm.migrator.down({ to: 'Migration20261127100000RunLease' });
     // A shared policy has no tier table to go back to.
     expect(await em().execute('select tiers from allocation_rule_set')).toEqual([{ tiers }]);

@@ -1,6 +1,7 @@
 // The interfaces the orders module talks to. Connectors implement them (the channel an order comes from, the
 // OMS it goes to); the module never knows which system is behind one.
 import { AppError } from '../../platform/errors.js';
+import type { SalesOrder, SalesQuery } from './services/sales.js';
 
 /** One order as its channel has it now, ready for the channel's mappings (config/data-mappings.json). */
 export interface SourceOrder {
@@ -60,19 +61,27 @@ export interface OrderFulfilment {
   shipOrder(order: { channel: string; accountRef?: string; orderSn: string; trackingNumber: string; carrier?: string }): Promise<{ trackingNumber: string }>;
 }
 
-export interface Alert {
-  severity: 'warning' | 'critical';
-  title: string;
-  text: string;
-  fields?: Record<string, string | number>;
-}
-
+/** The one send_alert path (reporting's AlertService), as far as orders use it. */
 export interface Alerts {
-  notify(alert: Alert): Promise<void>;
+  sendAlert(req: { type: 'order_failed'; severity: 'critical'; message: string; vars: Record<string, string | number> }): Promise<unknown>;
 }
 
 /** The other system refused the call for good (bad data, unknown order): retrying cannot help; a dead letter at once. */
 export class RejectedError extends AppError {
   readonly code = 'UPSTREAM_FAILED';
   override readonly name = 'RejectedError';
+}
+
+/** The orders module, as operations use it (the OMS's read-back of shipments, the BI export's sales lines). */
+export interface OrderOperations {
+  /** Records shipments read back from the OMS (each once); returns how many were new. */
+  recordShipments(shipments: Shipment[]): Promise<number>;
+  /** Orders changed after `after` (and placed in [placedFrom, placedTo) when given), oldest change first, with their lines. */
+  salesPage(q: SalesQuery): Promise<SalesOrder[]>;
+}
+
+declare module '../../platform/integrations/index.js' {
+  interface OperationServices {
+    orders?: OrderOperations;
+  }
 }

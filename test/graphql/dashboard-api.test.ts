@@ -71,7 +71,7 @@ describe('startStockSync', () => {
         yield [{ sku: 'AMZ-000001', quantity: 20 }];
       },
     };
-    const run = await within(h.app.ctx.inventory.startSync({ dryRun: true, trigger: 'test', source }), 5000, 'startSync');
+    const run = await within(h.app.ctx.inventory.startSync({ source: 'amazon', dryRun: true, trigger: 'test', from: source }), 5000, 'startSync');
     expect(run.status).toBe('RUNNING');
     release();
     await within((async () => {

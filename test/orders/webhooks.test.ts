@@ -1,13 +1,15 @@
 // The webhooks ingress through a real gateway: Shopee pushes and OMS shipment webhooks verified on the raw bytes,
 // written to the inbox before the empty 2xx, deduplicated; refusals leave nothing behind.
 import { pushSignature } from '../../connectors/shopee/push.js';
+import { SHOPEE_SANDBOX_PARTNER } from '../../connectors/shopee/simulator.js';
 import { OMS_SANDBOX_CREDENTIALS, type OmsSimulator } from '../../connectors/oms/simulator.js';
 import { signedHeaders } from '../../platform/webhooks/standard.js';
 import { startGateway } from '../../gateway/index.js';
 import { baseOf, JWT_SECRET, startHarness, withGatewayConfig, type Harness } from '../graphql/support.js';
 import { SHOPEE_MAPPING, sourceOrder } from './fixtures.js';
 
-const PARTNER_KEY = 'test_partner_key_do_not_use';
+// The sandbox's Shopee block carries the simulator's partner key: pushes are signed with it.
+const PARTNER_KEY = SHOPEE_SANDBOX_PARTNER.partnerKey;
 let h: Harness;
 let base: string;
 let oms: OmsSimulator;
@@ -17,22 +19,18 @@ function push(orderSn: string, status = 'READY_TO_SHIP', updateTime = 1_764_000_
   return JSON.stringify({ data: { items: [], ordersn: orderSn, status, completed_scenario: '', update_time: updateTime }, shop_id: 727720655, code: 3, timestamp: updateTime });
 }
 
-function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
+function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 const shopee = (body: string, authorization = pushSignature(PARTNER_KEY, `${base}/webhooks/shopee`, body)) => post('/webhooks/shopee', body, { authorization });
 
 beforeAll(async () => {
-  process.env.SHOPEE_PARTNER_KEY = PARTNER_KEY;
   h = await startHarness();
   base = baseOf(h.gateway.url);
   oms = h.app.sims.oms as unknown as OmsSimulator;
 });
-afterAll(async () => {
-  delete process.env.SHOPEE_PARTNER_KEY;
-  await h.close();
-});
+afterAll(() => h.close());
 
 describe('POST /webhooks/shopee', () => {
   it('acknowledges a signed push with an empty 2xx once it is in the inbox; a repeat changes nothing', async () => {

@@ -40,13 +40,15 @@ export function withTestPolicy(config: Config): Config {
 export interface TestAppOptions {
   /** The run lease (config sync.lease); tests shorten it. */
   lease?: { seconds: number; heartbeatSeconds: number };
+  /** Another config.yaml (with its integrations.yaml beside it); default: the shipped one. */
+  configPath?: string;
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
-  const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
+  const base = loadConfig(opts.configPath ?? 'config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
   const config = { ...withTestPolicy(base), sync: { ...base.sync, lease: opts.lease ?? base.sync.lease } };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   const others: AppContext[] = [];

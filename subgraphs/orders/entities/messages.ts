@@ -53,15 +53,3 @@ export const OutboxMessageRow = defineEntity({
   uniques: [{ properties: ['orderId', 'kind', 'ref'] }],
   indexes: [{ properties: ['state', 'nextAttemptAt'] }],
 });
-
-/** Where an export stands: the last order change it delivered ((updatedAt, orderId) order). */
-export const ExportWatermark = defineEntity({
-  name: 'ExportWatermark',
-  tableName: 'order_export_watermark',
-  properties: {
-    name: p.string().primary(),
-    updatedAt: p.datetime(),
-    orderId: p.bigint('number'),
-    savedAt: p.datetime(),
-  },
-});

@@ -153,9 +153,9 @@ export class OrderInbox {
         return;
       }
       this.deps.logger.error({ inbox: id, kind: r.kind, attempts: r.attempts, err: message }, `inbox message ${id} is a dead letter`);
-      await this.deps.alerts.notify({
-        severity: 'critical', title: `Order message inbox:${id} failed for good`,
-        text: `${r.kind} ${r.order_ref ?? ''} from ${r.system}: ${message}. See \`tsunagi orders failed\`; retry with \`tsunagi orders retry inbox:${id}\`.`,
+      await this.deps.alerts.sendAlert({
+        type: 'order_failed', severity: 'critical', message,
+        vars: { id: `inbox:${id}`, kind: r.kind, order: r.order_ref ?? '-', system: r.system },
       });
     }
   }

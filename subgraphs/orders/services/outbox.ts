@@ -101,9 +101,10 @@ export class OrderOutbox {
         return;
       }
       this.deps.logger.error({ outbox: id, kind: r.kind, orderId: Number(r.order_id), attempts: r.attempts, err: message }, `${r.kind} for order ${r.order_id} is a dead letter`);
-      await this.deps.alerts.notify({
-        severity: 'critical', title: `Order call outbox:${id} (${r.kind}) failed for good`,
-        text: `order ${r.order_id}: ${message}. See \`tsunagi orders failed\`; retry with \`tsunagi orders retry outbox:${id}\`.`,
+      const order = (await this.deps.records.get([Number(r.order_id)])).get(Number(r.order_id));
+      await this.deps.alerts.sendAlert({
+        type: 'order_failed', severity: 'critical', message,
+        vars: { id: `outbox:${id}`, kind: r.kind, order: order ? `${order.channel} ${order.orderSn}` : String(r.order_id), system: order?.system ?? '-' },
       });
     }
   }

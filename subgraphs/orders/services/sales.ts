@@ -1,5 +1,5 @@
 // Sales lines for reporting (the BI export): orders in the order of their last change, with their lines, the
-// buyer only as a pseudonym; and the exports' watermarks, so that each run takes up where the last one ended.
+// buyer only as a pseudonym. An export keeps its own watermark (a SalesCursor) and asks for what came after it.
 import type { Database } from '../../../platform/db/index.js';
 import { InvalidInputError } from '../../../platform/errors.js';
 
@@ -74,18 +74,5 @@ export class SalesFeed {
       placedAt: new Date(o.placed_at as string), updatedAt: new Date(o.updated_at as string), currency: String(o.currency),
       buyerRef: (o.buyer_ref as string | null) ?? null, lines: byOrder.get(Number(o.id))!,
     }));
-  }
-
-  async watermark(name: string): Promise<SalesCursor | null> {
-    const [row] = await this.db.em().execute<Row[]>('select updated_at, order_id from order_export_watermark where name = ?', [name]);
-    return row ? { updatedAt: new Date(row.updated_at as string), orderId: Number(row.order_id) } : null;
-  }
-
-  async saveWatermark(name: string, cursor: SalesCursor): Promise<void> {
-    await this.db.em().execute(
-      `insert into order_export_watermark (name, updated_at, order_id, saved_at) values (?, ?, ?, now())
-       on conflict (name) do update set updated_at = excluded.updated_at, order_id = excluded.order_id, saved_at = excluded.saved_at`,
-      [name, cursor.updatedAt, cursor.orderId],
-    );
   }
 }

@@ -2,11 +2,10 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * The orders module: orders with their lines and status history, the inbox of webhooks (deduplicated per
- * receiver), the outbox of calls that must happen once, and the export watermarks.
+ * receiver) and the outbox of calls that must happen once.
  */
-export class Migration20261128100000Orders extends Migration {
+export class Migration20261202100000Orders extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`create table "order_export_watermark" ("name" varchar(255) not null, "updated_at" timestamptz not null, "order_id" bigint not null, "saved_at" timestamptz not null, primary key ("name"));`);
     this.addSql(`create table "order_inbox" ("id" bigserial primary key, "receiver" varchar(255) not null, "system" varchar(255) not null, "kind" varchar(255) not null, "dedup_key" varchar(255) not null, "account_ref" varchar(255) null, "order_ref" varchar(255) null, "payload" jsonb null, "body" text not null, "received_at" timestamptz not null, "state" varchar(255) not null, "attempts" int not null default 0, "next_attempt_at" timestamptz not null, "last_error" text null, "processed_at" timestamptz null);`);
     this.addSql(`create index "order_inbox_received_at_index" on "order_inbox" ("received_at");`);
     this.addSql(`create index "order_inbox_state_next_attempt_at_index" on "order_inbox" ("state", "next_attempt_at");`);
@@ -28,7 +27,7 @@ export class Migration20261128100000Orders extends Migration {
   }
 
   override async down(): Promise<void> {
-    for (const table of ['order_export_watermark', 'order_outbox', 'order_inbox', 'order_status_history', 'order_line', 'orders']) {
+    for (const table of ['order_outbox', 'order_inbox', 'order_status_history', 'order_line', 'orders']) {
       this.addSql(`drop table if exists "${table}";`);
     }
   }
