@@ -6,7 +6,7 @@ import { connectorRegistry } from '../connectors/index.js';
 import { sandboxListingProvisioner } from './sandbox-listings.js';
 import { SCHEMA } from './schema.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
-import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
+import { DatabaseCredentialStore, FieldSealer, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
 import type { Config, IntegrationsConfig } from '../platform/config/index.js';
 import { openDatabase, type Database } from '../platform/db/index.js';
@@ -20,6 +20,8 @@ import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
+import type { OrderFulfilment, OrderSink, OrderSource } from '../subgraphs/orders/ports.js';
+import { OrdersService } from '../subgraphs/orders/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
 import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
@@ -45,6 +47,7 @@ export interface AppContext {
   /** Prices per market, from the pricing engine to the shops. */
   pricing: PricingService;
   inventory: InventoryService;
+  orders: OrdersService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
   /** The connectors this process knows (the shipped ones and any the caller added). */
@@ -89,12 +92,13 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   try {
     const events = createEventBus({ db, logger });
     closers.unshift(() => events.close());
-    const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
+    const secretKey = resolveSecretKey(config.secrets.key, config.dataDir);
+    const credentials = new DatabaseCredentialStore(db, secretKey);
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings, state: new IntegrationStateStore(db) };
+    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings, state: new IntegrationStateStore(db), dataDir: config.dataDir };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -130,6 +134,18 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const alerts = new AlertService({
       db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
     });
+    const orders = new OrdersService({
+      db, events, mappings, logger, alerts, config: config.orders, sealer: new FieldSealer(secretKey),
+      connectors: {
+        source: (system) => (hub.implementing('OrderSource').includes(system) ? hub.connector<OrderSource>(system, 'OrderSource') : undefined),
+        sink: () => {
+          const sinks = hub.implementing('OrderSink');
+          if (sinks.length > 1) throw new Error(`integrations: one OMS (OrderSink) at most; configured: ${sinks.join(', ')}`);
+          return sinks[0] ? hub.connector<OrderSink>(sinks[0], 'OrderSink') : undefined;
+        },
+        fulfilment: (system) => (hub.implementing('OrderFulfilment').includes(system) ? hub.connector<OrderFulfilment>(system, 'OrderFulfilment') : undefined),
+      },
+    });
     const priceSources = hub.implementing('PriceSource');
     const pricing = new PricingService({
       db, auditTrail: reporting, logger, markets: config.markets, settings: config.pricing,
@@ -146,15 +162,17 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
+      orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },
     });
     const dailyReport = new DailyReportService({
       db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
       health: () => Promise.all(hub.systems().map((s) => hub.health(s.name))),
     });
     closers.unshift(() => reporting.flushCalls());
+    closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

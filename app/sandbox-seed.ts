@@ -56,7 +56,9 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
   for (const block of Object.values(ctx.integrations)) {
     const id = connectorIdOf(block);
-    if (ctx.registry.get(id)?.simulator?.seedDemo && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
+    const simulator = ctx.registry.get(id)?.simulator;
+    // Those with demo listings, and those that only hold what happened (the OMS's orders), start over.
+    if ((simulator?.seedDemo || simulator?.controlMethods.includes('reset')) && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
   }
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
@@ -64,7 +66,7 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
     credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
-    state: new IntegrationStateStore(ctx.db),
+    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

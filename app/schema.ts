@@ -33,6 +33,11 @@ import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
 import { IntegrationLogEntry } from '../subgraphs/reporting/entities/integration-log.js';
 import { Migration20261130000000Alerts } from '../subgraphs/reporting/migrations/Migration20261130000000Alerts.js';
 import { Migration20261121000000Init } from './migrations/Migration20261121000000Init.js';
+import { InboxMessageRow, OutboxMessageRow } from '../subgraphs/orders/entities/messages.js';
+import { Order } from '../subgraphs/orders/entities/order.js';
+import { OrderLine } from '../subgraphs/orders/entities/order-line.js';
+import { OrderStatusEntry } from '../subgraphs/orders/entities/order-status.js';
+import { Migration20261202100000Orders } from '../subgraphs/orders/migrations/Migration20261202100000Orders.js';
 
 const migrations = [
   Migration20261121000000Init,
@@ -47,6 +52,7 @@ const migrations = [
   Migration20261201000000IntegrationState,
   Migration20261201100000Products,
   Migration20261201110000Pricing,
+  Migration20261202100000Orders,
 ];
 
 export const SCHEMA: DatabaseSchema = {
@@ -54,6 +60,7 @@ export const SCHEMA: DatabaseSchema = {
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
     AlertThrottle, AlertState, IntegrationStateRow,
     CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange,
+    Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

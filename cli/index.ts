@@ -9,6 +9,7 @@ import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerNotify } from './commands/notify.js';
 import { registerReport } from './commands/report.js';
+import { registerOrders } from './commands/orders.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -18,6 +19,7 @@ import { registerStatus } from './commands/status.js';
 import { registerStock } from './commands/stock.js';
 import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerYahooToken } from './commands/yahoo-token.js';
 import { EXIT } from './output.js';
 
@@ -37,6 +39,7 @@ Examples:
   tsunagi integrations list              the external systems, their operations and schedules
   tsunagi notify test                    a test alert on every configured channel, each one's outcome
   tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
+  tsunagi orders failed                  order webhooks and OMS calls that failed for good; orders retry <id>
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -77,7 +80,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee, registerNotify, registerReport,
+  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks,
 ]) {
   register(program);
 }

@@ -26,6 +26,7 @@ import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
+import { announceWebhookUrls, createWebhookIngress } from './webhooks.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
 /** Each option overrides the `gateway:` section of the config (config/config.yaml). */
@@ -512,6 +513,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     signingKey: app.config.sandbox ? (opts.jwtSecret ?? signingKey(app.config)) : undefined,
   });
 
+  const webhooks = createWebhookIngress(app);
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((err) => {
       app.logger.error({ err }, 'gateway request failed');
@@ -523,6 +525,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    // Signed by their senders and limited per route; never counted against an address's GraphQL allowance.
+    if (await webhooks(req, res, path)) return;
     // Readiness queries the database and every subgraph, GraphQL does far more: both count against the address.
     const addressWait = path === '/readyz' || path === '/graphql' ? addressRate.take(addressOf(req)) : 0;
     if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
@@ -669,6 +673,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const address = httpServer.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   app.logger.info({ url: `http://${hostPart}:${address.port}/graphql`, mode: distributed ? 'distributed' : 'in-process' }, 'gateway listening');
+  await announceWebhookUrls(app, `http://${hostPart}:${address.port}`);
 
   return {
     url: `http://${hostPart}:${address.port}/graphql`,

@@ -1,6 +1,6 @@
 // The job worker: Agenda on its own connection to the job store, the jobs defined, their schedules read from
-// config. The store is PostgreSQL by default (the server in DATABASE_URL, or the embedded PGlite) and MongoDB
-// when MONGODB_URL is set, as production runs it.
+// config, and the orders' inbox and outbox loops. The store is PostgreSQL by default (the server in DATABASE_URL,
+// or the embedded PGlite) and MongoDB when MONGODB_URL is set, as production runs it.
 import { hostname } from 'node:os';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import { PostgresBackend } from '@agendajs/postgres-backend';
@@ -141,7 +141,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
   });
   const jobs = scheduledJobs(config);
   defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });
-  defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
+  defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, orders: ctx.orders, logger, retentionDays: config.sync.retentionDays });
   if (config.notifications.daily_report.enabled) defineDailyReport(agenda, { dailyReport: ctx.dailyReport, logger });
 
   try {
@@ -152,6 +152,9 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     await store.close();
     throw err;
   }
+  // The orders' inbox and outbox are worked continuously (not as Agenda jobs): claims in the database let any
+  // number of workers share them.
+  ctx.orders.pipeline.start();
   const schedules = jobs.map((j) => `${j.name} "${j.schedule}"`).join(', ');
   logger.info({ store: store.kind, timezone: config.timezone, schedules: jobs }, `job worker started (${store.kind}); scheduled in ${config.timezone}: ${schedules}`);
 
@@ -160,6 +163,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     agenda,
     stop: () =>
       (stopping ??= (async () => {
+        await ctx.orders.pipeline.stop();
         const result = await drain(agenda, STOP_TIMEOUT_MS);
         if (result.timedOut) logger.warn({ running: result.running }, 'job worker stopped with jobs still running; their runs will show as INTERRUPTED');
         await store.close();

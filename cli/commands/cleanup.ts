@@ -18,8 +18,11 @@ export function registerCleanup(program: Command): void {
         out.result({
           olderThanDays: days, cutoff: r.cutoff.toISOString(), dryRun: r.dryRun, runs: r.runs, ledgerEntries: r.ledgerEntries,
           integrationLog: r.integrationLog, events: r.events, insideRollbackWindow: r.insideRollbackWindow,
+          orderMessages: r.orderMessages, orderBuyers: r.orderBuyers,
         });
-        const what = `${r.runs} runs, ${r.ledgerEntries} ledger entries, ${r.integrationLog} integration-log rows and ${r.events} events from before ${out.time(r.cutoff)} (older than ${days} days)`;
+        const what = `${r.runs} runs, ${r.ledgerEntries} ledger entries, ${r.integrationLog} integration-log rows, ${r.events} events and ` +
+          `${r.orderMessages} processed order messages from before ${out.time(r.cutoff)} (older than ${days} days), and the buyer data of ` +
+          `${r.orderBuyers} orders complete for more than ${ctx.config.orders.buyerRetentionDays} days`;
         if (!r.dryRun) return out.line(`Deleted ${what}.`);
         out.line(`[DRY-RUN] Would delete ${what}.`);
         if (r.insideRollbackWindow > 0) out.line(`[DRY-RUN] ${r.insideRollbackWindow} of those runs finished inside the rollback window: deleting them needs --force.`);

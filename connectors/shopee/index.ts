@@ -5,6 +5,7 @@ import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './client.js';
 import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
+import { shopeePushReceiver } from './push.js';
 import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
 import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
 
@@ -27,6 +28,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   stockTarget: (shops, channel) => shops.target(channel),
   health: (shops) => shops.health(),
   close: (shops) => shops.close(),
+  webhook: shopeePushReceiver,
   operations: {
     'refresh-items': {
       description: 'read the SKU → item/model map of every shop again (or of one: {"country": "SG"}); answers items, SKUs and duplicate SKUs per shop',

@@ -6,7 +6,7 @@
 // Format v2: "v2:<salt>:<iv>:<tag>:<ciphertext>" (base64; 16-byte salt, 12-byte IV, 16-byte tag).
 // Format v1 (before): "v1:<iv>:<tag>:<ciphertext>" under one SHA-256 of the passphrase (or the key file's bytes),
 // no associated data. `upgrade()` re-encrypts v1 rows at startup; v1 is never written or read otherwise.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -58,8 +58,7 @@ export function resolveSecretKey(configured: string | undefined, dataDir: string
 
 const aad = (name: string) => Buffer.from(`tsunagi-credential:${name}`, 'utf8');
 
-export function encrypt(key: SecretKey, name: string, plaintext: string): string {
-  const salt = randomBytes(SALT_BYTES);
+export function encrypt(key: SecretKey, name: string, plaintext: string, salt = randomBytes(SALT_BYTES)): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key.derive(salt), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(name));
@@ -96,7 +95,7 @@ function decryptV1(key: SecretKey, sealed: string): string {
 }
 
 /** Caches derived keys by salt: a row is read many times, and scrypt is deliberately slow. */
-function cached(key: SecretKey): SecretKey {
+export function cached(key: SecretKey): SecretKey {
   const keys = new Map<string, Buffer>();
   return {
     legacy: key.legacy,
@@ -151,5 +150,37 @@ export class DatabaseCredentialStore implements CredentialStore {
     }
     if (done.length) logger?.info({ credentials: done }, 'credentials re-encrypted in the v2 format');
     return done;
+  }
+}
+
+/**
+ * The same sealing for data other than credentials (an order's buyer): v2 ciphertexts bound to a name, under the
+ * store's root secret. One salt per sealer, so the key is derived once per process rather than once per row
+ * (scrypt costs ~50 ms); every ciphertext still carries its salt and a random IV, and opens with decrypt().
+ */
+export class FieldSealer {
+  private readonly key: SecretKey;
+  private readonly salt = randomBytes(SALT_BYTES);
+
+  constructor(key: SecretKey) {
+    this.key = cached(key);
+  }
+
+  seal(name: string, plaintext: string): string {
+    return encrypt(this.key, name, plaintext, this.salt);
+  }
+
+  open(name: string, sealed: string): string {
+    return decrypt(this.key, name, sealed);
+  }
+
+  /**
+   * A stable keyed pseudonym of `value`: hex HMAC-SHA256 under a key derived from the root secret for `purpose`.
+   * The same value gives the same pseudonym wherever the same root secret is configured; without it, none can be
+   * traced back or recomputed.
+   */
+  pseudonym(purpose: string, value: string): string {
+    const salt = createHash('sha256').update(`tsunagi pseudonym:${purpose}`).digest().subarray(0, SALT_BYTES);
+    return createHmac('sha256', this.key.derive(salt)).update(value, 'utf8').digest('hex');
   }
 }

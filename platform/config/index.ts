@@ -2,6 +2,7 @@
 // Placeholders are filled into the parsed values, never into the YAML text: an environment value is always one
 // verbatim string, whatever `: `, `#`, `*` or newlines it contains, and no error message ever repeats a value.
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
@@ -140,6 +141,51 @@ const gatewaySchema = z.strictObject({
     .prefault({}),
 });
 
+/** Retries of one inbox or outbox message: the first wait, doubling up to the longest, then a dead letter. */
+const retrySchema = (attempts: number) =>
+  z
+    .strictObject({
+      maxAttempts: positiveInt().default(attempts),
+      backoffSeconds: fromEnv(z.number().positive()).default(2),
+      maxBackoffSeconds: fromEnv(z.number().positive()).default(600),
+    })
+    .prefault({});
+
+/** An IPv4/IPv6 address, or a CIDR block of them. */
+const ipOrCidr = z.string().refine((v) => {
+  const [ip, bits, ...rest] = v.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}, 'an IP address or CIDR block such as 203.0.113.0/24');
+
+/** One webhook route of the gateway: the receiver (a connector's) that verifies and decodes what arrives there. */
+const webhookRouteSchema = z.strictObject({
+  path: z.string().regex(/^\/webhooks(\/[a-z0-9_-]+)+$/, 'a path under /webhooks/, e.g. /webhooks/shopee'),
+  /** The integrations.yaml block whose secret signs these webhooks (and whose connector the inbox work uses). */
+  system: z.string().regex(SYSTEM_NAME, 'a system name from integrations.yaml'),
+  /** The URL the sender signs, as registered with it, when the gateway is reached through a proxy. Unset: the request's own. */
+  callbackUrl: optionalUrl,
+  /** Only these addresses may call the route; empty: anyone (the signature still decides). */
+  allowlist: z.array(ipOrCidr).default([]),
+  maxBodyBytes: positiveInt().default(64 * 1024),
+});
+
+const ordersSchema = z
+  .strictObject({
+    /** Buyer name, phone and address are deleted this many days after an order completes (the retention job). */
+    buyerRetentionDays: positiveInt().default(90),
+    /** Pushes in the inbox: fetching and recording the order. */
+    inbox: retrySchema(8),
+    /** Calls out (OMS orders and status, tracking back to the channel). */
+    outbox: retrySchema(10),
+    /** Messages each worker processes at once. */
+    concurrency: positiveInt().default(16),
+    /** Webhook routes by receiver (the connector that knows the format). */
+    webhooks: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a receiver id such as oms'), webhookRouteSchema).default({}),
+  })
+  .prefault({});
+
 const configSchema = z.strictObject({
   timezone: timezone.default('Asia/Tokyo'),
   dataDir: z.string().default('./data'),
@@ -199,6 +245,7 @@ const configSchema = z.strictObject({
   catalog: catalogSectionSchema,
   pricing: pricingSectionSchema,
   media: mediaSectionSchema,
+  orders: ordersSchema,
 });
 
 /** integrations.yaml: each system's block by its name, as its connector's schema parsed it. */

@@ -10,6 +10,7 @@ import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import type { MappingSet } from '../transform/index.js';
 import type { IntegrationStateStore } from './state.js';
+import type { WebhookReceiver } from '../webhooks/index.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -156,6 +157,8 @@ export interface ConnectorDeps {
   mappings: MappingSet;
   /** Durable state by system and key (watermarks, stream positions, import records), shared by every process. */
   state: IntegrationStateStore;
+  /** The data directory (files a connector writes for other tools, e.g. extracts). */
+  dataDir: string;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
@@ -188,7 +191,8 @@ export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unkn
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
 export type DomainInterface =
-  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource';
+  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource'
+  | 'OrderSource' | 'OrderSink' | 'OrderFulfilment';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;
@@ -212,6 +216,8 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   metrics?(connector: C, registry: Registry): void;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
+  /** The webhooks this system sends us: how they are signed and what they say (gateway/webhooks.ts). */
+  webhook?: WebhookReceiver<B>;
 }
 
 /** The descriptors, by id: one list, checked once. */

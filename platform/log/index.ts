@@ -17,6 +17,8 @@ const SECRET_KEYS = [
   'password', 'secret', 'clientSecret', 'client_secret', 'refreshToken', 'refresh_token', 'accessToken',
   'access_token', 'token', 'authorization', 'Authorization', 'licenseKey', 'serviceSecret', 'apiKey',
   'x-amz-access-token', 'slackWebhookUrl', 'webhookUrl', 'email', 'phone', 'address', 'buyerName',
+  // Order buyers: their personal data as the orders module and the marketplaces name it.
+  'buyer', 'shipping', 'recipient_address', 'webhookSecret', 'webhook_secret', 'partner_key', 'partnerKey',
 ];
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)]
   .map((p) => p.replace(/^([^*][^.]*-[^.]*)$/, '["$1"]').replace(/\*\.([^.]*-[^.]*)$/, '*["$1"]'));

@@ -131,11 +131,18 @@ export const TRANSFORMS = {
       }),
   }),
   default: define({
-    args: z.object({ value: json }).strict().refine((a) => 'value' in a, 'value is required'),
+    args: z
+      .object({
+        value: json.optional(),
+        /** Path of another field of the record to use instead (e.g. an item's SKU where a model has none). */
+        from: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((a) => ('value' in a) !== (a.from !== undefined), 'give exactly one of value or from'),
     compile:
-      ({ value }) =>
-      (v) =>
-        v === undefined || v === null || v === '' ? value : v,
+      ({ value, from }) =>
+      (v, record) =>
+        v === undefined || v === null || v === '' ? (from === undefined ? value : readPath(record, from)) : v,
   }),
 } as const;
 

@@ -6,6 +6,11 @@ export const SHOPEE_CREDENTIALS = {
   ...Object.fromEntries(['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'].map((c, i) => [`SHOPEE_SHOP_ID_${c}`, String(14701711 + i)])),
 };
 
+/** The order systems' (the OMS): OAuth client and the Standard Webhooks secret its webhooks are signed with. */
+export const ORDER_CREDENTIALS = {
+  OMS_CLIENT_ID: 'x', OMS_CLIENT_SECRET: 'x', OMS_WEBHOOK_SECRET: 'whsec_eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4',
+};
+
 export const PRODUCTION_CREDENTIALS: Record<string, string> = {
   AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x',
   YAHOO_SELLER_ID: 'x', YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x',
@@ -15,4 +20,5 @@ export const PRODUCTION_CREDENTIALS: Record<string, string> = {
   PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x',
   PRICING_API_KEY: 'x',
   DAM_API_KEY: 'x',
+  ...ORDER_CREDENTIALS,
 };

@@ -28,6 +28,8 @@ export const ALERT_TYPES: Record<string, string[]> = {
   disk_space: ['dir', 'path', 'free_mb', 'free_percent', 'min_free_mb', 'min_free_percent'],
   alert_resolved: ['alert', 'since', 'duration'],
   price_changes_held: ['run_id', 'count', 'changes'],
+  /** An order webhook or call out (the OMS, tracking back) that became a dead letter. */
+  order_failed: ['id', 'kind', 'order', 'system'],
 };
 
 const HELD_BACK = {
