@@ -9,7 +9,7 @@ import { ConfigError, type NotificationsConfig } from '../../../platform/config/
 import { InvalidInputError } from '../../../platform/errors.js';
 import type { ConnectorDeps } from '../../../platform/integrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
-import { AlertService } from './alerts.js';
+import { ALERT_TYPES, AlertService } from './alerts.js';
 
 const config = loadConfig('config/config.yaml', { ...process.env, TSUNAGI_DATA_DIR: '/nonexistent' });
 const deps = { logger: pino({ enabled: false }), onOutcome: () => {} } as unknown as ConnectorDeps;
@@ -113,7 +113,7 @@ describe('templates', () => {
     expect(() => service(bad)).toThrow(
       [
         'config: notifications.templates.job_failed.ja.title: unknown placeholder {jobb} (this type has: message, company, type, severity, job)',
-        'config: notifications.templates.sync_fail: no alert type "sync_fail" (known: test, sync_run_partial, sync_run_failed, sync_skipped, sync_not_started, job_failed, daily_report, error_rate, unreachable, job_missed, credential_expiring, disk_space, alert_resolved)',
+        `config: notifications.templates.sync_fail: no alert type "sync_fail" (known: ${Object.keys(ALERT_TYPES).join(', ')})`,
         'config: notifications.routing.severity.warning: no channel "slak" (known: email, slack, teams, sms)',
       ].join('\n'),
     );
