@@ -1,7 +1,9 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten — and
 // on every other simulated system whose descriptor lists demo SKUs itself (seedDemo: the Shopee shops).
 import { connectorIdOf } from '../platform/integrations/index.js';
+import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
+import { resetProductSystems, seedProductSystems } from './sandbox-products.js';
 
 export const DEMO_SKUS = 30;
 
@@ -23,7 +25,7 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
   const rows = skus
     .map((sku, i) => ({ sku, n: sku.replace(/^AMZ-/, ''), index: i + 1 }))
     .filter((r) => r.index % 25 !== 0)
-    .map((r) => ({ amazonSku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
+    .map((r) => ({ sku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
   for (const block of Object.values(ctx.integrations)) {
@@ -32,6 +34,7 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
     if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
   }
   await ctx.catalog.upsertMappings(rows, { replace: true });
+  await seedProductSystems(ctx.sandbox, skus);
   return { skus: skus.length, mapped: rows.length };
 }
 
@@ -57,12 +60,14 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     const id = connectorIdOf(block);
     if (ctx.registry.get(id)?.simulator?.seedDemo && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
   }
+  await resetProductSystems(ctx.sandbox);
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
-    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall,
+    credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
+    state: new IntegrationStateStore(ctx.db),
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

@@ -7,6 +7,7 @@ import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
+import { registerNotify } from './commands/notify.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -33,6 +34,7 @@ Examples:
   tsunagi rollback --dry-run             preview undoing the most recent run
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
   tsunagi integrations list              the external systems, their operations and schedules
+  tsunagi notify test                    a test alert on every configured channel, each one's outcome
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -73,7 +75,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee,
+  registerIntegrations, registerShopee, registerNotify,
 ]) {
   register(program);
 }

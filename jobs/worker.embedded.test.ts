@@ -7,8 +7,7 @@ import type { JobWithId } from 'agenda';
 import pg from 'pg';
 import { createContext, type AppContext } from '../app/context.js';
 import { DEMO_SKUS, ensureDemoData, seedSandbox } from '../app/sandbox-seed.js';
-import { createNotifier } from '../connectors/notify/client.js';
-import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
+import type { SlackWebhookSimulator } from '../connectors/notify/slack/simulator.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { loadConfig } from '../app/config.js';
 import { withTestPolicy } from '../test/support/app.js';
@@ -28,15 +27,13 @@ beforeAll(async () => {
   sandbox = await openSandbox({ rateLimits: false });
   ctx = await createContext({ config: withTestPolicy(base), sandbox });
   await ensureDemoData(ctx);
-  hook = new SlackWebhookSimulator();
-  await hook.listen();
-    // Polling once a minute: a job that starts at once was announced through the in-memory channel.
-  worker = await startWorker(ctx, { notifier: createNotifier({ slackWebhookUrl: hook.webhookUrl }, ctx.logger), processEvery: '1 minute' });
+  hook = sandbox.simulators!.notify.slack;
+  // Polling once a minute: a job that starts at once was announced through the in-memory channel.
+  worker = await startWorker(ctx, { processEvery: '1 minute' });
 }, 120_000);
 
 afterAll(async () => {
   await worker?.stop();
-  await hook?.close();
   await ctx?.close();
   await sandbox?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -81,6 +78,6 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   await runNow(STOCK_SYNC_JOB);
   const second = await ctx.inventory.lastRun();
   expect(second!.status).toBe('PARTIAL');
-  const [message] = await hook.waitForMessages(1);
-  expect(message.text).toContain(`Stock sync run #${second!.id} PARTIAL`);
+  const [message] = await hook.waitFor(1);
+  expect(message.text).toContain(`在庫同期 #${second!.id} 一部失敗 (PARTIAL)`);
 }, 60_000);

@@ -3,9 +3,9 @@
 import type { JobWithId } from 'agenda';
 import pg from 'pg';
 import pino from 'pino';
-import { createNotifier, type Alert, type Notifier } from '../connectors/notify/client.js';
-import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
+import type { SlackWebhookSimulator } from '../connectors/notify/slack/simulator.js';
 import type { AppContext } from '../app/context.js';
+import type { AlertRequest } from '../subgraphs/reporting/services/alerts.js';
 import type { Config } from '../platform/config/index.js';
 import { FOREIGN_TABLES } from '../platform/db/index.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
@@ -31,8 +31,7 @@ const workers: Worker[] = [];
 
 beforeAll(async () => {
   app = await createTestApp();
-  hook = new SlackWebhookSimulator();
-  await hook.listen();
+  hook = app.sims.notify.slack;
   sql = new pg.Client({ connectionString: app.t.url });
   await sql.connect();
 });
@@ -46,13 +45,12 @@ afterEach(async () => {
 
 afterAll(async () => {
   await sql?.end();
-  await hook?.close();
   await app?.close();
 });
 
-/** A worker whose alerts go to the log and the webhook simulator, as createNotifier builds them from config. */
+/** A worker whose alerts go to the log and the sandbox's notification simulators (the notify block in sandbox mode). */
 async function start(ctx: AppContext = app.ctx): Promise<Worker> {
-  const worker = await startWorker(ctx, { notifier: createNotifier({ slackWebhookUrl: hook.webhookUrl }, ctx.logger, ctx.reporting.recordCall) });
+  const worker = await startWorker(ctx);
   workers.push(worker);
   return worker;
 }
@@ -185,15 +183,15 @@ describe('stock-sync job', () => {
     const run = await app.ctx.inventory.lastRun();
     expect(run).toEqual(expect.objectContaining({ status: 'PARTIAL', updates: 24, failed: 12 }));
 
-    const [message] = await hook.waitForMessages(1);
+    const [message] = await hook.waitFor(1);
     const body = JSON.stringify(message);
-    expect(message.text).toContain(`CRITICAL: Stock sync run #${run!.id} PARTIAL`);
+    expect(message.text).toContain(`CRITICAL: 在庫同期 #${run!.id} 一部失敗 (PARTIAL)`);
     expect(body).toContain('12 of 24 stock updates failed');
     expect(body).toContain('seller is suspended');
     expect(body).toContain('*Failed*\\n12');
     expect(body).toContain(`run #${run!.id}`);
-    const calls = await app.ctx.reporting.integrationLog({ system: 'slack' });
-    expect(calls[0]).toEqual(expect.objectContaining({ ok: true, status: 200, url: `${new URL(hook.webhookUrl).origin}/services/***` }));
+    const calls = (await app.ctx.reporting.integrationLog({ system: 'notify' })).filter((c) => c.operation === 'slack.incomingWebhook');
+    expect(calls[0]).toEqual(expect.objectContaining({ ok: true, status: 200, url: `${new URL(app.sandbox.urls.notify!).origin}/services/***` }));
   });
 
   it('alerts critical and records the job as failed when the run FAILED', async () => {
@@ -204,14 +202,15 @@ describe('stock-sync job', () => {
     const run = await app.ctx.inventory.lastRun();
     expect(run!.status).toBe('FAILED');
     expect(job.attrs.failReason).toContain(`run #${run!.id} FAILED`);
-    const [message] = await hook.waitForMessages(1);
-    expect(message.text).toContain(`Stock sync run #${run!.id} FAILED`);
+    const [message] = await hook.waitFor(1);
+    expect(message.text).toContain(`CRITICAL: 在庫同期 #${run!.id} 失敗 (FAILED)`);
+    expect(JSON.stringify(message)).toContain('The run failed');
     expect(JSON.stringify(message)).toContain('Access to requested resource is denied');
   });
 
   it('alerts a warning and completes when another run holds the lock', async () => {
     // Another process's lease: the same table, a holder of its own.
-    const other = await new RunLease(app.ctx.db, { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
+    const other = await new RunLease(app.ctx.db, 'amazon', { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
     expect(other).not.toBeNull();
     try {
       const runsBefore = (await app.ctx.inventory.listRuns(100)).length;
@@ -219,8 +218,8 @@ describe('stock-sync job', () => {
       const job = await runNow(worker, STOCK_SYNC_JOB);
       expect(job.attrs.failReason).toBeUndefined();
       expect((await app.ctx.inventory.listRuns(100)).length).toBe(runsBefore);
-      const [message] = await hook.waitForMessages(1);
-      expect(message.text).toContain('WARNING: Scheduled stock sync skipped');
+      const [message] = await hook.waitFor(1);
+      expect(message.text).toContain('WARNING: 定期在庫同期をスキップ');
       expect(JSON.stringify(message)).toContain('another sync run is in progress');
     } finally {
       await other!.release();
@@ -231,7 +230,7 @@ describe('stock-sync job', () => {
     await seedWork('LOG');
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
-    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, notifier: { notify: async () => {} } });
+    const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, alerts: app.ctx.alerts }, 'amazon');
     expect(lines.map((l) => l.msg)).toEqual([
       '[INFO] Starting Sync...',
       `Amazon Inventory: ${report!.sourceItems} items found`,
@@ -242,11 +241,13 @@ describe('stock-sync job', () => {
   });
 
   it('alerts critical and rethrows when the run cannot start at all', async () => {
-    const alerts: Alert[] = [];
-    const notifier: Notifier = { notify: async (a) => void alerts.push(a) };
+    const sent: AlertRequest[] = [];
+    const alerts = { sendAlert: (a: AlertRequest) => (sent.push(a), app.ctx.alerts.sendAlert(a)) };
     const inventory = { runSync: async () => Promise.reject(new Error('database connection lost')) };
-    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), notifier })).rejects.toThrow('database connection lost');
-    expect(alerts).toEqual([{ severity: 'critical', title: 'Scheduled stock sync could not run', text: 'database connection lost' }]);
+    await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), alerts }, 'amazon')).rejects.toThrow('database connection lost');
+    expect(sent).toEqual([{ type: 'sync_not_started', severity: 'critical', message: 'database connection lost' }]);
+    const [message] = await hook.waitFor(1);
+    expect(message.text).toContain('CRITICAL: 定期在庫同期を開始できません');
   });
 
   it('a job that cannot deliver its alert still completes; the failure is in the integration log', async () => {
@@ -257,8 +258,8 @@ describe('stock-sync job', () => {
     const job = await runNow(worker, STOCK_SYNC_JOB);
     expect(job.attrs.failReason).toBeUndefined();
     expect((await app.ctx.inventory.lastRun())!.status).toBe('PARTIAL');
-    expect(await app.ctx.reporting.integrationLog({ system: 'slack', failedOnly: true })).toEqual([
-      expect.objectContaining({ ok: false, status: 404 }),
+    expect(await app.ctx.reporting.integrationLog({ system: 'notify', failedOnly: true })).toEqual([
+      expect.objectContaining({ operation: 'slack.incomingWebhook', ok: false, status: 404 }),
     ]);
   });
 
@@ -287,14 +288,14 @@ describe('stock-sync job', () => {
 describe('cleanup job', () => {
   it('deletes runs, ledgers, integration log and events older than the retention, and keeps newer ones', async () => {
     await seedWork('OLD');
-    const old = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const old = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const days = app.ctx.config.sync.retentionDays + 1;
     await sql.query(`update sync_run set started_at = started_at - make_interval(days => $1), finished_at = finished_at - make_interval(days => $1) where id <= $2`, [days, old.runId]);
     await sql.query(`update integration_log set at = at - make_interval(days => $1)`, [days]);
     await sql.query(`update event_outbox set created_at = created_at - make_interval(days => $1)`, [days]);
     await seedWork('NEW');
-    const recent = await app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const recent = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const count = async (q: string, params: unknown[] = []) => Number((await sql.query<{ n: string }>(q, params)).rows[0].n);
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [old.runId])).toBeGreaterThan(0);

@@ -8,7 +8,6 @@ import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type DrainResu
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
-import type { Notifier } from '../connectors/notify/client.js';
 import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
 import { scheduledJobs } from './schedules.js';
@@ -106,8 +105,6 @@ async function connectOneAtATime(pool: pg.Pool, backend: AgendaBackend): Promise
 }
 
 export interface WorkerOptions {
-  /** Default: the context's notifier (the notify system: the log, plus its webhook when configured). */
-  notifier?: Notifier;
   /** How often Agenda looks for due jobs (Agenda's default: 5 seconds). */
   processEvery?: string | number;
 }
@@ -120,7 +117,6 @@ export interface Worker {
 
 export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Promise<Worker> {
   const { config, logger } = ctx;
-  const notifier = opts.notifier ?? ctx.notifier;
   const store = createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
   try {
     await store.connect();
@@ -143,7 +139,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     if (!remote) logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
   });
   const jobs = scheduledJobs(config);
-  defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, notifier });
+  defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
 
   try {

@@ -49,7 +49,7 @@ export function registerSandbox(program: Command): void {
     );
 
   sandbox
-    .command('set-stock <amazon_sku> <qty>')
+    .command('set-stock <sku> <qty>')
     .description('set the FBA fulfillable quantity the Amazon simulator reports')
     .action((sku: string, qty: string, _opts: unknown, cmd: Command) => {
       let quantity = 0;
@@ -64,8 +64,8 @@ export function registerSandbox(program: Command): void {
     });
 
   sandbox
-    .command('show <amazon_sku>')
-    .description('what Amazon reports and what each channel holds for a SKU (a several-shop system by shop: shopee: {SG: n, …})')
+    .command('show <sku>')
+    .description('what the stock source reports and what each channel holds for a SKU (a several-shop system by shop: shopee: {SG: n, …})')
     .action((sku: string, _opts: unknown, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const sim = requireSandbox(ctx);

@@ -7,8 +7,8 @@ import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerStock(program: Command): void {
   const stock = program.command('stock').description('channel stock outside the allocation rules');
-  tokenOption(stock.command('set <channel> <amazon_sku> <qty>'))
-    .description('set one SKU on one channel by hand (a run of its own: ledgered, audited, undone by rollback)')
+  tokenOption(stock.command('set <channel> <sku> <qty>'))
+    .description("set one SKU on one channel by hand (a run of the channel's source: ledgered, audited, undone by rollback)")
     .action((channel: string, sku: string, qty: string, opts: { token?: string }, cmd: Command) => {
       let quantity = 0;
       return runCommand(cmd, async (ctx, out) => {
@@ -20,9 +20,8 @@ export function registerStock(program: Command): void {
         out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
         return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
       }, (config) => {
-        if (!(config.sync.channels as string[]).includes(channel)) {
-          throw new UsageError(`unknown channel "${channel}"; channels: ${config.sync.channels.join(', ')}`);
-        }
+        const channels = Object.values(config.sync.sources).flatMap((s) => s.channels);
+        if (!channels.includes(channel)) throw new UsageError(`unknown channel "${channel}"; channels: ${channels.join(', ')}`);
         quantity = parseQuantity(qty, 'qty');
       });
     });

@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AmazonSimulator } from '../amazon/simulator.js';
+import type { NotifySimulator } from '../notify/simulator.js';
 import { CONNECTORS } from '../index.js';
 import type { RakutenSimulator } from '../rakuten/simulator.js';
 import type { YahooSimulator } from '../yahoo/simulator.js';
@@ -16,11 +17,13 @@ import { ensurePrivateDir } from '../../platform/private-dir.js';
 /** A connector id whose descriptor has a simulator. */
 export type SandboxSystem = string;
 
-/** Each simulator's base URL by connector id, and the owner's control endpoint. */
+/** Each simulator's base URL by connector id (its other endpoints as `<id>.<name>`), and the owner's control endpoint. */
 export type SandboxUrls = Record<string, string> & { control: string };
 
 /** The shipped marketplaces' simulators are typed for tests and benchmarks; any other is a plain Simulator. */
-export type SandboxSimulators = Record<string, Simulator> & { amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator };
+export type SandboxSimulators = Record<string, Simulator> & {
+  amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator; notify: NotifySimulator;
+};
 
 export interface Sandbox {
   urls: SandboxUrls;
@@ -106,7 +109,10 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
   });
   const urls: Record<string, string> = {};
   try {
-    for (const [id, sim] of Object.entries(simulators)) urls[id] = await sim.listen();
+    for (const [id, sim] of Object.entries(simulators)) {
+      urls[id] = await sim.listen();
+      for (const [name, url] of Object.entries(sim.endpoints?.() ?? {})) urls[`${id}.${name}`] = url;
+    }
     urls.control = await control.listen();
   } catch (err) {
     await Promise.all([control.close(), ...Object.values(simulators).map((s) => s.close())].map((p) => p.catch(() => {})));

@@ -1,7 +1,7 @@
 // A small HTTP server for the marketplace simulators: each simulator supplies one handler that sees the
 // parsed request and returns status, headers and body. Loopback only.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface SimRequest {
   method: string;
@@ -20,6 +20,9 @@ export interface SimResponse {
 
 export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
+/** Takes over an HTTP upgrade (a WebSocket endpoint on the simulator's port); the owner closes those sockets. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+
 export class SimulatorServer {
   private server: Server | undefined;
   url = '';
@@ -27,6 +30,7 @@ export class SimulatorServer {
   constructor(
     readonly name: string,
     private readonly handler: SimHandler,
+    private readonly onUpgrade?: UpgradeHandler,
   ) {}
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -56,6 +60,7 @@ export class SimulatorServer {
       res.writeHead(out.status, headers);
       res.end(payload);
     });
+    if (this.onUpgrade) this.server.on('upgrade', this.onUpgrade);
     this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);

@@ -2,6 +2,7 @@
 // Shopee's HMAC-signed API with per-shop tokens, and its simulator.
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './client.js';
 import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
 import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
@@ -31,12 +32,16 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       description: 'read the SKU → item/model map of every shop again (or of one: {"country": "SG"}); answers items, SKUs and duplicate SKUs per shop',
       changes: false,
       input: z.strictObject({ country: market.optional() }),
+      output: z.record(z.string(), z.strictObject({
+        items: z.number().int(), skus: z.number().int(), duplicates: z.array(z.string()), withoutSku: z.number().int(), readAt: z.string().nullable(),
+      })),
       run: (shops, { input }) => shops.refreshItems(input.country),
     },
     get_stock: {
       description: 'seller_stock one shop holds for the given SKUs (read only; null where it has no listing with that SKU)',
       changes: false,
       input: z.strictObject({ country: market, codes: z.array(z.string().min(1)).min(1).max(ITEMS_PER_INFO_CALL) }),
+      output: stockByCodeSchema,
       run: async (shops, { input }) => ({ stock: Object.fromEntries(await shops.target(input.country).getStock(input.codes)) }),
     },
   },

@@ -2,7 +2,9 @@
 // a circuit breaker, and an outcome record for every call (the integration log).
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
+import { backoffDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
+import { UpstreamError } from '../errors.js';
 
 export interface RateLimit {
   perSecond: number;
@@ -31,19 +33,20 @@ export interface CallOutcome {
   at: Date;
 }
 
-export class HttpError extends Error {
+export class HttpError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number,
     readonly body: string,
     readonly headers: Headers,
+    upstreamCode?: string,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'HttpError';
   }
 }
 
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends UpstreamError {
   constructor(system: string, retryInMs: number) {
     super(`${system}: circuit open after repeated failures; next try in ${Math.ceil(retryInMs / 1000)} s`);
     this.name = 'CircuitOpenError';
@@ -174,8 +177,7 @@ export class HttpClient {
         remoteFailure = true;
       }
       if (attempts > this.policy.retries || req.signal?.aborted) break;
-      const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempts - 1));
-      const delay = waitMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      const delay = waitMs ?? backoffDelayMs(this.policy, attempts);
       this.logger.debug({ system: this.system, operation: req.operation, attempt: attempts, delayMs: delay, error: lastError.message }, 'retrying');
       await sleep(delay);
     }

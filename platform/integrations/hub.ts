@@ -1,6 +1,7 @@
 // The integration hub: the connectors the registry and the config name, built once; one operation run at a time
 // on request (CLI, API, scheduler), its input checked by the operation's schema and its outcome written to the
 // integration log either way.
+import type { Registry } from 'prom-client';
 import { InvalidInputError } from '../errors.js';
 import type { CallOutcome } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -151,6 +152,11 @@ export class IntegrationHub {
     return b.descriptor.health(b.connector).catch((err: Error) => ({ name, ok: false, detail: err.message, expiresInDays: null }));
   }
 
+  /** Every connector's own metrics, on `registry` (the gateway's /metrics). */
+  registerMetrics(registry: Registry): void {
+    for (const b of this.built.values()) b.descriptor.metrics?.(b.connector, registry);
+  }
+
   healthChecks(): { health(): Promise<ConnectorHealth> }[] {
     return [...this.built].filter(([, b]) => b.descriptor.implements.includes('HealthCheck')).map(([name]) => ({ health: () => this.health(name) }));
   }
@@ -175,7 +181,8 @@ export class IntegrationHub {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
-    const services = req.services ?? this.services;
+    // A caller's services replace the bound ones they name (the scheduler's stock sync); the others stay.
+    const services = req.services ? ({ ...this.services, ...req.services } as OperationServices) : this.services;
     if (!services) throw new Error('integrations: the hub is not bound to its services yet');
     const started = performance.now();
     const at = new Date();
@@ -188,8 +195,12 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const output = await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
-      const result = { ...outcome(true), output };
+      const answered = op.output.safeParse(await op.run(b.connector, { system: req.system, input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
+      if (!answered.success) {
+        const detail = answered.error.issues.map((i) => `${['output', ...i.path].join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${req.system} ${req.operation} answered outside its output schema: ${detail}`);
+      }
+      const result = { ...outcome(true), output: answered.data };
       record(result);
       return result;
     } catch (err) {

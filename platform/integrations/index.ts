@@ -2,11 +2,14 @@
 // system shares (config/integrations.yaml, in the specification's shape). Knows no vendor: the descriptors come
 // from connectors/, listed once by the composition root.
 import { CronExpressionParser } from 'cron-parser';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
+import type { MappingSet } from '../transform/index.js';
+import type { IntegrationStateStore } from './state.js';
 
 // A placeholder's value is a string: numbers written as one are read back as numbers.
 const numeric = <T extends z.ZodType>(schema: T) =>
@@ -44,7 +47,8 @@ export const retryConfigSchema = z
     timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
   }));
 
-const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+// Operations are named in lower case with _ or - between words (stock_sync, products-full).
+const OPERATION_NAME = /^[a-z][a-z0-9_-]*$/;
 export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
 
 /** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
@@ -68,7 +72,7 @@ export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S ext
     auth: parts.auth,
     endpoints: parts.endpoints,
     settings: parts.settings,
-    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower case, words joined by _ or -)'), cronExpression).default({}),
     retry_config: retryConfigSchema,
     rate_limit: parts.rate_limit,
   });
@@ -87,21 +91,31 @@ export interface SystemConfig {
   rate_limit?: unknown;
 }
 
-export interface SyncRunSummary {
-  runId: number;
-  status: string;
-  updates: number;
-  failed: number;
-  errorSummary: string | null;
-}
+export const syncRunSummarySchema = z.strictObject({
+  runId: z.number().int(),
+  status: z.string(),
+  updates: z.number().int(),
+  failed: z.number().int(),
+  errorSummary: z.string().nullable(),
+});
+export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
-/** What an operation may use besides its connector: the domain services, narrow. */
+/**
+ * What an operation may use besides its connector: the domain services, narrow. A module whose services
+ * operations call declares them here itself (TypeScript module augmentation in its ports.ts), so this file
+ * names no domain.
+ */
 export interface OperationServices {
-  /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
-  syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  /**
+   * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
+   * (ledgered); null when skipped because another run of that source holds its lock.
+   */
+  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
 }
 
 export interface OperationContext<I> {
+  /** The system (its block's name in integrations.yaml) the operation runs for. */
+  system: string;
   input: I;
   dryRun: boolean;
   actor?: string;
@@ -115,6 +129,8 @@ export interface OperationDescriptor<C = any, I = any, O = any> {
   /** True when a real run changes something outside (stock in a mall, a message sent): dry runs must not. */
   changes: boolean;
   input: z.ZodType<I>;
+  /** What it answers: checked after every run, so the CLI, the API and the log get the shape promised here. */
+  output: z.ZodType<O>;
   run(connector: C, ctx: OperationContext<I>): Promise<O>;
 }
 
@@ -136,11 +152,17 @@ export interface ConnectorDeps {
   /** The one token manager: every OAuth-like scheme's access tokens, refreshed once across callers and processes. */
   tokens: TokenManager;
   onOutcome: (outcome: CallOutcome) => void;
+  /** The data mappings (config/data-mappings.json): a connector maps fields with its named mapping, never by hand. */
+  mappings: MappingSet;
+  /** Durable state by system and key (watermarks, stream positions, import records), shared by every process. */
+  state: IntegrationStateStore;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
   listen(): Promise<string>;
+  /** Endpoints besides listen()'s URL, by name (e.g. an FTP server on its own port); read once listening. */
+  endpoints?(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -148,8 +170,8 @@ export interface SimulatorDescriptor<B> {
   create(opts: { stateFile?: string; rateLimits: boolean }): Simulator;
   /** The methods other processes may call through the sandbox's control endpoint. */
   controlMethods: string[];
-  /** The block pointed at the simulator at `url`, with the credentials it accepts. */
-  sandboxConfig(block: B, url: string): B;
+  /** The block pointed at the simulator at `url` (and its other `endpoints`), with the credentials it accepts. */
+  sandboxConfig(block: B, url: string, endpoints: Record<string, string>): B;
   /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
   prepare?(call: SimulatorCall, deps: ConnectorDeps, block: B): Promise<void>;
   /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
@@ -165,7 +187,8 @@ export interface SimulatorDescriptor<B> {
 export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unknown>;
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
-export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+export type DomainInterface =
+  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;
@@ -185,6 +208,8 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   stockTarget?(connector: C, channel: string): unknown;
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
+  /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */
+  metrics?(connector: C, registry: Registry): void;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
 }

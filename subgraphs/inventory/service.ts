@@ -1,8 +1,9 @@
-// The inventory module's public API: the stock sync (Amazon FBA → Yahoo!/Rakuten by allocation tiers),
-// rollback from the ledger, allocation previews and rule changes, run history and retention.
+// The inventory module's public API: the stock sync (each stock source → its channels by its policy), rollback
+// from the ledger, allocation previews and rule changes, run history and retention.
 import type { Logger } from 'pino';
 import type { Database, EntityManager } from '../../platform/db/index.js';
-import { tierFor, type AllocationTier } from '../../platform/config/tiers.js';
+import { tierFor, type AllocationTier } from './allocation.js';
+import type { ChannelLink, StockSources, StockSourceSetup } from './sources.js';
 import type { Emit, EventBus } from '../../platform/events/index.js';
 import type { CatalogService } from '../catalog/service.js';
 import { LedgerEntry, type LedgerResult } from './entities/ledger-entry.js';
@@ -14,7 +15,7 @@ import type { AuditPort } from '../../platform/audit.js';
 import type { Channel, StockSource, StockTarget } from './ports.js';
 import { AllocationRules, type Actor } from './rules.js';
 import { isConnectionLoss } from '../../platform/db/index.js';
-import { LeaseLostError, type HeldLease, type RunLease } from './run-lock.js';
+import { LeaseLostError, RunLease, type HeldLease, type LeaseSettings } from './run-lock.js';
 import { checkQuantity } from './quantity.js';
 import { allocateByPolicy, type StockPolicy } from './policies.js';
 import { compareChannel, planFromSource, type ChannelSummary, type StockChange } from './services/planning.js';
@@ -29,6 +30,9 @@ export interface SyncReport {
   runId: number;
   dryRun: boolean;
   status: RunStatus;
+  /** The stock source system whose channels the run changed. */
+  sourceSystem: string;
+  /** Where the figures came from: the source system, a file, `manual:<user>`. */
   source: string;
   sourceItems: number;
   mappedSkus: number;
@@ -50,6 +54,22 @@ export interface RollbackReport {
   status: RunStatus;
   changes: { channel: Channel; sku: string; code: string; from: number | null; to: number }[];
   failures: ItemFailure[];
+}
+
+export interface SimulatedAllocation {
+  quantity: number;
+  /** What the source's first channel gets. */
+  allocated: number;
+  /** What each of the source's channels gets. */
+  channels: Record<Channel, number>;
+  tier: AllocationTier | null;
+}
+
+/** What each channel of a source would get for one SKU of its current inventory (null: inactive or not listed there). */
+export interface SkuPreview {
+  sku: string;
+  sourceQuantity: number;
+  allocations: Partial<Record<Channel, number | null>>;
 }
 
 export interface StockChangedEvent {
@@ -75,6 +95,8 @@ export interface RunView {
   dryRun: boolean;
   status: RunStatus;
   trigger: string;
+  /** The stock source system whose channels the run changed. */
+  sourceSystem: string;
   source: string;
   startedAt: Date;
   finishedAt: Date | null;
@@ -100,20 +122,21 @@ export interface InventoryDeps {
   /** The audit trail and the outbound-call log (reporting's, injected). */
   auditTrail: AuditPort;
   events: EventBus;
-  source: StockSource;
-  targets: StockTarget[];
-  runLease: RunLease;
-  /** The configured stock policy, in force until a rule set is approved. */
-  configPolicy: StockPolicy;
+  /** The stock sources, each with its channels and configured policy. */
+  sources: StockSources;
+  /** The one-run-at-a-time lease, one per source. */
+  lease: LeaseSettings;
   rollbackWindowHours: number;
   logger: Logger;
 }
 
 export interface SyncOptions {
+  /** The stock source system (sync.sources) whose channels the run syncs. */
+  source: string;
   dryRun: boolean;
   trigger: string;
-  /** Another source for this run only (e.g. an FBA inventory report file). */
-  source?: StockSource;
+  /** Read this instead of the source system, for this run only (e.g. an inventory report file). */
+  from?: StockSource;
   /** Who starts the run (the CLI user, the API caller); none for the scheduler. */
   actor?: string;
   /** Called with this run's progress events (the CLI's progress bar), besides their publication. */
@@ -141,36 +164,47 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class InventoryService {
   readonly rules: AllocationRules;
   private readonly progressListeners = new Map<number, (event: RunProgressEvent) => void>();
+  private readonly leases: Map<string, RunLease>;
 
   constructor(private readonly deps: InventoryDeps) {
-    this.rules = new AllocationRules(deps.db, deps.auditTrail, deps.configPolicy);
+    this.rules = new AllocationRules(deps.db, deps.auditTrail, deps.sources.all);
+    this.leases = new Map(deps.sources.names.map((name) => [name, new RunLease(deps.db, name, deps.lease, deps.logger)]));
   }
 
+  /** The stock sources, by name and by channel. */
+  get sources(): StockSources {
+    return this.deps.sources;
+  }
+
+  /** Every channel of every source. */
   get channels(): Channel[] {
-    return this.deps.targets.map((t) => t.channel);
+    return this.deps.sources.channels;
   }
 
   // ---- sync -------------------------------------------------------------------------------------------
 
   async runSync(opts: SyncOptions): Promise<SyncReport> {
-    const source = opts.source ?? this.deps.source;
-    return this.withRunLock(async (lease) => {
-      const run = await this.startRun(lease, { kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, actor: opts.actor });
+    const setup = this.deps.sources.resolve(opts.source);
+    const source = opts.from ?? setup.source;
+    return this.withRunLock(setup, async (lease) => {
+      const run = await this.startRun(lease, {
+        kind: 'SYNC', dryRun: opts.dryRun, trigger: opts.trigger, source: source.name, sourceSystem: setup.name, actor: opts.actor,
+      });
       if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
       opts.onStarted?.(run.id);
       const report: SyncReport = {
-        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: source.name, sourceItems: 0, mappedSkus: 0,
+        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', sourceSystem: setup.name, source: source.name, sourceItems: 0, mappedSkus: 0,
         updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [],
         failures: [], errorSummary: null,
       };
       try {
-        await this.execute(run.id, source, opts.dryRun, report, lease);
+        await this.execute(run.id, setup, source, opts.dryRun, report, lease);
         report.status = report.failed === 0 ? 'SUCCESS' : report.failed < report.updates ? 'PARTIAL' : 'FAILED';
         if (report.failed > 0) report.errorSummary = summarise(report.failures);
       } catch (err) {
         await this.stopped(run.id, report, err, lease);
       }
-      await this.finishRun(run.id, report);
+      await this.finishRun(run.id, report, setup.links);
       this.progressListeners.delete(run.id);
       return report;
     });
@@ -191,11 +225,13 @@ export class InventoryService {
     return (await this.getRun(runId))!;
   }
 
-  private async execute(runId: number, source: StockSource, dryRun: boolean, report: SyncReport, lease: HeldLease): Promise<void> {
+  private async execute(runId: number, setup: StockSourceSetup, source: StockSource, dryRun: boolean, report: SyncReport, lease: HeldLease): Promise<void> {
     const { logger } = this.deps;
     const mappings = await this.deps.catalog.allMappings();
     // Sources do not say how many items they hold: expect as many as last time, or as the SKU master has.
-    const previous = await this.deps.db.em().findOne(SyncRun, { kind: 'SYNC', source: source.name, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
+    const previous = await this.deps.db.em().findOne(
+      SyncRun, { kind: 'SYNC', sourceSystem: setup.name, source: source.name, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } },
+    );
     const expected = Math.max(previous?.sourceItems ?? 0, mappings.size);
     const reading = this.throttled(runId, 'reading-source', expected);
     // Only the figure is kept: at 100,000 SKUs the rest of each item is memory the run does not need.
@@ -208,12 +244,13 @@ export class InventoryService {
     await reading(sourceQty.size, true);
     report.sourceItems = sourceQty.size;
 
-    const { policy } = await this.rules.current();
-    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, this.channels);
+    const { policy } = await this.rules.current(setup.name);
+    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, setup.channels);
     report.skipped = skipped;
     report.mappedSkus = mapped.length;
     logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
-    await this.saveSnapshots('amazon', mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
+    // The source's own figures are kept as the snapshot of a pseudo-channel named after the source system.
+    await this.saveSnapshots(setup.name, mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
 
     // Channels are independent systems with their own limits: work on them side by side. Every channel is
     // compared before any is sent to, so the run's total is known when the first progress event goes out.
@@ -222,14 +259,14 @@ export class InventoryService {
     let read = 0;
     await readingChannels(0);
     const planned = await Promise.all(
-      this.deps.targets.map(async (target, i) => {
+      setup.links.map(async (link, i) => {
         const wanted = wantedBy[i]!;
-        const current = await this.readChannel(target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
-        const { changes, seen, summary } = compareChannel(target.channel, wanted, current);
-        report.channels[target.channel] = summary;
-        await this.saveSnapshots(target.channel, seen);
-        logger.info({ runId, channel: target.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
-        return { target, summary, changes };
+        const current = await this.readChannel(link.target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
+        const { changes, seen, summary } = compareChannel(link.channel, wanted, current);
+        report.channels[link.channel] = summary;
+        await this.saveSnapshots(link.channel, seen);
+        logger.info({ runId, channel: link.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
+        return { link, summary, changes };
       }),
     );
     await readingChannels(read, true);
@@ -241,8 +278,8 @@ export class InventoryService {
       if (report.updates > 0) await this.progress({ runId, phase: 'sending', done: 0, total: report.updates, status: 'RUNNING' });
       const sent = { count: 0 };
       await allOrFirstError(
-        planned.map(async ({ target, summary, changes }) => {
-          const failures = await this.send(runId, target, changes, report, sent, lease);
+        planned.map(async ({ link, summary, changes }) => {
+          const failures = await this.send(runId, link, changes, report, sent, lease);
           summary.failed = failures.length;
           report.failures.push(...failures);
         }),
@@ -265,7 +302,7 @@ export class InventoryService {
    * channel answers, so a crash at any point leaves a ledger that says which items may have been sent.
    */
   private async send(
-    runId: number, target: StockTarget, changes: StockChange[], report: SyncReport, sent: { count: number }, lease: HeldLease,
+    runId: number, { channel, target }: ChannelLink, changes: StockChange[], report: SyncReport, sent: { count: number }, lease: HeldLease,
   ): Promise<ItemFailure[]> {
     const failures: ItemFailure[] = [];
     for (const batch of chunk(changes, target.maxWriteBatch)) {
@@ -292,7 +329,7 @@ export class InventoryService {
       // The ledger, the snapshot and the stockChanged event commit together (the event outbox).
       await this.deps.events.transactional(async (em, emit) => {
         await this.settleLedger(settled, em);
-        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.saveSnapshots(channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
         await this.publishChanges(runId, applied, emit);
       });
       sent.count += batch.length;
@@ -303,12 +340,20 @@ export class InventoryService {
 
   // ---- rollback ---------------------------------------------------------------------------------------
 
-  /** Returns every channel to what it held before the most recent applied sync run, from that run's ledger. */
-  async rollback(opts: { runId?: number; dryRun: boolean; trigger: string; actor: string; onProgress?: (event: RunProgressEvent) => void }): Promise<RollbackReport> {
-    return this.withRunLock(async (lease) => {
+  /**
+   * Returns a source's channels to what they held before its most recent applied sync run, from that run's
+   * ledger. `runId` names that run (its source is used); otherwise `source` names the source.
+   */
+  async rollback(opts: {
+    source?: string; runId?: number; dryRun: boolean; trigger: string; actor: string; onProgress?: (event: RunProgressEvent) => void;
+  }): Promise<RollbackReport> {
+    const setup = await this.rollbackSource(opts);
+    return this.withRunLock(setup, async (lease) => {
       const em = this.deps.db.em();
-      const latest = await em.findOne(SyncRun, { kind: 'SYNC', dryRun: false, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } });
-      if (!latest) throw new SyncRefusedError('there is no applied sync run to roll back');
+      const latest = await em.findOne(
+        SyncRun, { kind: 'SYNC', dryRun: false, sourceSystem: setup.name, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } },
+      );
+      if (!latest) throw new SyncRefusedError(`there is no applied sync run to roll back${this.ofSource(setup)}`);
       if (opts.runId !== undefined && opts.runId !== latest.id) {
         throw new SyncRefusedError(`only the most recent applied run can be rolled back: that is run ${latest.id}, not ${opts.runId}`);
       }
@@ -322,26 +367,28 @@ export class InventoryService {
       const entries = await em.find(LedgerEntry, { runId: latest.id, result: 'APPLIED' }, { orderBy: { id: 'asc' } });
       const report: RollbackReport = { runId: 0, rollbackOf: latest.id, dryRun: opts.dryRun, status: 'RUNNING', changes: [], failures: [] };
       const run = await this.startRun(lease, {
-        kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, rollbackOf: latest.id, actor: opts.actor,
+        kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source: `run:${latest.id}`, sourceSystem: setup.name, rollbackOf: latest.id,
+        actor: opts.actor,
       });
       report.runId = run.id;
       if (opts.onProgress) this.progressListeners.set(run.id, opts.onProgress);
       const summary: SyncReport = {
-        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', source: `run:${latest.id}`, sourceItems: entries.length,
+        runId: run.id, dryRun: opts.dryRun, status: 'RUNNING', sourceSystem: setup.name, source: `run:${latest.id}`, sourceItems: entries.length,
         mappedSkus: entries.length, updates: 0, failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 },
         channels: {}, changes: [], failures: [], errorSummary: null,
       };
       try {
         const planned = await Promise.all(
-          this.deps.targets.map(async (target) => {
-            const mine = entries.filter((e) => e.channel === target.channel && e.before !== null);
+          setup.links.map(async (link) => {
+            const { channel, target } = link;
+            const mine = entries.filter((e) => e.channel === channel && e.before !== null);
             const current = await this.readChannel(target, mine.map((e) => e.code));
             // A channel already holding the old figure needs no call: list and count only real changes.
             const changes: StockChange[] = mine
-              .map((e) => ({ channel: target.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before! }))
+              .map((e) => ({ channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before! }))
               .filter((c) => c.before !== c.after);
-            summary.channels[target.channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
-            return { target, changes };
+            summary.channels[channel] = { updates: changes.length, failed: 0, unchanged: 0, notListed: 0 };
+            return { link, changes };
           }),
         );
         for (const { changes } of planned) {
@@ -350,9 +397,9 @@ export class InventoryService {
         }
         if (!opts.dryRun) {
           const sent = { count: 0 };
-          for (const { target, changes } of planned) {
-            const failures = await this.send(run.id, target, changes, summary, sent, lease);
-            summary.channels[target.channel]!.failed = failures.length;
+          for (const { link, changes } of planned) {
+            const failures = await this.send(run.id, link, changes, summary, sent, lease);
+            summary.channels[link.channel]!.failed = failures.length;
             report.failures.push(...failures);
           }
         }
@@ -363,7 +410,7 @@ export class InventoryService {
       } catch (err) {
         await this.stopped(run.id, summary, err, lease);
       }
-      await this.finishRun(run.id, summary);
+      await this.finishRun(run.id, summary, setup.links);
       this.progressListeners.delete(run.id);
       report.status = summary.status;
       if (!opts.dryRun && (summary.status === 'SUCCESS' || summary.status === 'PARTIAL')) {
@@ -382,36 +429,40 @@ export class InventoryService {
    * "manual") with a ledger entry, so it is audited, streamed as stockChanged, and undone by `rollback`.
    */
   async setChannelStock(opts: { channel: string; sku: string; quantity: number; actor: string }): Promise<SyncReport> {
-    const target = this.deps.targets.find((t) => t.channel === opts.channel);
-    if (!target) throw new InvalidInputError('channel', `unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
+    const fed = this.deps.sources.ofChannel(opts.channel);
+    if (!fed) throw new InvalidInputError('channel', `unknown channel "${opts.channel}"; channels: ${this.channels.join(', ')}`);
+    const { setup, link } = fed;
+    const { channel, target } = link;
     checkQuantity(opts.quantity, 'quantity');
     const mapping = (await this.deps.catalog.getMappings([opts.sku])).get(opts.sku);
     if (!mapping) throw new InvalidInputError('sku', `unknown SKU "${opts.sku}": it is not in the SKU master`);
-    const code = mapping.listings[target.channel];
-    if (!code) throw new InvalidInputError('sku', `${opts.sku} has no ${target.channel} listing in the SKU master`);
-    return this.withRunLock(async (lease) => {
-      const run = await this.startRun(lease, { kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, actor: opts.actor });
+    const code = mapping.listings[channel];
+    if (!code) throw new InvalidInputError('sku', `${opts.sku} has no ${channel} listing in the SKU master`);
+    return this.withRunLock(setup, async (lease) => {
+      const run = await this.startRun(lease, {
+        kind: 'SYNC', dryRun: false, trigger: 'manual', source: `manual:${opts.actor}`, sourceSystem: setup.name, actor: opts.actor,
+      });
       const report: SyncReport = {
-        runId: run.id, dryRun: false, status: 'RUNNING', source: `manual:${opts.actor}`, sourceItems: 0, mappedSkus: 1, updates: 0,
+        runId: run.id, dryRun: false, status: 'RUNNING', sourceSystem: setup.name, source: `manual:${opts.actor}`, sourceItems: 0, mappedSkus: 1, updates: 0,
         failed: 0, skipped: { inactive: 0, unmapped: 0, notInSource: 0 }, channels: {}, changes: [], failures: [], errorSummary: null,
       };
       try {
         const before = (await target.getStock([code])).get(code) ?? null;
-        if (before === null) throw new SyncRefusedError(`${target.channel} has no listing ${code} for ${opts.sku}`);
-        const changes = before === opts.quantity ? [] : [{ channel: target.channel, sku: opts.sku, code, before, after: opts.quantity }];
+        if (before === null) throw new SyncRefusedError(`${channel} has no listing ${code} for ${opts.sku}`);
+        const changes = before === opts.quantity ? [] : [{ channel, sku: opts.sku, code, before, after: opts.quantity }];
         report.changes = changes;
         report.updates = changes.length;
-        report.failures = await this.send(run.id, target, changes, report, { count: 0 }, lease);
+        report.failures = await this.send(run.id, link, changes, report, { count: 0 }, lease);
         report.failed = report.failures.length;
-        report.channels[target.channel] = { updates: changes.length, failed: report.failed, unchanged: 1 - changes.length, notListed: 0 };
+        report.channels[channel] = { updates: changes.length, failed: report.failed, unchanged: 1 - changes.length, notListed: 0 };
         report.status = report.failed ? 'FAILED' : 'SUCCESS';
         report.errorSummary = report.failed ? summarise(report.failures) : null;
       } catch (err) {
         await this.stopped(run.id, report, err, lease);
       }
-      await this.finishRun(run.id, report);
+      await this.finishRun(run.id, report, [link]);
       await this.deps.auditTrail.audit({
-        actor: opts.actor, action: 'stock.manual-set', subject: `${target.channel}:${opts.sku}`,
+        actor: opts.actor, action: 'stock.manual-set', subject: `${channel}:${opts.sku}`,
         detail: { runId: run.id, code, quantity: opts.quantity, status: report.status },
       });
       return report;
@@ -420,43 +471,54 @@ export class InventoryService {
 
   // ---- previews, history, retention ---------------------------------------------------------------------
 
-  /** What the policy in force gives the first channel for each quantity (and the tier, under a tiers policy). */
-  async simulate(quantities: number[]): Promise<{ quantity: number; allocated: number; tier: AllocationTier | null }[]> {
-    const { policy, tiers } = await this.rules.current();
-    return quantities.map((quantity) => ({
-      quantity, allocated: allocateByPolicy(policy, quantity, this.channels).get(this.channels[0]!) ?? 0, tier: tierFor(quantity, tiers) ?? null,
-    }));
+  /**
+   * What a source's policy in force gives each of its channels for each quantity (`allocated`: the first
+   * channel's; `tier`: the tier that applied, under a tiers policy).
+   */
+  async simulate(source: string, quantities: number[]): Promise<SimulatedAllocation[]> {
+    const setup = this.deps.sources.resolve(source);
+    const { policy, tiers } = await this.rules.current(setup.name);
+    return quantities.map((quantity) => {
+      const allocated = allocateByPolicy(policy, quantity, setup.channels);
+      return {
+        quantity, allocated: allocated.get(setup.channels[0]!) ?? 0, channels: Object.fromEntries(allocated), tier: tierFor(quantity, tiers) ?? null,
+      };
+    });
   }
 
-  /** Allocation preview for the current source inventory: per SKU, what each channel would get. */
-  async simulateCurrent(): Promise<{ sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[]> {
-    const { policy } = await this.rules.current();
+  /** Allocation preview for a source's current inventory: per SKU, what each of its channels would get. */
+  async simulateCurrent(source: string): Promise<SkuPreview[]> {
+    const setup = this.deps.sources.resolve(source);
+    const { policy } = await this.rules.current(setup.name);
     const mappings = await this.deps.catalog.allMappings();
-    const out: { sku: string; amazon: number; allocations: Partial<Record<Channel, number | null>> }[] = [];
-    for await (const page of this.deps.source.pages()) {
+    const out: SkuPreview[] = [];
+    for await (const page of setup.source.pages()) {
       for (const item of page) {
         const m = mappings.get(item.sku);
-        const allocated = allocateByPolicy(policy, item.quantity, this.channels);
+        const allocated = allocateByPolicy(policy, item.quantity, setup.channels);
         const allocations: Partial<Record<Channel, number | null>> = {};
-        for (const channel of this.channels) {
+        for (const channel of setup.channels) {
           allocations[channel] = m?.isActive && m.listings[channel] ? allocated.get(channel)! : null;
         }
-        out.push({ sku: item.sku, amazon: item.quantity, allocations });
+        out.push({ sku: item.sku, sourceQuantity: item.quantity, allocations });
       }
     }
     return out;
   }
 
   /** One page of simulateCurrent, for SKUs containing `sku` (any case). */
-  async simulateCurrentPage(opts: { sku?: string; first: number; offset: number }) {
+  async simulateCurrentPage(opts: { source: string; sku?: string; first: number; offset: number }) {
     const needle = opts.sku?.toLowerCase();
-    const all = (await this.simulateCurrent()).filter((r) => !needle || r.sku.toLowerCase().includes(needle));
+    const all = (await this.simulateCurrent(opts.source)).filter((r) => !needle || r.sku.toLowerCase().includes(needle));
     return { total: all.length, items: all.slice(opts.offset, opts.offset + opts.first) };
   }
 
-  async listRuns(limit = 20, filter: { status?: RunStatus; kind?: RunView['kind'] } = {}): Promise<RunView[]> {
+  async listRuns(limit = 20, filter: { status?: RunStatus; kind?: RunView['kind']; sourceSystem?: string } = {}): Promise<RunView[]> {
     await this.recoverExpired();
-    const where = { ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) };
+    const where = {
+      ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.sourceSystem ? { sourceSystem: filter.sourceSystem } : {}),
+    };
     const rows = await this.deps.db.em().find(SyncRun, where, { orderBy: { id: 'desc' }, limit });
     return rows.map(runView);
   }
@@ -485,7 +547,7 @@ export class InventoryService {
     return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 
-  /** What Tsunagi last read from or wrote to each channel for these SKUs (amazon = the source figure). */
+  /** What Tsunagi last read from or wrote to each channel for these SKUs (a source system's name: its figure). */
   async stock(skus: string[], channels?: string[]) {
     return this.deps.db.em().find(
       StockSnapshot,
@@ -521,16 +583,24 @@ export class InventoryService {
     });
   }
 
-  /** Declares runs dead whose lease expired (taking the lease for that moment); a live holder's run is left alone. */
+  /**
+   * Declares runs dead whose lease expired (taking their source's lease for that moment); a live holder's run is
+   * left alone.
+   */
   async recoverExpired(): Promise<number[]> {
-    if ((await this.deps.db.em().count(SyncRun, { status: 'RUNNING' })) === 0) return [];
-    const lease = await this.deps.runLease.acquire();
-    if (!lease) return [];
-    try {
-      return await this.recoverInterrupted();
-    } finally {
-      await lease.release();
+    const running = await this.deps.db.em().find(SyncRun, { status: 'RUNNING' }, { fields: ['sourceSystem'] });
+    const recovered: number[] = [];
+    for (const setup of this.deps.sources.all) {
+      if (!running.some((r) => r.sourceSystem === setup.name)) continue;
+      const lease = await this.lease(setup).acquire();
+      if (!lease) continue;
+      try {
+        recovered.push(...(await this.recoverInterrupted(setup)));
+      } finally {
+        await lease.release();
+      }
     }
+    return recovered;
   }
 
   /**
@@ -538,12 +608,12 @@ export class InventoryService {
    * INTERRUPTED, and settles their PENDING ledger entries by asking each channel what it holds now. Only the
    * lease holder may do this, so it never races a live run or a run about to start.
    */
-  private async recoverInterrupted(): Promise<number[]> {
+  private async recoverInterrupted(setup: StockSourceSetup): Promise<number[]> {
     const em = this.deps.db.em();
-    const running = await em.find(SyncRun, { status: 'RUNNING' });
+    const running = await em.find(SyncRun, { status: 'RUNNING', sourceSystem: setup.name });
     const recovered: number[] = [];
     for (const run of running) {
-      await this.settlePending(run.id);
+      await this.settlePending(run.id, setup.links);
       const counts = await this.ledgerCounts(run.id);
       const updates = Math.max(run.updates, counts.total);
       // No time in the text: the run's finish time is that last sign of life, shown by each client in its own format.
@@ -558,17 +628,17 @@ export class InventoryService {
   }
 
   /** Settles a run's PENDING entries from what each channel holds now: APPLIED where it shows the target quantity. */
-  private async settlePending(runId: number): Promise<void> {
+  private async settlePending(runId: number, links: readonly ChannelLink[]): Promise<void> {
     const em = this.deps.db.em();
     const pending = await em.find(LedgerEntry, { runId, result: 'PENDING' });
-    for (const target of this.deps.targets) {
-      const mine = pending.filter((p) => p.channel === target.channel);
+    for (const { channel, target } of links) {
+      const mine = pending.filter((p) => p.channel === channel);
       if (mine.length === 0) continue;
       let current: Map<string, number | null> | undefined;
       try {
         current = await this.readChannel(target, mine.map((p) => p.code));
       } catch (err) {
-        this.deps.logger.warn({ runId, channel: target.channel, err }, 'cannot read channel to settle interrupted run');
+        this.deps.logger.warn({ runId, channel, err }, 'cannot read channel to settle interrupted run');
       }
       const settled = mine.map((p) => {
         const now = current?.get(p.code);
@@ -578,10 +648,10 @@ export class InventoryService {
       });
       const applied: StockChange[] = mine
         .filter((p, i) => settled[i].result === 'APPLIED')
-        .map((p) => ({ channel: target.channel, sku: p.sku, code: p.code, before: p.before ?? null, after: p.after }));
+        .map((p) => ({ channel, sku: p.sku, code: p.code, before: p.before ?? null, after: p.after }));
       await this.deps.events.transactional(async (em, emit) => {
         await this.settleLedger(settled, em);
-        await this.saveSnapshots(target.channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+        await this.saveSnapshots(channel, applied.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
         await this.publishChanges(runId, applied, emit);
       });
     }
@@ -598,20 +668,42 @@ export class InventoryService {
 
   // ---- internals ----------------------------------------------------------------------------------------
 
-  private async withRunLock<T>(fn: (lease: HeldLease) => Promise<T>): Promise<T> {
-    const lease = await this.deps.runLease.acquire();
+  /** " for the source X" in messages, where several sources make it needed. */
+  private ofSource(setup: StockSourceSetup): string {
+    return this.deps.sources.all.length > 1 ? ` for the source ${setup.name}` : '';
+  }
+
+  private lease(setup: StockSourceSetup): RunLease {
+    return this.leases.get(setup.name)!;
+  }
+
+  /** The source a rollback works on: the run's when `runId` is given (it must be that source's), else `source`. */
+  private async rollbackSource(opts: { source?: string; runId?: number }): Promise<StockSourceSetup> {
+    if (opts.runId === undefined) return this.deps.sources.resolve(opts.source);
+    const run = await this.deps.db.em().findOne(SyncRun, { id: opts.runId }, { fields: ['sourceSystem'] });
+    if (!run) throw new SyncRefusedError(`there is no run ${opts.runId} to roll back`);
+    if (opts.source && opts.source !== run.sourceSystem) {
+      throw new InvalidInputError('runId', `runId: run ${opts.runId} synced ${run.sourceSystem}, not ${opts.source}`);
+    }
+    return this.deps.sources.resolve(run.sourceSystem, 'runId');
+  }
+
+  /** Runs `fn` holding the source's lease; refuses while another run of that source holds it. */
+  private async withRunLock<T>(setup: StockSourceSetup, fn: (lease: HeldLease) => Promise<T>): Promise<T> {
+    const runLease = this.lease(setup);
+    const lease = await runLease.acquire();
     if (!lease) {
-      const holder = await this.deps.runLease.holder();
+      const holder = await runLease.holder();
       const running = holder?.runId ? await this.deps.db.em().findOne(SyncRun, { id: holder.runId }) : null;
       const until = holder ? `; its lease runs until ${holder.expiresAt.toISOString()} unless renewed` : '';
       throw new SyncRefusedError(
         running
-          ? `another sync run is in progress: run ${running.id} (${running.kind.toLowerCase()}, started ${running.startedAt.toISOString()} by ${running.owner})${until}`
-          : `another sync run is in progress${holder ? ` (${holder.holder})` : ''}${until}`,
+          ? `another sync run is in progress${this.ofSource(setup)}: run ${running.id} (${running.kind.toLowerCase()}, started ${running.startedAt.toISOString()} by ${running.owner})${until}`
+          : `another sync run is in progress${this.ofSource(setup)}${holder ? ` (${holder.holder})` : ''}${until}`,
       );
     }
     try {
-      await this.recoverInterrupted();
+      await this.recoverInterrupted(setup);
       return await fn(lease);
     } finally {
       await lease.release();
@@ -619,17 +711,18 @@ export class InventoryService {
   }
 
   private async startRun(
-    lease: HeldLease, r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; rollbackOf?: number; actor?: string },
+    lease: HeldLease,
+    r: { kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; trigger: string; source: string; sourceSystem: string; rollbackOf?: number; actor?: string },
   ) {
     const em = this.deps.db.em();
     const now = new Date();
     const run = em.create(SyncRun, {
-      kind: r.kind, dryRun: r.dryRun, status: 'RUNNING', trigger: r.trigger, source: r.source, rollbackOf: r.rollbackOf ?? null,
+      kind: r.kind, dryRun: r.dryRun, status: 'RUNNING', trigger: r.trigger, source: r.source, sourceSystem: r.sourceSystem, rollbackOf: r.rollbackOf ?? null,
       startedAt: now, heartbeatAt: now, owner: lease.holder, actor: r.actor ?? null, channels: {},
     });
     await em.flush();
     await lease.attachRun(run.id);
-    this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source, actor: r.actor }, 'run started');
+    this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source, sourceSystem: r.sourceSystem, actor: r.actor }, 'run started');
     return run;
   }
 
@@ -665,11 +758,11 @@ export class InventoryService {
    * Records how the run ended. A stopped run first settles what it may have sent by reading the channels back.
    * When the database cannot be reached the run stays RUNNING; the next process settles it once the lease expired.
    */
-  private async finishRun(runId: number, report: SyncReport): Promise<void> {
+  private async finishRun(runId: number, report: SyncReport, links: readonly ChannelLink[]): Promise<void> {
     const stoppedSummary = report.errorSummary;
     const record = async () => {
       if (report.status === 'INTERRUPTED' || report.status === 'FAILED') {
-        await this.settlePending(runId);
+        await this.settlePending(runId, links);
         const counts = await this.ledgerCounts(runId);
         report.failed = Math.max(report.failed, counts.failed);
         if (report.status === 'INTERRUPTED') report.errorSummary = `${stoppedSummary}; ${describeCounts(counts, report.updates)}`;
@@ -800,13 +893,13 @@ function summarise(failures: ItemFailure[]): string {
 }
 
 function runView(r: {
-  id: number; kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; status: RunStatus; trigger: string; source: string; startedAt: Date;
+  id: number; kind: 'SYNC' | 'ROLLBACK'; dryRun: boolean; status: RunStatus; trigger: string; sourceSystem: string; source: string; startedAt: Date;
   finishedAt?: Date | null; sourceItems: number; mappedSkus: number; skippedInactive: number; skippedUnmapped: number;
   updates: number; failed: number; channels: Record<string, { updates: number; failed: number }>; errorSummary?: string | null;
   rollbackOf?: number | null; rolledBackBy?: number | null; actor?: string | null; owner: string;
 }): RunView {
   return {
-    id: r.id, kind: r.kind, dryRun: r.dryRun, status: r.status, trigger: r.trigger, source: r.source, startedAt: r.startedAt,
+    id: r.id, kind: r.kind, dryRun: r.dryRun, status: r.status, trigger: r.trigger, sourceSystem: r.sourceSystem, source: r.source, startedAt: r.startedAt,
     finishedAt: r.finishedAt ?? null, sourceItems: r.sourceItems, mappedSkus: r.mappedSkus, skippedInactive: r.skippedInactive,
     skippedUnmapped: r.skippedUnmapped, updates: r.updates, failed: r.failed, channels: r.channels,
     errorSummary: r.errorSummary ?? null, rollbackOf: r.rollbackOf ?? null, rolledBackBy: r.rolledBackBy ?? null,

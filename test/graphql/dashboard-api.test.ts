@@ -71,7 +71,7 @@ describe('startStockSync', () => {
         yield [{ sku: 'AMZ-000001', quantity: 20 }];
       },
     };
-    const run = await within(h.app.ctx.inventory.startSync({ dryRun: true, trigger: 'test', source }), 5000, 'startSync');
+    const run = await within(h.app.ctx.inventory.startSync({ source: 'amazon', dryRun: true, trigger: 'test', from: source }), 5000, 'startSync');
     expect(run.status).toBe('RUNNING');
     release();
     await within((async () => {
@@ -142,7 +142,9 @@ describe('what the Status, Simulate and Health widgets read', () => {
 
   test('health lists the scheduled jobs with their next run in the configured timezone', async () => {
     const res = await gql(h.gateway.url, '{ health { schedules { name schedule timezone nextRunAt } } }', {}, await token('partner'));
-    const [sync, cleanup] = res.body.data!.health.schedules;
+    const schedules = res.body.data!.health.schedules as { name: string; schedule: string; timezone: string; nextRunAt: string }[];
+    const sync = schedules.find((s) => s.name === 'amazon.stock_sync')!;
+    const cleanup = schedules.find((s) => s.name === 'cleanup');
     expect(sync).toEqual(expect.objectContaining({ name: 'amazon.stock_sync', schedule: '0 4 * * *', timezone: 'Asia/Tokyo' }));
     expect(cleanup).toEqual(expect.objectContaining({ name: 'cleanup', schedule: '30 2 * * *' }));
     const next = new Date(sync.nextRunAt);

@@ -151,7 +151,7 @@ test('subscribers of one operation share its execution: each gets every event un
   await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open + 2);
 
   await h.app.sandbox.call('amazon', 'setQuantity', 'AMZ-000001', 40);
-  const report = await h.app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+  const report = await h.app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
   expect(report.status).toBe('SUCCESS');
   // 40 → 1/5 = 8 on Rakuten.
   for (const next of nexts) expect((await within(next, 5000, 'the shared event')).value).toEqual({ data: { stockChanged: { sku: 'AMZ-000001', after: 8 } } });

@@ -97,7 +97,7 @@ describe('the run lease on a PostgreSQL server', () => {
   async function takeOver(): Promise<SyncReport> {
     const since = Date.now();
     for (;;) {
-      const r = await settle(other.inventory.runSync({ dryRun: false, trigger: 'test' }));
+      const r = await settle(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
       if (!(r instanceof Error)) return r;
       expect(r.message).toMatch(/another sync run is in progress/);
       expect(Date.now() - since).toBeLessThan(15_000);
@@ -130,14 +130,14 @@ describe('the run lease on a PostgreSQL server', () => {
   });
 
   it('keeps the lease when the run\'s backends are terminated: no second run or rollback starts beside it', async () => {
-    const first = settle(app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' }));
+    const first = settle(app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
     await waitFor('the first run to apply a batch', async () => {
       const run = await runningRun();
       return Boolean(run && (await applied(run.id)) > 0);
     });
     await terminateBackends();
-    const second = await settle(other.inventory.runSync({ dryRun: false, trigger: 'test' }));
-    const rollback = await settle(other.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' }));
+    const second = await settle(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
+    const rollback = await settle(other.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' }));
     const report = (await first) as SyncReport;
     expect(['SUCCESS', 'INTERRUPTED']).toContain(report.status);
     if (report.status === 'SUCCESS') {
@@ -152,7 +152,7 @@ describe('the run lease on a PostgreSQL server', () => {
 
   it('stops sending once it cannot renew the lease; another process takes over only after it expired', async () => {
     setAmazon(100);
-    const first = app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const first = app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     let runId = 0;
     await waitFor('the run to apply a batch', async () => {
       const run = await runningRun();
@@ -189,14 +189,14 @@ describe('the run lease on a PostgreSQL server', () => {
 
   it('a rollback takes the same lease: it cannot overlap a sync, nor a sync a rollback', async () => {
     setAmazon(75);
-    const sync = other.inventory.runSync({ dryRun: false, trigger: 'test' });
+    const sync = other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
     await waitFor('the sync to start sending', async () => calls.some((c) => c.who === 'B' && c.end === Number.POSITIVE_INFINITY));
-    await expect(app.ctx.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' })).rejects.toThrow(/another sync run is in progress/);
+    await expect(app.ctx.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' })).rejects.toThrow(/another sync run is in progress/);
     expect((await sync).status).toBe('SUCCESS');
 
-    const rollback = app.ctx.inventory.rollback({ dryRun: false, trigger: 'test', actor: 'tester' });
+    const rollback = app.ctx.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' });
     await waitFor('the rollback to start sending', async () => calls.some((c) => c.who === 'A' && c.end === Number.POSITIVE_INFINITY));
-    await expect(other.inventory.runSync({ dryRun: false, trigger: 'test' })).rejects.toThrow(/another sync run is in progress/);
+    await expect(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' })).rejects.toThrow(/another sync run is in progress/);
     expect((await rollback).status).toBe('SUCCESS');
     await expectLedgerMatchesChannels();
   }, 60_000);
@@ -206,7 +206,7 @@ describe('the run lease on a PostgreSQL server', () => {
     setAmazon(40);
     app.sims.rakuten.faults.slow({ path: 'bulk-upsert', ms: SLOW_MS });
     try {
-      const first = app.ctx.inventory.runSync({ dryRun: false, trigger: 'test' });
+      const first = app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
       let slow: Call | undefined;
       await waitFor('a slow Rakuten write in flight', async () => {
         slow = calls.find((c) => c.who === 'A' && c.channel === 'rakuten' && c.end === Number.POSITIVE_INFINITY && performance.now() - c.start > SLOW_CALL_MS + 300);

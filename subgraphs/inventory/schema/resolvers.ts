@@ -2,17 +2,19 @@ import { GraphQLError } from 'graphql';
 import {
   Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData,
 } from 'type-graphql';
-import { formatShare, type AllocationTier as Tier } from '../../../platform/config/tiers.js';
+import { formatShare, type AllocationTier as Tier } from '../allocation.js';
 import { actorOf, loader, MANAGE, READ, WRITE, type SubgraphContext } from '../../federation.js';
 import { InventoryItemsSource, parseInventoryReport } from '../inventory-file.js';
 import { formatEventCursor, isAfter, parseEventCursor, type EventCursor } from '../../../platform/events/index.js';
 import { TOPICS } from '../events.js';
+import type { StockPolicy as Policy } from '../policies.js';
 import type { RuleSetView } from '../rules.js';
 import type { RunProgressEvent, RunView, StockChangedEvent, SyncReport as Report } from '../service.js';
+import type { StoredPolicy } from '../entities/allocation-rule-set.js';
 import { busIterator } from './events.js';
 import {
   AllocationPreview, AllocationRules, AllocationRuleSet, AllocationTierInput, ChannelStock, Product, RollbackReport,
-  SkuAllocationPage, StockChange, SyncReport, SyncRunProgress, SyncRunRef,
+  SkuAllocationPage, StockChange, StockPolicy, StockPolicyInput, StockSourcePolicy, SyncReport, SyncRunProgress, SyncRunRef,
 } from './types.js';
 
 interface StockChangedArgs {
@@ -29,8 +31,6 @@ function parseEventId(text: string): EventCursor {
 
 /** The most SKUs one stock query may ask for. */
 const MAX_SKUS = 1000;
-/** The FBA source figure is stored as the snapshot of this pseudo-channel. */
-const SOURCE_CHANNEL = 'amazon';
 /** The most SKUs one page of the current-inventory preview gives. */
 const MAX_PAGE = 200;
 /** How often a progress subscription checks the run itself, in case its last event never comes (see below). */
@@ -44,9 +44,26 @@ function snapshots(ctx: SubgraphContext, sku: string): Promise<ChannelStock[]> {
 }
 
 const tierView = (t: Tier) => ({ min: t.min, max: t.max ?? null, share: formatShare(t) });
-const ruleSetView = (r: RuleSetView): AllocationRuleSet => ({
-  ...r, tiers: r.tiers.map((t) => ({ min: t.min, max: t.max ?? null, share: String(t.share) })),
+/** A policy as GraphQL shows it: every kind's fields, those of other kinds empty. */
+const policyView = (p: Policy | StoredPolicy): StockPolicy => ({
+  kind: p.kind,
+  tiers: p.kind === 'tiers' ? p.tiers.map((t) => ('share' in t ? { min: t.min, max: t.max ?? null, share: String(t.share) } : tierView(t))) : [],
+  weights: p.kind === 'split' ? Object.entries(p.weights).map(([channel, weight]) => ({ channel, weight })) : [],
+  buffer: p.kind === 'shared' ? p.buffer : null,
 });
+const ruleSetView = (r: RuleSetView): AllocationRuleSet => ({
+  ...r, policy: policyView(r.policy), tiers: r.tiers.map((t) => ({ min: t.min, max: t.max ?? null, share: String(t.share) })),
+});
+/** A policy input as config writes it ({kind: split, weights: {channel: n}}), for the inventory module to validate. */
+const policyInput = (p: StockPolicyInput): Record<string, unknown> => ({
+  kind: p.kind,
+  ...(p.tiers != null ? { tiers: p.tiers.map((t) => ({ min: t.min, ...(t.max != null ? { max: t.max } : {}), share: t.share })) } : {}),
+  ...(p.weights != null ? { weights: Object.fromEntries(p.weights.map((w) => [w.channel, w.weight])) } : {}),
+  ...(p.buffer != null ? { buffer: p.buffer } : {}),
+});
+const SOURCE_ARG = { nullable: true, description: 'The stock source (sync.sources); default: the only one, when there is one.' } as const;
+/** The source an argument names, or the only one (bad input naming the argument otherwise). */
+const sourceOf = (ctx: SubgraphContext, source: string | null | undefined) => ctx.services.inventory.sources.resolve(source).name;
 const reportView = (r: Report): SyncReport => ({
   ...r,
   channels: Object.entries(r.channels).map(([channel, s]) => ({ channel, ...s! })),
@@ -56,12 +73,21 @@ const reportView = (r: Report): SyncReport => ({
 export class ProductStockResolver {
   @FieldResolver(() => [ChannelStock], { description: 'Stock per sales channel as Tsunagi last read or wrote it.' })
   async stock(@Root() product: Product, @Ctx() ctx: SubgraphContext): Promise<ChannelStock[]> {
-    return (await snapshots(ctx, product.sku)).filter((s) => s.channel !== SOURCE_CHANNEL);
+    const sources = ctx.services.inventory.sources.names;
+    return (await snapshots(ctx, product.sku)).filter((s) => !sources.includes(s.channel));
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'Amazon FBA fulfillable quantity at the last sync; null before the first.' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "Its stock source's quantity at the last sync (Amazon FBA: fulfillable); null before the first. A SKU several sources report: the first configured.",
+  })
   async sourceQuantity(@Root() product: Product, @Ctx() ctx: SubgraphContext): Promise<number | null> {
-    return (await snapshots(ctx, product.sku)).find((s) => s.channel === SOURCE_CHANNEL)?.quantity ?? null;
+    const rows = await snapshots(ctx, product.sku);
+    for (const source of ctx.services.inventory.sources.names) {
+      const found = rows.find((s) => s.channel === source);
+      if (found) return found.quantity;
+    }
+    return null;
   }
 }
 
@@ -153,7 +179,7 @@ export class StockChangeResolver {
 @Resolver()
 export class InventoryResolver {
   @Authorized(...READ)
-  @Query(() => [ChannelStock], { description: 'Stock per SKU and channel (amazon = the FBA source figure).' })
+  @Query(() => [ChannelStock], { description: "Stock per SKU and channel (a stock source system's name: that source's figure)." })
   async stock(
     @Ctx() ctx: SubgraphContext,
     @Arg('skus', () => [String]) skus: string[],
@@ -164,63 +190,94 @@ export class InventoryResolver {
   }
 
   @Authorized(...READ)
-  @Query(() => AllocationRules, { description: 'The allocation tiers in force.' })
-  async allocationRules(@Ctx() ctx: SubgraphContext): Promise<AllocationRules> {
-    const { tiers, ruleSetId } = await ctx.services.inventory.rules.current();
+  @Query(() => AllocationRules, { description: "A source's allocation tiers in force (empty when its policy is of another kind: see stockPolicies)." })
+  async allocationRules(@Ctx() ctx: SubgraphContext, @Arg('source', () => String, SOURCE_ARG) source?: string | null): Promise<AllocationRules> {
+    const { tiers, ruleSetId } = await ctx.services.inventory.rules.current(sourceOf(ctx, source));
     return { tiers: tiers.map(tierView), ruleSetId };
   }
 
+  @Authorized(...READ)
+  @Query(() => [StockSourcePolicy], { description: 'Every stock source with its channels, its policy in force and its pending proposals.' })
+  async stockPolicies(@Ctx() ctx: SubgraphContext): Promise<StockSourcePolicy[]> {
+    const { inventory } = ctx.services;
+    return Promise.all(
+      inventory.sources.all.map(async (s) => {
+        const current = await inventory.rules.current(s.name);
+        const pending = await inventory.rules.list({ source: s.name, status: 'PROPOSED', limit: 50 });
+        return { source: s.name, channels: s.channels, policy: policyView(current.policy), ruleSetId: current.ruleSetId, pending: pending.map(ruleSetView) };
+      }),
+    );
+  }
+
   @Authorized(...WRITE)
-  @Query(() => [AllocationRuleSet], { description: 'Rule sets, newest first, with their approval state.' })
-  async allocationRuleSets(@Ctx() ctx: SubgraphContext, @Arg('limit', () => Int, { defaultValue: 20 }) limit: number): Promise<AllocationRuleSet[]> {
-    return (await ctx.services.inventory.rules.list(Math.min(limit, 200))).map(ruleSetView);
+  @Query(() => [AllocationRuleSet], { description: 'Rule sets, newest first, with their approval state; one source\'s when `source` is given.' })
+  async allocationRuleSets(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+    @Arg('source', () => String, { nullable: true, description: 'Only this stock source\'s rule sets.' }) source?: string | null,
+  ): Promise<AllocationRuleSet[]> {
+    const only = source == null ? undefined : sourceOf(ctx, source);
+    return (await ctx.services.inventory.rules.list({ limit: Math.min(limit, 200), source: only })).map(ruleSetView);
   }
 
   @Authorized(...READ)
-  @Query(() => [AllocationPreview], { description: 'What the tiers in force allocate for these source quantities.' })
-  async simulateAllocation(@Ctx() ctx: SubgraphContext, @Arg('quantities', () => [Int]) quantities: number[]): Promise<AllocationPreview[]> {
+  @Query(() => [AllocationPreview], { description: "What a source's policy in force allocates for these source quantities." })
+  async simulateAllocation(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('quantities', () => [Int]) quantities: number[],
+    @Arg('source', () => String, SOURCE_ARG) source?: string | null,
+  ): Promise<AllocationPreview[]> {
     if (quantities.some((q) => q < 0)) throw new GraphQLError('quantities must be >= 0', { extensions: { code: 'BAD_USER_INPUT' } });
-    return (await ctx.services.inventory.simulate(quantities)).map((p) => ({ ...p, tier: p.tier && tierView(p.tier) }));
+    return (await ctx.services.inventory.simulate(sourceOf(ctx, source), quantities)).map((p) => ({
+      ...p, tier: p.tier && tierView(p.tier), channels: Object.entries(p.channels).map(([channel, quantity]) => ({ channel, quantity })),
+    }));
   }
 
   @Authorized(...READ)
-  @Query(() => SkuAllocationPage, { description: 'The allocation preview for the current source inventory, paged, optionally for SKUs containing `sku`.' })
+  @Query(() => SkuAllocationPage, { description: "The allocation preview for a source's current inventory, paged, optionally for SKUs containing `sku`." })
   async simulateInventory(
     @Ctx() ctx: SubgraphContext,
     @Arg('sku', () => String, { nullable: true }) sku?: string | null,
     @Arg('first', () => Int, { defaultValue: 50 }) first = 50,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset = 0,
+    @Arg('source', () => String, SOURCE_ARG) source?: string | null,
   ): Promise<SkuAllocationPage> {
     if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`first must be 1..${MAX_PAGE}; got ${first}`, { extensions: { code: 'BAD_USER_INPUT' } });
     if (offset < 0) throw new GraphQLError(`offset must be >= 0; got ${offset}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    const { total, items } = await ctx.services.inventory.simulateCurrentPage({ sku: sku ?? undefined, first, offset });
-    return { total, items: items.map((i) => ({ sku: i.sku, sourceQuantity: i.amazon, channels: Object.entries(i.allocations).map(([channel, quantity]) => ({ channel, quantity: quantity ?? null })) })) };
+    const { total, items } = await ctx.services.inventory.simulateCurrentPage({ source: sourceOf(ctx, source), sku: sku ?? undefined, first, offset });
+    return { total, items: items.map((i) => ({ sku: i.sku, sourceQuantity: i.sourceQuantity, channels: Object.entries(i.allocations).map(([channel, quantity]) => ({ channel, quantity: quantity ?? null })) })) };
   }
 
   @Authorized(...WRITE)
-  @Mutation(() => SyncReport, { description: 'Runs the stock sync now (dryRun: report only, send nothing).' })
+  @Mutation(() => SyncReport, { description: "Runs a source's stock sync now (dryRun: report only, send nothing)." })
   async runStockSync(
     @Ctx() ctx: SubgraphContext,
     @Arg('dryRun', () => Boolean) dryRun: boolean,
     @Arg('inventoryFileBase64', () => String, {
       nullable: true, description: 'An FBA inventory report (TSV/CSV, base64) to use as the source instead of the SP-API.',
     }) inventoryFileBase64?: string | null,
+    @Arg('source', () => String, SOURCE_ARG) sourceName?: string | null,
   ): Promise<SyncReport> {
     const actor = actorOf(ctx).name;
     const trigger = `graphql:${actor}`;
-    if (!inventoryFileBase64) return reportView(await ctx.services.inventory.runSync({ dryRun, trigger, actor }));
+    const source = sourceOf(ctx, sourceName);
+    if (!inventoryFileBase64) return reportView(await ctx.services.inventory.runSync({ source, dryRun, trigger, actor }));
     // Validated in full before the run starts: a bad file is BAD_USER_INPUT and writes no run.
     const items = parseInventoryReport(Buffer.from(inventoryFileBase64, 'base64').toString('utf8'), 'inventory file');
-    return reportView(await ctx.services.inventory.runSync({ dryRun, trigger, actor, source: new InventoryItemsSource(items, 'upload') }));
+    return reportView(await ctx.services.inventory.runSync({ source, dryRun, trigger, actor, from: new InventoryItemsSource(items, 'upload') }));
   }
 
   @Authorized(...WRITE)
   @Mutation(() => SyncRunRef, {
     description: 'Starts the stock sync and answers at once with the run, which goes on in the background: follow it with syncRunProgress(runId).',
   })
-  async startStockSync(@Ctx() ctx: SubgraphContext, @Arg('dryRun', () => Boolean) dryRun: boolean): Promise<SyncRunRef> {
+  async startStockSync(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('dryRun', () => Boolean) dryRun: boolean,
+    @Arg('source', () => String, SOURCE_ARG) source?: string | null,
+  ): Promise<SyncRunRef> {
     const actor = actorOf(ctx).name;
-    return { id: (await ctx.services.inventory.startSync({ dryRun, trigger: `graphql:${actor}`, actor })).id };
+    return { id: (await ctx.services.inventory.startSync({ source: sourceOf(ctx, source), dryRun, trigger: `graphql:${actor}`, actor })).id };
   }
 
   @Authorized(...WRITE)
@@ -237,25 +294,42 @@ export class InventoryResolver {
   }
 
   @Authorized(...WRITE)
-  @Mutation(() => RollbackReport, { description: 'Returns the channels to their state before the most recent applied run.' })
+  @Mutation(() => RollbackReport, { description: "Returns a source's channels to their state before its most recent applied run." })
   async rollbackStockSync(
     @Ctx() ctx: SubgraphContext,
     @Arg('dryRun', () => Boolean) dryRun: boolean,
-    @Arg('runId', () => Int, { nullable: true, description: 'Must be the most recent applied run when given.' }) runId?: number | null,
+    @Arg('runId', () => Int, { nullable: true, description: "Must be its source's most recent applied run when given; its source is used." }) runId?: number | null,
+    @Arg('source', () => String, { nullable: true, description: 'The stock source (sync.sources) when no runId is given; default: the only one.' }) source?: string | null,
   ): Promise<RollbackReport> {
     const actor = actorOf(ctx).name;
-    return ctx.services.inventory.rollback({ runId: runId ?? undefined, dryRun, trigger: `graphql:${actor}`, actor });
+    const from = runId == null ? sourceOf(ctx, source) : (source ?? undefined);
+    return ctx.services.inventory.rollback({ runId: runId ?? undefined, source: from, dryRun, trigger: `graphql:${actor}`, actor });
   }
 
   @Authorized(...WRITE)
-  @Mutation(() => AllocationRuleSet, { description: 'Proposes a tier table; in force once a manager other than the proposer approves.' })
+  @Mutation(() => AllocationRuleSet, { description: "Proposes a tier table for a source; in force once a manager other than the proposer approves." })
   async proposeAllocationRules(
     @Ctx() ctx: SubgraphContext,
     @Arg('tiers', () => [AllocationTierInput]) tiers: AllocationTierInput[],
     @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+    @Arg('source', () => String, SOURCE_ARG) source?: string | null,
   ): Promise<AllocationRuleSet> {
     const input = tiers.map((t) => ({ min: t.min, ...(t.max != null ? { max: t.max } : {}), share: t.share }));
-    return ruleSetView(await ctx.services.inventory.rules.propose(input, actorOf(ctx), reason ?? undefined));
+    return ruleSetView(await ctx.services.inventory.rules.propose(sourceOf(ctx, source), input, actorOf(ctx), reason ?? undefined));
+  }
+
+  @Authorized(...WRITE)
+  @Mutation(() => AllocationRuleSet, {
+    description: 'Proposes a policy of any kind (tiers, split, shared) for a source; in force once a manager other than the proposer approves. ' +
+      'Bad input is BAD_USER_INPUT naming the key (policy.weights.<channel>: ...).',
+  })
+  async proposeStockPolicy(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('source', () => String, { description: 'The stock source (sync.sources).' }) source: string,
+    @Arg('policy', () => StockPolicyInput) policy: StockPolicyInput,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<AllocationRuleSet> {
+    return ruleSetView(await ctx.services.inventory.rules.proposePolicyInput(sourceOf(ctx, source), policyInput(policy), actorOf(ctx), reason ?? undefined));
   }
 
   @Authorized(...MANAGE)

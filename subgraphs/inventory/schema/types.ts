@@ -1,12 +1,13 @@
 // GraphQL views of the inventory service's results. Fields mirror the service's types one to one.
-import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Authorized, Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { WRITE } from '../../federation.js';
 
 @ObjectType({ description: "What Tsunagi last read from or wrote to a channel for one SKU." })
 export class ChannelStock {
   @Field()
   sku!: string;
 
-  @Field({ description: 'yahoo or rakuten (amazon, the source figure, is Product.sourceQuantity).' })
+  @Field({ description: "A channel id (one per shop); a stock source system's name for that source's own figure (Product.sourceQuantity)." })
   channel!: string;
 
   @Field({ description: "The channel's item code." })
@@ -20,7 +21,7 @@ export class ChannelStock {
 }
 
 @Directive('@key(fields: "sku")')
-@ObjectType({ description: 'Inventory adds stock per channel and the Amazon FBA source quantity to the product.' })
+@ObjectType({ description: "Inventory adds stock per channel and its stock source's quantity to the product." })
 export class Product {
   @Field()
   sku!: string;
@@ -91,7 +92,10 @@ export class SyncReport {
   @Field()
   status!: string;
 
-  @Field()
+  @Field({ description: 'The stock source system (sync.sources) whose channels the run changed.' })
+  sourceSystem!: string;
+
+  @Field({ description: 'Where the figures came from: the source system, an uploaded file, manual:<user>, run:<id> (rollback).' })
   source!: string;
 
   @Field(() => Int)
@@ -185,6 +189,57 @@ export class AllocationTierInput {
   share!: string;
 }
 
+@ObjectType({ description: "A channel's weight in a split policy." })
+export class ChannelWeight {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int)
+  weight!: number;
+}
+
+@InputType()
+export class ChannelWeightInput {
+  @Field()
+  channel!: string;
+
+  @Field(() => Int, { description: 'A whole number >= 0; each channel gets source × weight / the sum of the weights, rounded down.' })
+  weight!: number;
+}
+
+@ObjectType({
+  description: 'How the channels of one source get their quantities: tiers (the manual\'s table, every channel the same), ' +
+    'split (weights, rounded down: never more than the source together) or shared (every channel sees the source less a buffer).',
+})
+export class StockPolicy {
+  @Field({ description: 'tiers, split or shared.' })
+  kind!: string;
+
+  @Field(() => [AllocationTier], { description: 'The tier table (kind tiers); empty otherwise.' })
+  tiers!: AllocationTier[];
+
+  @Field(() => [ChannelWeight], { description: 'The weights (kind split); empty otherwise.' })
+  weights!: ChannelWeight[];
+
+  @Field(() => Int, { nullable: true, description: 'Units held back from every channel (kind shared); null otherwise.' })
+  buffer!: number | null;
+}
+
+@InputType({ description: 'A policy of one kind, with that kind\'s fields: tiers, weights or buffer.' })
+export class StockPolicyInput {
+  @Field({ description: 'tiers, split or shared.' })
+  kind!: string;
+
+  @Field(() => [AllocationTierInput], { nullable: true })
+  tiers?: AllocationTierInput[] | null;
+
+  @Field(() => [ChannelWeightInput], { nullable: true })
+  weights?: ChannelWeightInput[] | null;
+
+  @Field(() => Int, { nullable: true })
+  buffer?: number | null;
+}
+
 @ObjectType({ description: 'The tiers in force.' })
 export class AllocationRules {
   @Field(() => [AllocationTier])
@@ -194,15 +249,21 @@ export class AllocationRules {
   ruleSetId!: number | null;
 }
 
-@ObjectType({ description: 'A proposed, approved, rejected or superseded tier table.' })
+@ObjectType({ description: "A proposed, approved, rejected or superseded policy for one source." })
 export class AllocationRuleSet {
   @Field(() => Int)
   id!: number;
 
+  @Field({ description: 'The stock source the policy is for.' })
+  source!: string;
+
   @Field()
   status!: string;
 
-  @Field(() => [AllocationTier])
+  @Field(() => StockPolicy)
+  policy!: StockPolicy;
+
+  @Field(() => [AllocationTier], { description: 'The tier table (a tiers policy); empty for the other kinds.' })
   tiers!: AllocationTier[];
 
   @Field(() => String, { nullable: true })
@@ -221,13 +282,35 @@ export class AllocationRuleSet {
   decidedAt!: Date | null;
 }
 
+@ObjectType({ description: "A stock source, its channels and its policy: the one in force and the proposals awaiting a manager." })
+export class StockSourcePolicy {
+  @Field({ description: 'The stock source system (sync.sources).' })
+  source!: string;
+
+  @Field(() => [String])
+  channels!: string[];
+
+  @Field(() => StockPolicy, { description: 'The policy in force.' })
+  policy!: StockPolicy;
+
+  @Field(() => Int, { nullable: true, description: 'The approved rule set in force; null = the configured policy.' })
+  ruleSetId!: number | null;
+
+  @Authorized(...WRITE)
+  @Field(() => [AllocationRuleSet], { description: 'Proposals awaiting a manager, newest first (not for partners).' })
+  pending!: AllocationRuleSet[];
+}
+
 @ObjectType()
 export class AllocationPreview {
-  @Field(() => Int, { description: 'Amazon FBA fulfillable quantity.' })
+  @Field(() => Int, { description: "The source's quantity." })
   quantity!: number;
 
-  @Field(() => Int, { description: 'What each other mall would get.' })
+  @Field(() => Int, { description: "What the source's first channel would get (under tiers or shared, every channel)." })
   allocated!: number;
+
+  @Field(() => [ChannelAllocation], { description: 'What each of the source\'s channels would get.' })
+  channels!: ChannelAllocation[];
 
   @Field(() => AllocationTier, { nullable: true, description: 'The tier that applied; null when no tier covers the quantity.' })
   tier!: AllocationTier | null;

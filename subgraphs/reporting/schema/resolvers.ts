@@ -47,8 +47,9 @@ export class SyncRunResolver {
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('status', () => String, { nullable: true, description: 'Only runs with this status.' }) status?: string | null,
     @Arg('kind', () => String, { nullable: true, description: 'SYNC or ROLLBACK.' }) kind?: string | null,
+    @Arg('source', () => String, { nullable: true, description: 'Only runs of this stock source (sync.sources).' }) source?: string | null,
   ): Promise<SyncRun[]> {
-    const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS) };
+    const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS), sourceSystem: oneOf('source', source, ctx.services.inventory.sources.names) };
     return (await ctx.services.inventory.listRuns(clamp(limit), filter)).map(runView);
   }
 
