@@ -60,7 +60,7 @@ describe('environment placeholders are filled into values, not into the YAML tex
     const config = load({
       AMAZON_LWA_CLIENT_ID: 'id', AMAZON_LWA_CLIENT_SECRET: odd, AMAZON_LWA_REFRESH_TOKEN: 'rt',
       YAHOO_SELLER_ID: 'seller', YAHOO_CLIENT_ID: 'yid', YAHOO_CLIENT_SECRET: 'ysecret',
-      RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic',
+      RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic', WMS_API_KEY: 'wms-key',
     });
     expect((config.integrations.amazon!.auth as { client_secret?: string }).client_secret).toBe(odd);
     expect(config.sandbox).toBe(false);
