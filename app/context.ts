@@ -3,7 +3,8 @@
 // The connectors are whatever config/integrations.yaml names, built by their descriptors (connectors/index.ts).
 import type { Logger } from 'pino';
 import { connectorRegistry } from '../connectors/index.js';
-import type { Notifier } from '../connectors/notify/client.js';
+import { sandboxListingProvisioner } from './sandbox-listings.js';
+import { SCHEMA } from './schema.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../platform/auth/credential-store.js';
 import { TokenManager } from '../platform/auth/token-manager.js';
@@ -16,12 +17,16 @@ import { IntegrationHub } from '../platform/integrations/hub.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { silentLogger } from '../platform/log/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
+import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
-import { parsePolicy } from '../subgraphs/inventory/policies.js';
 import { InventoryService } from '../subgraphs/inventory/service.js';
-import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
+import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
+import type { Notifier } from '../subgraphs/reporting/ports.js';
+import { AlertService } from '../subgraphs/reporting/services/alerts.js';
+import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
+import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
   config: Config;
@@ -33,6 +38,8 @@ export interface AppContext {
   tokens: TokenManager;
   reporting: ReportingService;
   catalog: CatalogService;
+  /** The catalog's product data (from the product master). */
+  products: ProductCatalog;
   inventory: InventoryService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
   mappings: MappingSet;
@@ -42,8 +49,10 @@ export interface AppContext {
   hub: IntegrationHub;
   /** The built connectors by system name (tests reach into them). */
   connectors: Record<string, unknown>;
-  /** The operators' alerts (the notify system). */
-  notifier: Notifier;
+  /** send_alert: the operators' alerts and reports, routed to the notify system's channels (and the log). */
+  alerts: AlertService;
+  /** The daily report: built for a day, rendered as mail or file, sent by routing. */
+  dailyReport: DailyReportService;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -71,7 +80,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
   const registry = connectorRegistry(opts.connectors);
   const mappings = MappingSet.load(mappingsPathFor(config.configPath));
   const url = opts.databaseUrl ?? config.database.url;
-  const db = await openDatabase({ url, dataDir: config.dataDir, logger });
+  const db = await openDatabase({ url, dataDir: config.dataDir, logger, schema: SCHEMA });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
   try {
     const events = createEventBus({ db, logger });
@@ -79,7 +88,6 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const credentials = new DatabaseCredentialStore(db, resolveSecretKey(config.secrets.key, config.dataDir));
     await credentials.upgrade(logger);
     const reporting = new ReportingService(db);
-    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
     const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings, state: new IntegrationStateStore(db) };
@@ -95,36 +103,44 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
+    const products = new ProductCatalog({ db, auditTrail: reporting, logger, categories: config.catalog.categories, markets: config.markets });
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });
     closers.unshift(() => hub.close());
+    const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster, sandbox && sandboxListingProvisioner({ sandbox, hub, integrations }));
     const connectors = Object.fromEntries(Object.keys(integrations).map((name) => [name, hub.connector<unknown>(name)]));
-    const sources = hub.implementing('StockSource');
-    if (sources.length !== 1) {
-      throw new Error(`integrations: exactly one system must be the stock source (a StockSource connector); configured: ${sources.join(', ') || 'none'}`);
-    }
-    const targets = config.sync.channels.map((c) => hub.connector<StockTarget>(c, 'StockTarget'));
+    // Each configured source with its system's connector and its channels' (the loader checked they implement them).
+    const sources = new StockSources(
+      parseStockSources(config.sync).map((s) => ({
+        ...s, source: hub.connector<StockSource>(s.name, 'StockSource'),
+        links: s.channels.map((channel) => ({ channel, target: hub.stockTarget<StockTarget>(channel) })),
+      })),
+    );
     const inventory = new InventoryService({
-      db, catalog, auditTrail: reporting, events, logger, targets, source: hub.connector<StockSource>(sources[0]!, 'StockSource'),
-      runLease: new RunLease(db, { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 }, logger),
-      configPolicy: config.sync.policy ? parsePolicy(config.sync.policy, 'config sync.policy') : { kind: 'tiers', tiers: config.sync.allocation.tiers },
+      db, catalog, auditTrail: reporting, events, logger, sources,
+      lease: { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 },
       rollbackWindowHours: config.sync.rollbackWindowHours,
     });
     hub.bind({
+      products,
       async syncStock(o) {
-        const r = await inventory.runSync(o);
+        const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
     });
-    const notifiers = hub.implementing('Notifier');
-    const notifier: Notifier = notifiers.length
-      ? { notify: (alert) => Promise.all(notifiers.map((n) => hub.connector<{ notifier: Notifier }>(n, 'Notifier').notifier.notify(alert))).then(() => {}) }
-      : { notify: async (alert) => logger.warn({ alert }, `[ALERT] ${alert.title}: ${alert.text} (no notify system configured)`) };
+    const notifiers = hub.implementing('Notifier').map((n) => hub.connector<Notifier>(n, 'Notifier'));
+    const alerts = new AlertService({
+      db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
+    });
+    const dailyReport = new DailyReportService({
+      db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
+      health: () => Promise.all(hub.systems().map((s) => hub.health(s.name))),
+    });
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, notifier, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
@@ -158,6 +174,6 @@ export async function prepareSandbox(sandbox: Sandbox, integrations: Integration
   for (const block of Object.values(integrations)) {
     const id = connectorIdOf(block);
     const prepare = registry.get(id)?.simulator?.prepare;
-    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps);
+    if (prepare && sandbox.urls[id]) await prepare((method, ...args) => sandbox.call(id, method, ...args), deps, block);
   }
 }

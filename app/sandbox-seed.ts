@@ -1,6 +1,9 @@
-// Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten.
+// Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten — and
+// on every other simulated system whose descriptor lists demo SKUs itself (seedDemo: the Shopee shops).
+import { connectorIdOf } from '../platform/integrations/index.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
+import { resetProductSystems, seedProductSystems } from './sandbox-products.js';
 
 export const DEMO_SKUS = 30;
 
@@ -22,10 +25,16 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
   const rows = skus
     .map((sku, i) => ({ sku, n: sku.replace(/^AMZ-/, ''), index: i + 1 }))
     .filter((r) => r.index % 25 !== 0)
-    .map((r) => ({ amazonSku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
+    .map((r) => ({ sku: r.sku, listings: { yahoo: yahooCode(r.n), rakuten: rakutenCode(r.n) }, isActive: r.index % 10 !== 0 }));
   await ctx.sandbox.call('yahoo', 'seed', rows.map((r) => r.listings.yahoo), 0);
   await ctx.sandbox.call('rakuten', 'seed', rows.map((r) => r.listings.rakuten), 0);
+  for (const block of Object.values(ctx.integrations)) {
+    const id = connectorIdOf(block);
+    const seedDemo = ctx.registry.get(id)?.simulator?.seedDemo;
+    if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
+  }
   await ctx.catalog.upsertMappings(rows, { replace: true });
+  await seedProductSystems(ctx.sandbox, skus);
   return { skus: skus.length, mapped: rows.length };
 }
 
@@ -47,6 +56,11 @@ const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs
 export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
   if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
+  for (const block of Object.values(ctx.integrations)) {
+    const id = connectorIdOf(block);
+    if (ctx.registry.get(id)?.simulator?.seedDemo && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
+  }
+  await resetProductSystems(ctx.sandbox);
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();

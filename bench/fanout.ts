@@ -69,7 +69,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
   const { ctx } = o;
   if (!ctx.sandbox) throw new Error('the fan-out bench drives the sandbox marketplace; it needs sandbox mode');
   const page = await ctx.catalog.listMappings({ first: 1000 });
-  const skus = page.rows.filter((m) => m.isActive && m.listings.yahoo && m.listings.rakuten).map((m) => m.amazonSku).slice(0, o.skusPerRound);
+  const skus = page.rows.filter((m) => m.isActive && m.listings.yahoo && m.listings.rakuten).map((m) => m.sku).slice(0, o.skusPerRound);
   if (skus.length < o.skusPerRound) throw new Error(`only ${skus.length} active SKUs listed on both malls; ${o.skusPerRound} asked per round`);
   const eventsPerRound = skus.length * 2;
 
@@ -93,7 +93,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       // A new quantity every round: >= 20 allocates 1/5, so 1000 + 10·round gives each mall a new figure.
       for (const sku of skus) await ctx.sandbox.call('amazon', 'setQuantity', sku, 1000 + 10 * round);
       expected += eventsPerRound * o.subscribers;
-      const report = await ctx.inventory.runSync({ dryRun: false, trigger: 'bench' });
+      const report = await ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'bench' });
       if (report.status !== 'SUCCESS' || report.updates !== eventsPerRound) {
         throw new Error(`round ${round}: the sync ended ${report.status} with ${report.updates} updates; ${eventsPerRound} expected (${report.errorSummary ?? ''})`);
       }

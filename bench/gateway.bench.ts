@@ -325,20 +325,20 @@ try {
   cleanup.unshift(() => ctx.close());
 
   const seeded = await seedSandbox(ctx, products);
-  const first = await ctx.inventory.runSync({ dryRun: false, trigger: 'bench' });
+  const first = await ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'bench' });
   if (first.status !== 'SUCCESS') throw new Error(`the seeding sync ended ${first.status}: ${first.errorSummary}`);
   console.log(`seeded ${seeded.skus} SKUs (${seeded.mapped} in the catalog), first sync ${first.updates} updates`);
 
   // The reference answer, straight from the services: what every gateway must return.
   const page = await ctx.catalog.listMappings({ first: PAGE });
-  const stock = await ctx.inventory.stock(page.rows.map((r) => r.amazonSku));
+  const stock = await ctx.inventory.history.stock(page.rows.map((r) => r.sku));
   const reference = {
     products: {
       edges: page.rows.map((m) => {
-        const own = stock.filter((s) => s.sku === m.amazonSku);
+        const own = stock.filter((s) => s.sku === m.sku);
         return {
           node: {
-            sku: m.amazonSku,
+            sku: m.sku,
             listings: [
               ...Object.entries(m.listings).map(([channel, code]) => ({ channel, code })),
             ],

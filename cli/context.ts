@@ -74,7 +74,7 @@ function commandPath(cmd: Command): string {
 function banner(config: Config, ctx: AppContext): string[] {
   const lines: string[] = [];
   if (config.sandbox) {
-    lines.push('[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo! or Rakuten.');
+    lines.push('[SANDBOX] No marketplace credentials are configured: Tsunagi is talking to its bundled simulators with demo data, not to Amazon, Yahoo!, Rakuten or Shopee.');
   }
   const owners = [ctx.db.ownerPid, ctx.sandbox?.ownerPid].filter((pid): pid is number => pid !== undefined);
   if (owners.length === 0) return lines;
@@ -92,8 +92,9 @@ function report(e: Error, out: Output): number {
   if ('totalErrors' in e) {
     const { errors, totalErrors } = e as Error & { errors: { row: number; column: string; message: string }[]; totalErrors: number };
     out.result({ errors, totalErrors });
-    out.notice(`${tag} ${totalErrors} problem(s) in the SKU master; nothing was imported:`);
-    for (const x of errors) out.notice(`  row ${x.row}, ${x.column}: ${x.message}`);
+    const subject = 'subject' in e ? String(e.subject) : 'the SKU master';
+    out.notice(`${tag} ${totalErrors} problem(s) in ${subject}; nothing was imported:`);
+    for (const x of errors) out.notice(x.row === 0 ? `  ${x.message}` : `  row ${x.row}, ${x.column}: ${x.message}`);
     if (totalErrors > errors.length) out.notice(`  ... and ${totalErrors - errors.length} more (the first ${errors.length} are listed)`);
     return exitCodeOf(e);
   }

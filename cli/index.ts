@@ -7,9 +7,12 @@ import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
+import { registerNotify } from './commands/notify.js';
+import { registerReport } from './commands/report.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerShopee } from './commands/shopee.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerStatus } from './commands/status.js';
 import { registerStock } from './commands/stock.js';
@@ -32,6 +35,8 @@ Examples:
   tsunagi rollback --dry-run             preview undoing the most recent run
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
   tsunagi integrations list              the external systems, their operations and schedules
+  tsunagi notify test                    a test alert on every configured channel, each one's outcome
+  tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -43,7 +48,7 @@ Environment:
   TSUNAGI_ROLE            your declared role for rule proposals: operator (default), manager, admin
   TSUNAGI_TOKEN           signed API token for rules approve/reject, stock set, rollback, cleanup (or --token);
                           required outside sandbox mode, where its subject is recorded
-  AMAZON_*, YAHOO_*, RAKUTEN_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
+  AMAZON_*, YAHOO_*, RAKUTEN_*, SHOPEE_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
 
 Output:
   stdout carries only the result (text, or one JSON document with --json); banners, progress, log lines,
@@ -72,7 +77,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations,
+  registerIntegrations, registerShopee, registerNotify, registerReport,
 ]) {
   register(program);
 }

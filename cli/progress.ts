@@ -4,10 +4,11 @@ import cliProgress from 'cli-progress';
 import type { RunProgressEvent } from '../subgraphs/inventory/service.js';
 import type { Output } from './output.js';
 
-const PHASES: Record<Exclude<RunProgressEvent['phase'], 'finished'>, string> = {
-  'reading-source': 'Reading Amazon',
-  'reading-channels': 'Reading channels',
-  sending: 'Sending',
+/** Each phase's label; the source's says which source it reads ("Reading Amazon"). */
+const PHASES: Record<Exclude<RunProgressEvent['phase'], 'finished'>, (source: string) => string> = {
+  'reading-source': (source) => `Reading ${source}`,
+  'reading-channels': () => 'Reading channels',
+  sending: () => 'Sending',
 };
 
 /** How often a line is written when stderr is not a terminal. */
@@ -18,7 +19,8 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-export function progressDisplay(out: Output, stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
+/** `source`: the source's label as report lines show it (sourceLabel). */
+export function progressDisplay(out: Output, source: string, stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
   if (out.json) return { update: () => {}, stop: () => {} };
   const tty = stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
@@ -34,7 +36,7 @@ export function progressDisplay(out: Output, stream: NodeJS.WriteStream = proces
       if (e.phase !== phase) {
         stop();
         phase = e.phase;
-        const label = PHASES[e.phase];
+        const label = PHASES[e.phase](source);
         bar = new cliProgress.SingleBar({
           stream, noTTYOutput: true, notTTYSchedule: LINE_EVERY_MS, hideCursor: tty, clearOnComplete: !tty, etaBuffer: 50,
           format: tty

@@ -3,11 +3,13 @@
 import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integrations/index.js';
 import { amazonConnector } from './amazon/index.js';
 import { notifyConnector } from './notify/index.js';
+import { pimConnector } from './pim/index.js';
 import { rakutenConnector } from './rakuten/index.js';
+import { shopeeConnector } from './shopee/index.js';
 import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
-export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, wmsConnector];
+export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */
 export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);

@@ -198,7 +198,7 @@ interface Delivery {
  * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
  */
 function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[]) {
-  interface Consumer { prefix: string; socket: WebSocket; settle?: (failure?: unknown) => void }
+  interface Consumer { prefix: Buffer; socket: WebSocket; settle?: (failure?: unknown) => void }
   interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; ended: boolean; failure?: unknown }
   const groups = new Map<string, Group>();
 
@@ -209,10 +209,11 @@ function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[])
         if (r.done) break;
         // Errors go through the gateway's formatter, as graphql-ws's onNext would have sent them.
         const event = r.value.errors?.length ? { ...r.value, errors: formatErrors(r.value.errors) } : r.value;
-        const payload = `${JSON.stringify(event)}}`;
+        // Encoded once: each socket then gets its own prefix and the shared bytes, with no per-socket UTF-8 work.
+        const payload = Buffer.from(`${JSON.stringify(event)}}`);
         for (const c of group.consumers) {
           if (c.socket.readyState !== WebSocket.OPEN) continue;
-          c.socket.send(c.prefix + payload);
+          c.socket.send(Buffer.concat([c.prefix, payload], c.prefix.length + payload.length), { binary: false });
         }
       }
     } catch (err) {
@@ -242,7 +243,7 @@ function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[])
     const g = group;
     const source = await g.opened;
     if (!(Symbol.asyncIterator in source)) return source;
-    const me: Consumer = { prefix: `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`, socket: delivery.socket };
+    const me: Consumer = { prefix: Buffer.from(`{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`), socket: delivery.socket };
     g.consumers.add(me);
     const leave = async () => {
       if (!g.consumers.delete(me)) return;

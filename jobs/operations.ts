@@ -4,11 +4,10 @@
 // operation that fails alerts the operators once.
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
-import type { Notifier } from '../connectors/notify/client.js';
+import type { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import type { IntegrationHub } from '../platform/integrations/hub.js';
-import type { InventoryService } from '../subgraphs/inventory/service.js';
 import type { ScheduledJob } from './schedules.js';
-import { runScheduledSync } from './stock-sync.js';
+import { runScheduledSync, type StockSyncDeps } from './stock-sync.js';
 
 /**
  * Agenda hands a job to another worker when its lock is older than this. A full sync under the marketplaces'
@@ -19,9 +18,9 @@ const TOUCH_EVERY_MS = 60_000;
 
 export interface OperationJobDeps {
   hub: Pick<IntegrationHub, 'run'>;
-  inventory: Pick<InventoryService, 'runSync'>;
+  inventory: StockSyncDeps['inventory'];
   logger: Logger;
-  notifier: Notifier;
+  alerts: Pick<AlertService, 'sendAlert'>;
 }
 
 export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: OperationJobDeps): void {
@@ -38,9 +37,9 @@ export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: 
 export async function runScheduledOperation(deps: OperationJobDeps, system: string, operation: string): Promise<unknown> {
   let alerted = false;
   const services = {
-    async syncStock() {
+    async syncStock(o: { source: string }) {
       alerted = true;
-      const r = await runScheduledSync(deps);
+      const r = await runScheduledSync(deps, o.source);
       return r && { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
     },
   };
@@ -50,7 +49,7 @@ export async function runScheduledOperation(deps: OperationJobDeps, system: stri
     const message = (err as Error).message;
     if (!alerted) {
       deps.logger.error({ err, system, operation, trigger: 'schedule' }, `[ERROR] ${system} ${operation}: ${message}`);
-      await deps.notifier.notify({ severity: 'critical', title: `Scheduled ${system} ${operation} failed`, text: message });
+      await deps.alerts.sendAlert({ type: 'job_failed', severity: 'critical', message, vars: { job: `${system} ${operation}` } });
     }
     throw err;
   }

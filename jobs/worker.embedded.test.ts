@@ -7,8 +7,7 @@ import type { JobWithId } from 'agenda';
 import pg from 'pg';
 import { createContext, type AppContext } from '../app/context.js';
 import { DEMO_SKUS, ensureDemoData, seedSandbox } from '../app/sandbox-seed.js';
-import { createNotifier } from '../connectors/notify/client.js';
-import { SlackWebhookSimulator } from '../connectors/notify/simulator.js';
+import type { SlackWebhookSimulator } from '../connectors/notify/slack/simulator.js';
 import { openSandbox, type Sandbox } from '../connectors/sandbox/index.js';
 import { loadConfig } from '../app/config.js';
 import { withTestPolicy } from '../test/support/app.js';
@@ -28,15 +27,13 @@ beforeAll(async () => {
   sandbox = await openSandbox({ rateLimits: false });
   ctx = await createContext({ config: withTestPolicy(base), sandbox });
   await ensureDemoData(ctx);
-  hook = new SlackWebhookSimulator();
-  await hook.listen();
-    // Polling once a minute: a job that starts at once was announced through the in-memory channel.
-  worker = await startWorker(ctx, { notifier: createNotifier({ slackWebhookUrl: hook.webhookUrl }, ctx.logger), processEvery: '1 minute' });
+  hook = sandbox.simulators!.notify.slack;
+  // Polling once a minute: a job that starts at once was announced through the in-memory channel.
+  worker = await startWorker(ctx, { processEvery: '1 minute' });
 }, 120_000);
 
 afterAll(async () => {
   await worker?.stop();
-  await hook?.close();
   await ctx?.close();
   await sandbox?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -70,7 +67,7 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   const job = await runNow(STOCK_SYNC_JOB);
   expect(Date.now() - started).toBeLessThan(20_000);
   expect(job.attrs.failReason).toBeUndefined();
-  const first = await ctx.inventory.lastRun();
+  const first = await ctx.inventory.history.lastRun();
   expect(first).toEqual(expect.objectContaining({ trigger: 'schedule', status: 'SUCCESS' }));
   expect(first!.updates).toBeGreaterThan(0);
   expect(hook.messages).toHaveLength(0);
@@ -79,8 +76,8 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   await seedSandbox(ctx, DEMO_SKUS);
   sandbox.simulators!.yahoo.faults.add({ path: 'setStock', response: { status: 400, body: '<Error><Message>maintenance</Message><Code>ed-1</Code></Error>' } });
   await runNow(STOCK_SYNC_JOB);
-  const second = await ctx.inventory.lastRun();
+  const second = await ctx.inventory.history.lastRun();
   expect(second!.status).toBe('PARTIAL');
-  const [message] = await hook.waitForMessages(1);
-  expect(message.text).toContain(`Stock sync run #${second!.id} PARTIAL`);
+  const [message] = await hook.waitFor(1);
+  expect(message.text).toContain(`在庫同期 #${second!.id} 一部失敗 (PARTIAL)`);
 }, 60_000);

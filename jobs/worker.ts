@@ -8,9 +8,9 @@ import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type DrainResu
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
-import type { Notifier } from '../connectors/notify/client.js';
 import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
+import { defineDailyReport } from './reports.js';
 import { scheduledJobs } from './schedules.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
@@ -106,8 +106,6 @@ async function connectOneAtATime(pool: pg.Pool, backend: AgendaBackend): Promise
 }
 
 export interface WorkerOptions {
-  /** Default: the context's notifier (the notify system: the log, plus its webhook when configured). */
-  notifier?: Notifier;
   /** How often Agenda looks for due jobs (Agenda's default: 5 seconds). */
   processEvery?: string | number;
 }
@@ -120,7 +118,6 @@ export interface Worker {
 
 export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Promise<Worker> {
   const { config, logger } = ctx;
-  const notifier = opts.notifier ?? ctx.notifier;
   const store = createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
   try {
     await store.connect();
@@ -143,8 +140,9 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     if (!remote) logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
   });
   const jobs = scheduledJobs(config);
-  defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, notifier });
+  defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, logger, retentionDays: config.sync.retentionDays });
+  if (config.notifications.daily_report.enabled) defineDailyReport(agenda, { dailyReport: ctx.dailyReport, logger });
 
   try {
     for (const job of jobs) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);

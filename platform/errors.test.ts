@@ -9,6 +9,10 @@ import { InventoryFileError } from '../subgraphs/inventory/inventory-file.js';
 import { RuleChangeError, SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import { AuthError } from './auth/tokens.js';
 import { GraphQLError } from 'graphql';
+import { CircuitOpenError, HttpError } from './http/index.js';
+import { AmazonApiError } from '../connectors/amazon/client.js';
+import { YahooAuthError } from '../connectors/yahoo/oauth.js';
+import { RakutenApiError, RakutenCodeError } from '../connectors/rakuten/client.js';
 
 class Coded extends AppError {
   constructor(readonly code: ErrorCode) {
@@ -45,7 +49,14 @@ describe('error codes', () => {
   });
 
   it('keeps upstream failures and uncoded errors out of client messages; they exit 1', () => {
-    for (const err of [new Coded('UPSTREAM_FAILED'), new Error('boom'), Object.assign(new Error('pg'), { code: '23505' })]) {
+    const upstream = [
+      new HttpError('x', 502, '', new Headers()), new CircuitOpenError('sys', 1000), new AmazonApiError('x', 500, 'InternalFailure', undefined),
+      new YahooAuthError('x', 'invalid_grant'), new RakutenApiError('x', 401, [{ code: 'GA0001', message: 'm' }]),
+    ];
+    expect(upstream.map(errorCode)).toEqual(upstream.map(() => 'UPSTREAM_FAILED'));
+    expect(upstream.map((e) => (e as AmazonApiError).upstreamCode)).toEqual([undefined, undefined, 'InternalFailure', 'invalid_grant', 'GA0001']);
+    expect(errorCode(new RakutenCodeError('x'))).toBe('USER_INPUT');
+    for (const err of [new Coded('UPSTREAM_FAILED'), ...upstream, new Error('boom'), Object.assign(new Error('pg'), { code: '23505' })]) {
       expect(graphqlError(err)).toBe(err);
       expect([exitCodeOf(err), isRefusal(err)]).toEqual([1, false]);
     }

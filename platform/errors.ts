@@ -40,6 +40,21 @@ export class InvalidInputError extends AppError {
   }
 }
 
+/**
+ * A system Tsunagi talks to failed, refused or could not be reached. `upstreamCode` is that system's own error
+ * code when it gave one (an OAuth error, an SP-API code, a Yahoo! error code ...).
+ */
+export class UpstreamError extends AppError {
+  readonly code = 'UPSTREAM_FAILED';
+  constructor(
+    message: string,
+    readonly upstreamCode?: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
 /** A known caller without the role an action needs. */
 export class ForbiddenError extends AppError {
   readonly code = 'FORBIDDEN';

@@ -18,7 +18,7 @@ export function registerHealth(program: Command): void {
         const connectors: ConnectorHealth[] = await Promise.all(
           ctx.healthChecks().map((c) => c.health().catch((err: Error) => ({ name: '?', ok: false, detail: err.message, expiresInDays: null }))),
         );
-        const lastRun = await ctx.inventory.lastRun();
+        const lastRun = await ctx.inventory.history.lastRun();
         out.result({ database: { ok: database.ok }, connectors, lastRun });
         const mark = (ok: boolean) => (ok ? '[OK]  ' : '[FAIL]');
         out.line(`${mark(database.ok)} database   ${database.detail}`);
@@ -26,6 +26,8 @@ export function registerHealth(program: Command): void {
           const days = c.expiresInDays === null || /expire/i.test(c.detail) ? '' : `; credential expires in ${c.expiresInDays} days`;
           const at = c.expiresAt ? ` (${out.time(c.expiresAt)})` : '';
           out.line(`${mark(c.ok)} ${c.name.padEnd(10)} ${c.detail}${days}${at}`);
+          // A system with several channels (a marketplace's shops): each with its own expiry.
+          for (const p of c.parts ?? []) out.line(`  ${mark(p.ok)} ${p.name.padEnd(10)} ${p.detail}${p.expiresAt ? ` (${out.time(p.expiresAt)})` : ''}`);
         }
         out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${out.time(lastRun.startedAt)}` : 'Last run: none yet');
         const lastRunOk = !lastRun || ['SUCCESS', 'ROLLED_BACK', 'RUNNING'].includes(lastRun.status);

@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
 import { operatorName } from './identity.js';
-import { createMissingSandboxListings } from '../../app/sandbox-listings.js';
 
 export function registerImportSku(program: Command): void {
   program
@@ -23,8 +22,8 @@ export function registerImportSku(program: Command): void {
         const actor = operatorName();
         const r = await ctx.catalog.importSkuMaster(file, { replace: Boolean(opts.replace), actor, fileName: basename(opts.file) });
         ctx.logger.info({ file: opts.file, actor, ...r }, `SKU master imported: ${r.imported} mappings from ${basename(opts.file)}`);
-        const created = ctx.sandbox ? await createMissingSandboxListings(ctx) : undefined;
-        out.result(created ? { ...r, sandboxListingsCreated: created } : r);
+        const created = r.sandboxListingsCreated;
+        out.result(r);
         out.line(`[SUCCESS] Imported ${r.imported} SKU mappings (${r.active} active, ${r.inactive} inactive)${opts.replace ? `; replaced ${r.replaced} existing` : ''}.`);
         if (created) {
           const total = Object.values(created).reduce((a, b) => a + b, 0);

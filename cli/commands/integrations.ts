@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runCommand } from '../context.js';
-import { EXIT, parseNonNegativeInt, table } from '../output.js';
+import { resolve } from 'node:path';
+import { EXIT, parseNonNegativeInt, table, UsageError } from '../output.js';
 import { operatorName } from './identity.js';
 
 export function registerIntegrations(program: Command): void {
@@ -15,15 +16,21 @@ export function registerIntegrations(program: Command): void {
       runCommand(cmd, async (ctx, out) => {
         const systems = await ctx.hub.list();
         out.result(systems);
+        const expiry = (h: { expiresAt?: Date | null; expiresInDays: number | null }) =>
+          h.expiresInDays === null ? (h.expiresAt ? out.time(h.expiresAt) : '-') : `${h.expiresInDays} days${h.expiresAt ? ` (${out.time(h.expiresAt)})` : ''}`;
         out.line(
           table(
-            systems.map((s) => [
-              s.name,
-              s.type,
-              s.authType,
-              s.health.ok ? 'ok' : 'FAIL',
-              s.health.expiresAt ? out.time(s.health.expiresAt) : s.health.expiresInDays === null ? '-' : `${s.health.expiresInDays} days`,
-              s.lastRun ? `${s.lastRun.ok ? 'ok' : 'FAILED'} ${s.lastRun.operation}${s.lastRun.dryRun ? ' (dry run)' : ''} ${out.time(s.lastRun.at)}` : '-',
+            systems.flatMap((s) => [
+              [
+                s.name,
+                s.type,
+                s.authType,
+                s.health.ok ? 'ok' : 'FAIL',
+                expiry(s.health),
+                s.lastRun ? `${s.lastRun.ok ? 'ok' : 'FAILED'} ${s.lastRun.operation}${s.lastRun.dryRun ? ' (dry run)' : ''} ${out.time(s.lastRun.at)}` : '-',
+              ],
+              // A system with several channels (a marketplace's shops): one row each, with its days left.
+              ...(s.health.parts ?? []).map((p) => [`  ${p.name}`, '', '', p.ok ? 'ok' : 'FAIL', expiry(p), '']),
             ]),
             ['SYSTEM', 'TYPE', 'AUTH', 'HEALTH', 'CREDENTIAL EXPIRES', 'LAST RUN'],
           ),
@@ -44,14 +51,25 @@ export function registerIntegrations(program: Command): void {
     .description('run one operation now (stock changes are ledgered; recorded in the integration log either way)')
     .option('--dry-run', 'what it would do; nothing outside changes')
     .option('--input <file.json>', 'the operation input (JSON object)')
-    .addHelpText('after', '\nExamples:\n  tsunagi integrations run amazon stock_sync --dry-run\n  tsunagi integrations run yahoo get_stock --input codes.json')
-    .action((system: string, operation: string, opts: { dryRun?: boolean; input?: string }, cmd: Command) =>
+    .option('-f, --file <path>', 'a file the operation reads (its input.file), e.g. a product export')
+    .option('--sku <sku>', 'one SKU only (its input.sku)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tsunagi integrations run amazon stock_sync --dry-run\n  tsunagi integrations run yahoo get_stock --input codes.json' +
+        '\n  tsunagi integrations run pim products-csv -f products.csv\n  tsunagi integrations run dam images-sync --sku AMZ-000001',
+    )
+    .action((system: string, operation: string, opts: { dryRun?: boolean; input?: string; file?: string; sku?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
-        let input: unknown = {};
+        let input: Record<string, unknown> = {};
         if (opts.input) {
           const { readJsonFile } = await import('../../platform/transform/index.js');
-          input = readJsonFile(opts.input, 'input file');
+          const read = readJsonFile(opts.input, 'input file');
+          if (read === null || typeof read !== 'object' || Array.isArray(read)) throw new UsageError(`--input ${opts.input}: the input must be a JSON object`);
+          input = read as Record<string, unknown>;
         }
+        // Paths are taken from where the operator stands.
+        if (opts.file !== undefined) input = { ...input, file: resolve(opts.file) };
+        if (opts.sku !== undefined) input = { ...input, sku: opts.sku };
         const result = await ctx.hub.run({ system, operation, input, dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName() });
         out.result(result);
         out.line(`[SUCCESS] ${system} ${operation}${result.dryRun ? ' (dry run)' : ''} in ${result.durationMs} ms`);

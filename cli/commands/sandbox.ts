@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
+import { registerShopeeSandbox } from './shopee.js';
 
 /** More demo SKUs than any benchmark uses; the simulators hold them in memory. */
 const MAX_SEED_SKUS = 1_000_000;
@@ -17,7 +18,7 @@ export function registerSandbox(program: Command): void {
 
   sandbox
     .command('seed')
-    .description('replace the simulated catalogue: N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings')
+    .description('replace the simulated catalogue: N Amazon SKUs with SKU-master rows and Yahoo!/Rakuten listings, listed in every simulated Shopee shop')
     .requiredOption('--skus <N>', 'number of SKUs')
     .action((opts: { skus: string }, cmd: Command) => {
       let skus = 0;
@@ -48,7 +49,7 @@ export function registerSandbox(program: Command): void {
     );
 
   sandbox
-    .command('set-stock <amazon_sku> <qty>')
+    .command('set-stock <sku> <qty>')
     .description('set the FBA fulfillable quantity the Amazon simulator reports')
     .action((sku: string, qty: string, _opts: unknown, cmd: Command) => {
       let quantity = 0;
@@ -63,25 +64,53 @@ export function registerSandbox(program: Command): void {
     });
 
   sandbox
-    .command('show <amazon_sku>')
-    .description('what Amazon reports and what Yahoo! and Rakuten hold for a SKU')
+    .command('show <sku>')
+    .description('what the stock source reports and what each channel holds for a SKU (a several-shop system by shop: shopee: {SG: n, …})')
     .action((sku: string, _opts: unknown, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const sim = requireSandbox(ctx);
+        const { sandboxChannels, channelControl } = await import('../../app/sandbox-listings.js');
         const mapping = (await ctx.catalog.getMappings([sku])).get(sku);
         const amazon = await sim.call<number | null>('amazon', 'getQuantity', sku);
-        const held: Record<string, number | null> = {};
-        for (const channel of ctx.inventory.channels) {
-          const code = mapping?.listings[channel];
-          held[channel] = code ? await sim.call<number | null>(channel, 'getQuantity', code) : null;
+        const held: Record<string, number | null | Record<string, number | null>> = {};
+        const lines: string[] = [];
+        for (const c of sandboxChannels(ctx)) {
+          // A shop matches our SKU itself (item_sku / model_sku) when the master names no code for it.
+          const code = mapping?.listings[c.channel] ?? (c.shared ? sku : undefined);
+          const qty = code ? await channelControl(ctx, c.channel)<number | null>('getQuantity', code) : null;
+          if (c.shared) {
+            const shops = (held[c.system] ??= {}) as Record<string, number | null>;
+            shops[c.channel.slice(c.channel.indexOf(':') + 1)] = qty;
+          } else held[c.channel] = qty;
+          lines.push(`  ${c.channel.padEnd(10)} ${qty ?? '-'}${code ? `  (${code})` : ''}`);
         }
         out.result({ sku, amazon, ...held });
         out.line(`${sku}${mapping ? (mapping.isActive ? '' : ' (inactive in the SKU master)') : ' (not in the SKU master)'}`);
-        out.line(`  amazon   ${amazon ?? '-'}`);
-        for (const [channel, qty] of Object.entries(held)) {
-          const code = mapping?.listings[channel];
-          out.line(`  ${channel.padEnd(8)} ${qty ?? '-'}${code ? `  (${code})` : ''}`);
+        out.line(`  ${'amazon'.padEnd(10)} ${amazon ?? '-'}`);
+        for (const line of lines) out.line(line);
+      }),
+    );
+
+  sandbox
+    .command('credentials')
+    .description("the simulators' URLs and the public test credentials they accept, to point a tool at them (sandbox mode only)")
+    .action((_opts: unknown, cmd: Command) =>
+      runCommand(cmd, async (ctx, out) => {
+        const sim = requireSandbox(ctx);
+        const { connectorIdOf } = await import('../../platform/integrations/index.js');
+        const systems: Record<string, Record<string, unknown>> = {};
+        for (const [name, block] of Object.entries(ctx.integrations)) {
+          const id = connectorIdOf(block);
+          const describe = ctx.registry.get(id)?.simulator?.publicCredentials;
+          if (describe && sim.urls[id]) systems[name] = describe(block, sim.urls[id]!);
+        }
+        out.result(systems);
+        for (const [name, creds] of Object.entries(systems)) {
+          out.line(`${name}:`);
+          for (const [key, value] of Object.entries(creds)) out.line(`  ${key.padEnd(12)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
         }
       }),
     );
+
+  registerShopeeSandbox(sandbox, requireSandbox);
 }

@@ -284,7 +284,7 @@ describe('AmazonClient', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmazonPaginationError);
     expect((err as Error).message).toMatch(/nextToken was rejected.*expire 30 s.*read the inventory again/);
-    expect((err as AmazonPaginationError).code).toBe('InvalidInput');
+    expect((err as AmazonPaginationError).upstreamCode).toBe('InvalidInput');
     expect(pages).toHaveLength(1);
     expect(sim.stats.summariesRequests).toBe(2);
   });
@@ -371,7 +371,7 @@ describe('AmazonClient', () => {
     const { sim, client } = await setup({}, { clientSecret: 'wrong-secret-value' });
     const err = await collect(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmazonAuthError);
-    expect((err as AmazonAuthError).code).toBe('invalid_client');
+    expect((err as AmazonAuthError).upstreamCode).toBe('invalid_client');
     expect((err as Error).message).toMatch(/HTTP 401 invalid_client.*clientSecret/);
     expect((err as Error).message).not.toContain('wrong-secret-value');
     expect(sim.stats.tokenRequests).toBe(1);
@@ -382,7 +382,7 @@ describe('AmazonClient', () => {
     const { client } = await setup({}, { refreshToken: 'Atzr|revoked' });
     const err = await client.getItems(['AMZ-000001']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmazonAuthError);
-    expect((err as AmazonAuthError).code).toBe('invalid_grant');
+    expect((err as AmazonAuthError).upstreamCode).toBe('invalid_grant');
     expect((err as Error).message).toMatch(/authorise the app again/);
   });
 
@@ -435,7 +435,7 @@ describe('AmazonClient', () => {
     const err = await collect(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmazonApiError);
     expect(err).not.toBeInstanceOf(AmazonPaginationError);
-    expect((err as AmazonApiError).code).toBe('InvalidInput');
+    expect((err as AmazonApiError).upstreamCode).toBe('InvalidInput');
     expect((err as Error).message).toMatch(/HTTP 400: InvalidInput: Invalid marketplaceIds: ATVPDKIKX0DER/);
     expect(sim.stats.summariesRequests).toBe(1);
     expect(outcomes.find((o) => o.operation === 'getInventorySummaries')).toMatchObject({ ok: false, status: 400, attempts: 1 });

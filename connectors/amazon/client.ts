@@ -3,6 +3,7 @@
 import type { AmazonConfig } from './config.js';
 import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
+import { UpstreamError } from '../../platform/errors.js';
 import { TokenManager, type GrantedToken } from '../../platform/auth/token-manager.js';
 import type { ConnectorHealth, HealthCheck, SourceItem, StockSource } from '../../subgraphs/inventory/ports.js';
 
@@ -53,15 +54,15 @@ export interface InventorySummariesResponse {
 }
 
 /** An SP-API call that failed after the HTTP client's retries (or was not retryable). */
-export class AmazonApiError extends Error {
+export class AmazonApiError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number | null,
     /** First SP-API error code, e.g. InvalidInput, QuotaExceeded, InternalFailure. */
-    readonly code: string | undefined,
+    upstreamCode: string | undefined,
     readonly requestId: string | undefined,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'AmazonApiError';
   }
 }
@@ -75,13 +76,13 @@ export class AmazonPaginationError extends AmazonApiError {
 }
 
 /** The LWA token endpoint refused the credentials, or they are not configured. */
-export class AmazonAuthError extends Error {
+export class AmazonAuthError extends UpstreamError {
   constructor(
     message: string,
     /** LWA error code: invalid_client, invalid_grant, unsupported_grant_type, invalid_request; undefined when not configured. */
-    readonly code?: string,
+    upstreamCode?: string,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'AmazonAuthError';
   }
 }

@@ -1,6 +1,6 @@
 // The amazon connector's descriptor: the FBA stock source (SP-API, LWA auth) and its simulator.
 import { z } from 'zod';
-import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { syncRunSummarySchema, type ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { AmazonClient } from './client.js';
 import { amazonClientConfig, amazonConfigSchema, type AmazonBlock } from './config.js';
 import { AMAZON_SANDBOX_CREDENTIALS, AmazonSimulator } from './simulator.js';
@@ -19,8 +19,10 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
       description: 'FBA fulfillable stock to the channels, through the inventory service (ledgered, rollback-able)',
       changes: true,
       input: z.strictObject({}),
-      async run(_client, { services, dryRun, trigger, actor }) {
-        const run = await services.syncStock({ dryRun, trigger, actor });
+      output: z.union([syncRunSummarySchema, z.strictObject({ skipped: z.string() })]),
+      // This block is the stock source: its own name says whose channels to sync.
+      async run(_client, { system, services, dryRun, trigger, actor }) {
+        const run = await services.syncStock({ source: system, dryRun, trigger, actor });
         if (!run) return { skipped: 'another stock run holds the lock' };
         if (run.status === 'FAILED') throw new Error(`stock sync run #${run.runId} FAILED: ${run.errorSummary ?? 'no detail'}`);
         return run;
@@ -30,6 +32,9 @@ export const amazonConnector: ConnectorDescriptor<AmazonBlock, AmazonClient> = {
       description: 'fulfillable quantities of the given seller SKUs (read only)',
       changes: false,
       input: z.strictObject({ skus: z.array(z.string().min(1)).min(1).max(1000) }),
+      output: z.strictObject({
+        items: z.array(z.strictObject({ sku: z.string(), quantity: z.number().int(), productName: z.string().optional() })),
+      }),
       run: async (client, { input }) => ({ items: await client.getItems(input.skus) }),
     },
   },

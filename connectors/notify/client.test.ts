@@ -1,158 +1,124 @@
-// Contract test: the notifiers against the webhook simulator over real HTTP on 127.0.0.1.
+// The notify connector as the hub builds it: the block of config/integrations.yaml (each channel on when its
+// address is set), the sandbox's simulator for all four channels, health, and the `send` operation.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
-import { DEFAULT_POLICY, type CallOutcome, type HttpPolicy } from '../../platform/http/index.js';
-import { createNotifier, LogNotifier, redactWebhookUrl, slackMessage, SlackWebhookNotifier, type Alert } from './client.js';
-import { SIMULATOR_WEBHOOK_PATH, SlackWebhookSimulator } from './simulator.js';
+import { loadConfig } from '../../app/config.js';
+import { DEFAULT_POLICY } from '../../platform/http/index.js';
+import type { ConnectorDeps } from '../../platform/integrations/index.js';
+import type { NotifyBlock } from './config.js';
+import { notifyConnector } from './index.js';
+import { NotifySimulator } from './simulator.js';
 
-const policy: Partial<HttpPolicy> = { timeoutMs: 2000, retries: 2, backoffBaseMs: 5, backoffMaxMs: 10 };
-const SECRET = SIMULATOR_WEBHOOK_PATH.split('/').pop()!;
+const env = { ...process.env, TSUNAGI_DATA_DIR: '/nonexistent' };
+const deps = { logger: pino({ enabled: false }), onOutcome: () => {} } as unknown as ConnectorDeps;
+const block = (extra: Record<string, string> = {}) => loadConfig('config/config.yaml', { ...env, ...extra }).integrations.notify as NotifyBlock;
+const fast = (b: NotifyBlock): NotifyBlock => ({ ...b, retry_config: { ...DEFAULT_POLICY, retries: 1, backoffBaseMs: 5, backoffMaxMs: 10, timeoutMs: 2000 } });
 
-function captureLogger(level = 'debug') {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { logger, lines, text: () => JSON.stringify(lines) };
-}
-
-const alert: Alert = {
-  severity: 'critical',
-  title: 'Stock sync run #7 PARTIAL',
-  text: '3 of 10 updates failed: yahoo <400> & friends',
-  runId: 7,
-  fields: { Status: 'PARTIAL', Updates: 10, Failed: 3 },
-};
-
-let sim: SlackWebhookSimulator;
-let url: string;
-
-beforeEach(async () => {
-  sim = new SlackWebhookSimulator();
-  url = await sim.listen();
-});
-
-afterEach(async () => {
-  await sim.close();
-});
-
-describe('slackMessage', () => {
-  it('builds a fallback text and Block Kit blocks with the run, fields and escaped text', () => {
-    const m = slackMessage(alert);
-    expect(m.text).toContain('CRITICAL: Stock sync run #7 PARTIAL');
-    expect(m.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'context']);
-    expect(JSON.stringify(m.blocks[1])).toContain('yahoo &lt;400&gt; &amp; friends');
-    expect(m.blocks[2]).toEqual({
-      type: 'section',
-      fields: [
-        { type: 'mrkdwn', text: '*Status*\nPARTIAL' },
-        { type: 'mrkdwn', text: '*Updates*\n10' },
-        { type: 'mrkdwn', text: '*Failed*\n3' },
-      ],
-    });
-    expect(m.blocks[3]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Tsunagi · run #7' }] });
+describe('config', () => {
+  it('every channel is off while its address is empty', () => {
+    const client = notifyConnector.create(block(), deps);
+    expect(client.channels).toEqual([]);
   });
 
-  it('keeps within Block Kit limits whatever the alert holds', () => {
-    const fields = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`f${i}`, 'x'.repeat(3000)]));
-    const m = slackMessage({ severity: 'warning', title: 'T'.repeat(400), text: 'y'.repeat(10_000), fields });
-    const [header, section, withFields] = m.blocks as { text?: { text: string }; fields?: { text: string }[] }[];
-    expect(header.text!.text.length).toBe(150);
-    expect(section.text!.text.length).toBe(3000);
-    expect(withFields.fields).toHaveLength(10);
-    expect(withFields.fields!.every((f) => f.text.length <= 2000)).toBe(true);
+  it('a channel set from the environment is on; the others stay off', () => {
+    const b = block({ TSUNAGI_SMTP_HOST: 'smtp.example.com', TSUNAGI_MAIL_FROM: 'Tsunagi <hub@example.com>', TSUNAGI_MAIL_TO: 'ops@example.com, boss@example.com' });
+    expect(b.settings.email.to).toEqual(['ops@example.com', 'boss@example.com']);
+    expect(b.endpoints.smtp_port).toBe(587);
+    expect(notifyConnector.create(b, deps).channels.map((c) => c.name)).toEqual(['email']);
+  });
+
+  it('a channel set only partly is refused, naming what is missing and never echoing a secret', () => {
+    expect(() => block({ TSUNAGI_SMTP_HOST: 'smtp.example.com' })).toThrow(
+      /config: notify\.settings\.email\.from: required when endpoints\.smtp_host is set[\s\S]*config: notify\.settings\.email\.to: required/,
+    );
+    expect(() => block({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'topsecret-token', TSUNAGI_SMS_TO: '09012345678', TWILIO_FROM_NUMBER: '+15005550006' })).toThrow(
+      /config: notify\.settings\.sms\.to\.0: not an E\.164 number/,
+    );
+    expect(() => block({ TWILIO_ACCOUNT_SID: 'AC1', TSUNAGI_SMS_TO: '+819012345678', TWILIO_FROM_NUMBER: '+15005550006' })).toThrow(/notify\.auth\.twilio_auth_token: required/);
+    expect(() => block({ TSUNAGI_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/topsecret' })).toThrow(/notify\.auth\.slack_webhook_url: must be an http\(s\) URL/);
+    const refusal = (() => {
+      try {
+        block({ TSUNAGI_SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T/B/topsecret', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'topsecret-token' });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    })();
+    expect(refusal).toMatch(/^config: notify\./);
+    expect(refusal).not.toContain('topsecret');
   });
 });
 
-describe('SlackWebhookNotifier', () => {
-  it('posts the message, which the receiver accepts, and reports the call with the secret redacted', async () => {
-    const outcomes: CallOutcome[] = [];
-    const { logger, text } = captureLogger();
-    await new SlackWebhookNotifier({ url, logger, policy, onOutcome: (o) => outcomes.push(o) }).notify(alert);
-    expect(sim.messages).toEqual([slackMessage(alert)]);
-    expect(outcomes).toEqual([expect.objectContaining({ system: 'slack', operation: 'incomingWebhook', status: 200, ok: true })]);
-    expect(outcomes[0].url).toBe(`${new URL(url).origin}/services/***`);
-    expect(text()).not.toContain(SECRET);
+describe('in the sandbox', () => {
+  let dir: string;
+  let sim: NotifySimulator;
+  let url: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tsunagi-notify-'));
+    sim = new NotifySimulator({ stateFile: join(dir, 'notify.json') });
+    url = await sim.listen();
   });
 
-  it('retries a 5xx and delivers on the next attempt', async () => {
-    sim.faults.add({ path: '/services', times: 1, response: { status: 500, body: 'rollup_error' } });
-    const outcomes: CallOutcome[] = [];
-    await new SlackWebhookNotifier({ url, logger: captureLogger().logger, policy, onOutcome: (o) => outcomes.push(o) }).notify(alert);
-    expect(sim.messages).toHaveLength(1);
-    expect(outcomes[0]).toEqual(expect.objectContaining({ ok: true, attempts: 2 }));
-  });
-
-  it('logs a failed delivery instead of throwing, and does not retry a 4xx', async () => {
-    sim.faults.add({ path: '/services', response: { status: 410, body: 'channel_is_archived' } });
-    const outcomes: CallOutcome[] = [];
-    const { logger, lines, text } = captureLogger();
-    await expect(new SlackWebhookNotifier({ url, logger, policy, onOutcome: (o) => outcomes.push(o) }).notify(alert)).resolves.toBeUndefined();
-    expect(outcomes).toEqual([expect.objectContaining({ ok: false, status: 410, attempts: 1 })]);
-    const failure = lines.find((l) => l.msg === 'alert not delivered to the Slack webhook');
-    expect(failure).toBeDefined();
-    expect(JSON.stringify(failure)).toContain('channel_is_archived');
-    expect(text()).not.toContain(SECRET);
-  });
-
-  it('survives an unreachable receiver (connection refused after retries)', async () => {
+  afterEach(async () => {
     await sim.close();
-    const { logger, lines } = captureLogger();
-    await expect(new SlackWebhookNotifier({ url, logger, policy }).notify(alert)).resolves.toBeUndefined();
-    expect(lines.some((l) => l.msg === 'alert not delivered to the Slack webhook')).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses a webhook URL that is not http(s), without echoing the secret', () => {
-    const { logger } = captureLogger();
-    expect(() => new SlackWebhookNotifier({ url: 'hooks.slack.com/services/T/B/topsecret', logger })).toThrow(/not a URL/);
-    expect(() => new SlackWebhookNotifier({ url: 'hooks.slack.com/services/T/B/topsecret', logger })).not.toThrow(/topsecret/);
-    expect(() => new SlackWebhookNotifier({ url: 'ftp://example.com/x', logger })).toThrow(/must be http/);
+  const sandboxClient = () => notifyConnector.create(fast(notifyConnector.simulator!.sandboxConfig(block(), url, {})), deps);
+
+  it('points every empty channel at its simulator, and each of the four delivers there', async () => {
+    const client = sandboxClient();
+    expect(client.channels.map((c) => c.name)).toEqual(['email', 'slack', 'teams', 'sms']);
+    const out = await notifyConnector.operations.send!.run(client, {
+      input: { severity: 'warning', title: 'テスト通知 / Test', text: 'hello from the sandbox' }, system: 'notify', dryRun: false, trigger: 'cli', services: {} as never,
+    });
+    expect(out).toEqual({ sent: true, results: ['email', 'slack', 'teams', 'sms'].map((channel) => ({ channel, ok: true, attempts: 1 })) });
+    const got = sim.received();
+    expect(got.email.map((m) => m.subject)).toEqual(['テスト通知 / Test']);
+    expect(got.slack.map((m) => m.text)).toEqual([':warning: WARNING: テスト通知 / Test\nhello from the sandbox']);
+    expect(got.teams).toHaveLength(1);
+    expect(got.sms.map((m) => m.body)).toEqual(['WARNING: テスト通知 / Test\nhello from the sandbox']);
+    await notifyConnector.close!(client);
   });
 
-  it('receiver rejects what Slack rejects: wrong path, no text, oversized blocks', async () => {
-    const post = (path: string, body: unknown) =>
-      fetch(`${new URL(url).origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await post('/services/T/B/wrong', { text: 'x' })).status).toBe(404);
-    const noText = await post(SIMULATOR_WEBHOOK_PATH, {});
-    expect([noText.status, await noText.text()]).toEqual([400, 'no_text']);
-    const big = await post(SIMULATOR_WEBHOOK_PATH, { text: 'x', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] });
-    expect([big.status, await big.text()]).toEqual([400, 'invalid_blocks']);
-    expect(sim.messages).toHaveLength(0);
-  });
-});
-
-describe('LogNotifier', () => {
-  it('logs critical alerts at error and warnings at warn', async () => {
-    const { logger, lines } = captureLogger('info');
-    const notifier = new LogNotifier(logger);
-    await notifier.notify(alert);
-    await notifier.notify({ severity: 'warning', title: 'Scheduled stock sync skipped', text: 'another sync run is in progress' });
-    expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [50, '[ALERT] Stock sync run #7 PARTIAL: 3 of 10 updates failed: yahoo <400> & friends'],
-      [40, '[ALERT] Scheduled stock sync skipped: another sync run is in progress'],
-    ]);
-    expect(lines[0].alert).toEqual({ severity: 'critical', runId: 7, fields: alert.fields });
-  });
-});
-
-describe('createNotifier', () => {
-  const configWith = (slackWebhookUrl: string) => ({ slackWebhookUrl: slackWebhookUrl || undefined, policy: DEFAULT_POLICY });
-
-  it('logs only when no webhook is configured', async () => {
-    const { logger, lines } = captureLogger('info');
-    await createNotifier(configWith(''), logger).notify(alert);
-    expect(lines.filter((l) => String(l.msg).startsWith('[ALERT]'))).toHaveLength(1);
-    expect(sim.messages).toHaveLength(0);
+  it('keeps a channel configured for real as it is', () => {
+    const real = notifyConnector.simulator!.sandboxConfig(block({ TSUNAGI_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T1/B1/x' }), url, {});
+    expect(real.auth.slack_webhook_url).toBe('https://hooks.slack.com/services/T1/B1/x');
+    expect(real.auth.teams_webhook_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/workflows\//);
   });
 
-  it('logs and posts to the configured webhook, reporting the call', async () => {
-    const { logger, lines } = captureLogger('info');
-    const outcomes: CallOutcome[] = [];
-    await createNotifier(configWith(url), logger, (o) => outcomes.push(o)).notify(alert);
-    expect(lines.filter((l) => String(l.msg).startsWith('[ALERT]'))).toHaveLength(1);
-    expect(sim.messages).toHaveLength(1);
-    expect(outcomes).toHaveLength(1);
+  it('health probes SMTP and Twilio; a channel down makes it not ok, naming the channel', async () => {
+    const client = sandboxClient();
+    const ok = await notifyConnector.health(client);
+    expect(ok).toEqual(expect.objectContaining({ name: 'notify', ok: true }));
+    expect(ok.detail).toMatch(/^email: SMTP 127\.0\.0\.1:\d+ reachable, credentials accepted; slack: incoming webhook configured .*; teams: .*; sms: Twilio account active$/);
+    await sim.email.close();
+    const down = await notifyConnector.health(client);
+    expect(down.ok).toBe(false);
+    expect(down.detail).toMatch(/^email: .*ECONNREFUSED/);
+    await notifyConnector.close!(client);
   });
 
-  it('redactWebhookUrl keeps only the host and first path segment', () => {
-    expect(redactWebhookUrl('https://hooks.slack.com/services/T1/B2/abc')).toBe('https://hooks.slack.com/services/***');
-    expect(redactWebhookUrl('not a url')).toBe('(invalid webhook URL)');
+  it('what the simulators received survives the process (the state file), the last 50 per channel', async () => {
+    const client = sandboxClient();
+    const slack = client.channels.find((c) => c.name === 'slack')!;
+    for (let i = 0; i < 55; i++) await slack.send({ type: 't', severity: 'info', title: `n${i}`, text: 'x' });
+    await sim.close();
+    const again = new NotifySimulator({ stateFile: join(dir, 'notify.json') });
+    const slackSeen = again.received().slack;
+    expect(slackSeen).toHaveLength(50);
+    expect(slackSeen[0]!.text).toContain('n5');
+    sim = again;
+    await sim.listen();
+  });
+
+  it('the send operation names channels it does not have', async () => {
+    const client = notifyConnector.create(block(), deps);
+    await expect(notifyConnector.operations.send!.run(client, {
+      input: { severity: 'warning', title: 't', text: 'x', channels: ['sms'] }, system: 'notify', dryRun: false, trigger: 'cli', services: {} as never,
+    })).rejects.toThrow('not configured here: sms (configured: none)');
   });
 });

@@ -1,79 +1,93 @@
-// Operator alerts: a Notifier interface with two sinks, the log (always) and a Slack-compatible incoming
-// webhook (when configured). A notifier never rejects: an alert that cannot be delivered is logged, and the
-// job that raised it carries on. See README.md for the webhook contract.
-import type { Logger } from 'pino';
-import { HttpClient, type CallOutcome, type HttpPolicy } from '../../platform/http/index.js';
-import { REDACT_PATHS } from '../../platform/log/index.js';
+// The notify connector's client: the channels the notify block configures (email, Slack, Teams, SMS; each in
+// its own folder), offered to the reporting module as one Notifier, and the pieces they share: one call through
+// the HTTP client with its outcome, and the translation of failures into DeliveryErrors (permanent or not).
+import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
+import { REDACT_PATHS, type Logger } from '../../platform/log/index.js';
+import { DeliveryError, type NotificationChannel, type Notifier } from '../../subgraphs/reporting/ports.js';
+import type { ConnectorHealth } from '../../platform/integrations/index.js';
 
-export type AlertSeverity = 'warning' | 'critical';
-
-export interface Alert {
-  severity: AlertSeverity;
-  title: string;
-  text: string;
-  runId?: number;
-  /** Label → value, shown side by side; Slack shows at most 10. */
-  fields?: Record<string, string | number>;
+/** A channel as the connector holds it: the port, plus a reachability probe where its protocol has one. */
+export interface NotifyChannel extends NotificationChannel {
+  /** Resolves with what was checked; rejects when the service cannot be reached or refuses the credentials. */
+  probe?(): Promise<string>;
+  /** What health shows when there is no probe (a webhook can only be tested by posting to it). */
+  readonly description: string;
 }
 
-export interface Notifier {
-  /** Delivers the alert to every sink; never rejects. */
-  notify(alert: Alert): Promise<void>;
-}
+/** The channels this connector can offer, each when the notify block configures it. */
+export const NOTIFY_CHANNELS = ['email', 'slack', 'teams', 'sms'];
 
-export class LogNotifier implements Notifier {
-  constructor(private readonly logger: Logger) {}
+export class NotifyClient implements Notifier {
+  readonly supported = NOTIFY_CHANNELS;
 
-  async notify(alert: Alert): Promise<void> {
-    const entry = { alert: { severity: alert.severity, runId: alert.runId, fields: alert.fields } };
-    const message = `[ALERT] ${alert.title}: ${alert.text}`;
-    if (alert.severity === 'critical') this.logger.error(entry, message);
-    else this.logger.warn(entry, message);
+  constructor(
+    readonly system: string,
+    readonly channels: NotifyChannel[],
+  ) {}
+
+  /** Each probe-able channel is probed; webhooks are listed as configured. Not ok when a probe fails. */
+  async health(): Promise<ConnectorHealth> {
+    if (this.channels.length === 0) return { name: this.system, ok: true, detail: 'no channel configured: alerts go to the log only', expiresInDays: null };
+    const parts = await Promise.all(
+      this.channels.map(async (c) => {
+        if (!c.probe) return { ok: true, text: `${c.name}: ${c.description}` };
+        try {
+          return { ok: true, text: `${c.name}: ${await c.probe()}` };
+        } catch (err) {
+          return { ok: false, text: `${c.name}: ${(err as Error).message}` };
+        }
+      }),
+    );
+    return { name: this.system, ok: parts.every((p) => p.ok), detail: parts.map((p) => p.text).join('; '), expiresInDays: null };
   }
 }
 
-// ---- Slack incoming webhook -------------------------------------------------------------------------
-
-/** Block Kit limits (characters): header text, section text, one section field; at most 10 fields. */
-const LIMITS = { header: 150, section: 3000, field: 2000, fields: 10 } as const;
-
-export interface SlackText {
-  type: 'plain_text' | 'mrkdwn';
-  text: string;
-  emoji?: boolean;
+export interface HttpDeliveryOptions {
+  system: string;
+  /** `<channel>.<call>`, e.g. slack.incomingWebhook: the integration log's operation. */
+  operation: string;
+  url: string;
+  /** The URL as logs and the integration log may show it (webhook URLs are credentials). */
+  shownUrl: string;
+  policy?: Partial<HttpPolicy>;
+  logger: Logger;
+  onOutcome?: (outcome: CallOutcome) => void;
+  headers?: Record<string, string>;
+  body: string | URLSearchParams;
+  /** The service's own words for a refusal (its error body), for the DeliveryError's message. */
+  describe?: (err: HttpError) => string;
 }
 
-export type SlackBlock =
-  | { type: 'header'; text: SlackText }
-  | { type: 'section'; text?: SlackText; fields?: SlackText[] }
-  | { type: 'context'; elements: SlackText[] };
-
-/** The JSON body of an incoming-webhook post: `text` is the notification fallback, `blocks` the layout. */
-export interface SlackMessage {
-  text: string;
-  blocks: SlackBlock[];
+/**
+ * One delivery through the HTTP client (retry_config: 429 with Retry-After, 408, 5xx and network errors are
+ * retried; other 4xx are final). A client per delivery, so the attempts counted are this message's own.
+ */
+export async function deliverOverHttp(opts: HttpDeliveryOptions): Promise<{ response: HttpResponse; attempts: number }> {
+  let attempts = 0;
+  const http = new HttpClient({
+    system: opts.system,
+    policy: opts.policy,
+    // The client's own debug line carries the full URL: a webhook's is its secret.
+    logger: opts.logger.child({}, { redact: { paths: [...REDACT_PATHS, 'outcome.url'], censor: '[REDACTED]' } }),
+    onOutcome: (o) => {
+      attempts = o.attempts;
+      opts.onOutcome?.({ ...o, url: opts.shownUrl });
+    },
+  });
+  try {
+    const response = await http.request({ method: 'POST', url: opts.url, headers: opts.headers, body: opts.body, operation: opts.operation });
+    return { response, attempts };
+  } catch (err) {
+    if (err instanceof HttpError) {
+      const retryable = err.status === 429 || err.status === 408 || err.status >= 500;
+      const what = opts.describe?.(err) ?? (err.body.trim().slice(0, 300) || '(empty body)');
+      throw new DeliveryError(`HTTP ${err.status}: ${what}`, !retryable, attempts);
+    }
+    throw new DeliveryError(`${(err as Error).message} (${opts.shownUrl})`, false, attempts);
+  }
 }
 
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-
-/** Slack reads &, < and > as control characters in mrkdwn; everything else is shown as written. */
-const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-export function slackMessage(alert: Alert): SlackMessage {
-  const icon = alert.severity === 'critical' ? ':rotating_light:' : ':warning:';
-  const headline = `${icon} ${alert.severity.toUpperCase()}: ${alert.title}`;
-  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: clip(headline, LIMITS.header), emoji: true } }];
-  if (alert.text.trim()) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(alert.text), LIMITS.section) } });
-  const fields = Object.entries(alert.fields ?? {})
-    .slice(0, LIMITS.fields)
-    .map(([label, value]): SlackText => ({ type: 'mrkdwn', text: clip(`*${escapeMrkdwn(label)}*\n${escapeMrkdwn(String(value))}`, LIMITS.field) }));
-  if (fields.length > 0) blocks.push({ type: 'section', fields });
-  const context = alert.runId === undefined ? 'Tsunagi' : `Tsunagi · run #${alert.runId}`;
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context }] });
-  return { text: clip(`${headline}\n${alert.text}`, LIMITS.section), blocks };
-}
-
-/** The webhook URL is itself the credential: logs and the integration log get its host and first path segment only. */
+/** A webhook URL is itself the credential: logs and the integration log get its origin and first path segment only. */
 export function redactWebhookUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -84,68 +98,5 @@ export function redactWebhookUrl(url: string): string {
   }
 }
 
-export interface SlackWebhookOptions {
-  url: string;
-  logger: Logger;
-  policy?: Partial<HttpPolicy>;
-  onOutcome?: (outcome: CallOutcome) => void;
-}
-
-export class SlackWebhookNotifier implements Notifier {
-  private readonly http: HttpClient;
-  private readonly url: string;
-  private readonly logger: Logger;
-
-  constructor(opts: SlackWebhookOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(opts.url);
-    } catch {
-      throw new Error(`notify.auth.slack_webhook_url is not a URL: ${redactWebhookUrl(opts.url)}`);
-    }
-    if (!/^https?:$/.test(parsed.protocol)) throw new Error(`notify.auth.slack_webhook_url must be http(s), got ${parsed.protocol}`);
-    this.url = opts.url;
-    this.logger = opts.logger.child({ connector: 'slack' }, { redact: { paths: [...REDACT_PATHS, 'outcome.url'], censor: '[REDACTED]' } });
-    const onOutcome = opts.onOutcome;
-    this.http = new HttpClient({
-      system: 'slack',
-      policy: opts.policy,
-      logger: this.logger,
-      onOutcome: onOutcome && ((o) => onOutcome({ ...o, url: redactWebhookUrl(this.url) })),
-    });
-  }
-
-  async notify(alert: Alert): Promise<void> {
-    try {
-      // HttpClient retries 429 (honouring Retry-After) and 5xx; Slack's 4xx answers are final.
-      await this.http.request({ method: 'POST', url: this.url, body: slackMessage(alert), operation: 'incomingWebhook' });
-    } catch (err) {
-      this.logger.error({ err, alert: { title: alert.title, runId: alert.runId } }, 'alert not delivered to the Slack webhook');
-    }
-  }
-}
-
-// ---- the configured set -----------------------------------------------------------------------------
-
-class FanOutNotifier implements Notifier {
-  constructor(private readonly sinks: Notifier[]) {}
-
-  async notify(alert: Alert): Promise<void> {
-    await Promise.all(this.sinks.map((s) => s.notify(alert)));
-  }
-}
-
-/**
- * The notifier processes use: the log always, plus the Slack webhook when the notify block of
- * integrations.yaml sets one. `onOutcome` receives each webhook call for the integration log (URL redacted).
- */
-export function createNotifier(
-  opts: { slackWebhookUrl?: string; policy?: Partial<HttpPolicy> },
-  logger: Logger,
-  onOutcome?: (outcome: CallOutcome) => void,
-): Notifier {
-  const sinks: Notifier[] = [new LogNotifier(logger)];
-  const url = opts.slackWebhookUrl;
-  if (url) sinks.push(new SlackWebhookNotifier({ url, logger, policy: opts.policy, onOutcome }));
-  return new FanOutNotifier(sinks);
-}
+/** Clips to `max` characters with an ellipsis, so a long text never makes a service refuse the whole message. */
+export const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -1,85 +1,108 @@
-// A Slack incoming-webhook receiver on loopback, for tests: it checks posts the way Slack does (one secret
-// path, JSON body, text or blocks, Block Kit size limits), answers with Slack's plain-text status words, and
-// records every message it accepted. `faults` makes it fail on demand.
-import { FaultPlan } from '../sandbox/faults.js';
-import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
-import type { SlackMessage } from './client.js';
+// The sandbox's notification services in one simulator: an HTTP server that answers as the Slack webhook, the
+// Teams Workflows webhook and Twilio's Messages API (each by its own paths), and a real SMTP server. What each
+// accepted is kept (the last RECENT per channel) in the data directory, so `tsunagi notify received` shows it
+// whichever process sent it.
+import { PersistentState } from '../sandbox/state.js';
+import { SimulatorServer } from '../sandbox/server.js';
+import { SmtpSimulator, type ReceivedMail } from './email/simulator.js';
+import type { SlackMessage } from './slack/client.js';
+import { SlackWebhookSimulator } from './slack/simulator.js';
+import type { RecordedSms } from './sms/simulator.js';
+import { TwilioSimulator } from './sms/simulator.js';
+import type { TeamsMessage } from './teams/client.js';
+import { TeamsWorkflowSimulator } from './teams/simulator.js';
 
-/** Shaped like a real webhook path: /services/<team>/<bot>/<secret>. */
-export const SIMULATOR_WEBHOOK_PATH = '/services/T0TSUNAGI/B0TSUNAGI/sandboxwebhooksecret000000';
+/** Messages kept per channel. */
+const RECENT = 50;
 
-const plain = (status: number, body: string): SimResponse => ({ status, headers: { 'content-type': 'text/plain' }, body });
+/** What the sandbox keeps of one mail: enough to read it, without its attachments' bytes. */
+export interface KeptMail {
+  at: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  attachments: { filename: string | null; contentType: string; cid: string | null; bytes: number }[];
+}
 
-export class SlackWebhookSimulator {
-  readonly faults = new FaultPlan();
-  /** Every message accepted, oldest first. */
-  readonly messages: SlackMessage[] = [];
-  private readonly server = new SimulatorServer('slack-webhook', (req) => this.handle(req));
+export interface Received {
+  email: KeptMail[];
+  slack: (SlackMessage & { at: string })[];
+  teams: (TeamsMessage & { at: string })[];
+  sms: RecordedSms[];
+}
 
-  /** Starts listening; returns the webhook URL to configure as alerts.slackWebhookUrl. */
-  async listen(port = 0): Promise<string> {
-    await this.server.listen(port);
-    return this.webhookUrl;
+const empty = (): Received => ({ email: [], slack: [], teams: [], sms: [] });
+
+export class NotifySimulator {
+  readonly slack: SlackWebhookSimulator;
+  readonly teams: TeamsWorkflowSimulator;
+  readonly sms: TwilioSimulator;
+  readonly email: SmtpSimulator;
+  private readonly state: PersistentState<Received>;
+  private readonly http: SimulatorServer;
+
+  constructor(opts: { stateFile?: string } = {}) {
+    this.state = new PersistentState(opts.stateFile, empty);
+    const keep = <K extends keyof Received>(channel: K, item: Received[K][number]) => {
+      const list = this.state.data[channel] as Received[K][number][];
+      list.push(item);
+      list.splice(0, Math.max(0, list.length - RECENT));
+      this.state.changed();
+    };
+    const at = () => new Date().toISOString();
+    this.slack = new SlackWebhookSimulator((m) => keep('slack', { ...m, at: at() }));
+    this.teams = new TeamsWorkflowSimulator((m) => keep('teams', { ...m, at: at() }));
+    this.sms = new TwilioSimulator((m) => keep('sms', m));
+    this.email = new SmtpSimulator((m: ReceivedMail) =>
+      keep('email', {
+        at: at(), from: m.mailFrom, to: m.rcptTo, subject: m.subject, text: m.text, html: m.html,
+        attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, cid: a.cid, bytes: a.content.length })),
+      }),
+    );
+    this.http = new SimulatorServer('notify', (req) =>
+      this.slack.handle(req) ?? this.teams.handle(req) ?? this.sms.handle(req) ?? { status: 404, body: { error: 'not a notification endpoint' } },
+    );
   }
 
-  get webhookUrl(): string {
-    return `${this.server.url}${SIMULATOR_WEBHOOK_PATH}`;
+  /** The HTTP base URL, with the SMTP server's port as `smtp_port` (the sandbox hands connectors one URL). */
+  async listen(): Promise<string> {
+    const base = await this.http.listen();
+    const smtpPort = await this.email.listen();
+    return `${base}/?smtp_port=${smtpPort}`;
   }
 
-  close(): Promise<void> {
-    return this.server.close();
+  async close(): Promise<void> {
+    this.state.flush();
+    await Promise.all([this.http.close(), this.email.close()]);
   }
 
-  /** Resolves once `count` messages have arrived; rejects after `timeoutMs`. */
-  async waitForMessages(count: number, timeoutMs = 10_000): Promise<SlackMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.messages.length < count) {
-      if (Date.now() > deadline) throw new Error(`webhook simulator: ${this.messages.length} of ${count} messages after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.messages.slice(0, count);
+  /** Control method: what each channel received, the latest `limit` of each, newest last. */
+  received(limit = RECENT): Received {
+    const d = this.state.data;
+    return { email: d.email.slice(-limit), slack: d.slack.slice(-limit), teams: d.teams.slice(-limit), sms: d.sms.slice(-limit) };
   }
 
-  private handle(req: SimRequest): SimResponse {
-    const fault = this.faults.match(req);
-    if (fault) return fault;
-    if (req.path !== SIMULATOR_WEBHOOK_PATH) return plain(404, 'no_service');
-    if (req.method !== 'POST') return plain(405, 'invalid_method');
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return plain(400, 'invalid_payload');
-    let message: Partial<SlackMessage>;
-    try {
-      message = JSON.parse(req.body) as Partial<SlackMessage>;
-    } catch {
-      return plain(400, 'invalid_payload');
-    }
-    if (typeof message !== 'object' || message === null) return plain(400, 'invalid_payload');
-    if (!message.text && !message.blocks?.length) return plain(400, 'no_text');
-    if (message.blocks && !blocksValid(message.blocks)) return plain(400, 'invalid_blocks');
-    this.messages.push(message as SlackMessage);
-    return plain(200, 'ok');
+  /** Control method: forget what was received. */
+  clear(): void {
+    Object.assign(this.state.data, empty());
+    this.state.changed();
   }
 }
 
-/** The Block Kit rules Tsunagi's messages touch: header ≤150, section text ≤3000, ≤10 fields of ≤2000, non-empty texts. */
-function blocksValid(blocks: unknown[]): boolean {
-  const text = (t: unknown, max: number) =>
-    typeof t === 'object' && t !== null && typeof (t as { text?: unknown }).text === 'string' &&
-    (t as { text: string }).text.length > 0 && (t as { text: string }).text.length <= max;
-  return blocks.every((b) => {
-    const block = b as { type?: string; text?: unknown; fields?: unknown[]; elements?: unknown[] };
-    switch (block.type) {
-      case 'header':
-        return text(block.text, 150);
-      case 'section':
-        if (block.text === undefined && !block.fields?.length) return false;
-        if (block.text !== undefined && !text(block.text, 3000)) return false;
-        return !block.fields || (block.fields.length <= 10 && block.fields.every((f) => text(f, 2000)));
-      case 'context':
-        return Array.isArray(block.elements) && block.elements.length > 0 && block.elements.length <= 10;
-      case 'divider':
-        return true;
-      default:
-        return false;
-    }
-  });
+/** One line per message, per channel: what `tsunagi notify received` prints. */
+export function summarizeReceived(r: Received): { channel: string; messages: { at: string; summary: string }[] }[] {
+  const firstLine = (s: string) => s.split('\n')[0]!;
+  return [
+    {
+      channel: 'email',
+      messages: r.email.map((m) => ({
+        at: m.at, summary: `${m.to.join(', ')}: ${m.subject}${m.attachments.length ? ` (+${m.attachments.length} attachment${m.attachments.length === 1 ? '' : 's'})` : ''}`,
+      })),
+    },
+    { channel: 'slack', messages: r.slack.map((m) => ({ at: m.at, summary: firstLine(m.text) })) },
+    { channel: 'teams', messages: r.teams.map((m) => ({ at: m.at, summary: firstLine(String(m.attachments[0]?.content.body[0]?.text ?? '')) })) },
+    { channel: 'sms', messages: r.sms.map((m) => ({ at: m.at, summary: `${m.to}: ${firstLine(m.body)}` })) },
+  ];
 }

@@ -3,6 +3,7 @@
 import type { RakutenConfig } from './config.js';
 import { DEFAULT_POLICY, HttpClient, HttpError, retryAfterMs, type CallOutcome, type HttpPolicy, type HttpResponse, type RequestOptions } from '../../platform/http/index.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
+import { AppError, UpstreamError } from '../../platform/errors.js';
 import { daysLeft, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
 
 export type { RakutenConfig } from './config.js';
@@ -33,7 +34,9 @@ export interface RakutenErrorDetail {
   metadata?: { propertyPath?: string };
 }
 
-export class RakutenCodeError extends Error {
+/** A listing code that cannot name a Rakuten item: the SKU master's fault, not Rakuten's. */
+export class RakutenCodeError extends AppError {
+  readonly code = 'USER_INPUT';
   constructor(message: string) {
     super(message);
     this.name = 'RakutenCodeError';
@@ -41,13 +44,13 @@ export class RakutenCodeError extends Error {
 }
 
 /** A call Rakuten answered with an error body; `errors` holds its entries. */
-export class RakutenApiError extends Error {
+export class RakutenApiError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number,
     readonly errors: RakutenErrorDetail[],
   ) {
-    super(message);
+    super(message, errors[0]?.code);
     this.name = 'RakutenApiError';
   }
 }

@@ -1,6 +1,7 @@
 // The rakuten connector's descriptor: an RMS stock target (ESA auth) and its simulator.
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { BULK_GET_LIMIT, RakutenClient } from './client.js';
 import { rakutenClientConfig, rakutenConfigSchema, type RakutenBlock } from './config.js';
 import { RAKUTEN_SANDBOX_CREDENTIALS, RakutenSimulator } from './simulator.js';
@@ -18,6 +19,7 @@ export const rakutenConnector: ConnectorDescriptor<RakutenBlock, RakutenClient> 
       description: 'quantities the mall holds for the given item codes (read only; null where it has no such listing)',
       changes: false,
       input: z.strictObject({ codes: z.array(z.string().min(1)).min(1).max(BULK_GET_LIMIT) }),
+      output: stockByCodeSchema,
       run: async (client, { input }) => ({ stock: Object.fromEntries(await client.getStock(input.codes)) }),
     },
   },

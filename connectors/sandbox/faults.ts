@@ -55,3 +55,13 @@ export class FaultPlan {
     return undefined;
   }
 }
+
+/** Resolves with the first `count` items of a simulator's record once they are there; rejects after `timeoutMs`. */
+export async function waitForCount<T>(items: T[], count: number, what: string, timeoutMs = 10_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (items.length < count) {
+    if (Date.now() > deadline) throw new Error(`${what}: ${items.length} of ${count} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return items.slice(0, count);
+}

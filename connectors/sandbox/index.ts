@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AmazonSimulator } from '../amazon/simulator.js';
+import type { NotifySimulator } from '../notify/simulator.js';
 import { CONNECTORS } from '../index.js';
 import type { RakutenSimulator } from '../rakuten/simulator.js';
 import type { YahooSimulator } from '../yahoo/simulator.js';
@@ -20,7 +21,9 @@ export type SandboxSystem = string;
 export type SandboxUrls = Record<string, string> & { control: string };
 
 /** The shipped marketplaces' simulators are typed for tests and benchmarks; any other is a plain Simulator. */
-export type SandboxSimulators = Record<string, Simulator> & { amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator };
+export type SandboxSimulators = Record<string, Simulator> & {
+  amazon: AmazonSimulator; yahoo: YahooSimulator; rakuten: RakutenSimulator; notify: NotifySimulator;
+};
 
 export interface Sandbox {
   urls: SandboxUrls;

@@ -6,6 +6,8 @@ import { dirname } from 'node:path';
 export class PersistentState<T> {
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /** How long the last write took: a large state waits longer between writes, so writing stays a small share of the time. */
+  private lastWriteMs = 0;
   readonly data: T;
 
   /** file undefined = memory only (tests). */
@@ -21,7 +23,7 @@ export class PersistentState<T> {
   changed(): void {
     this.dirty = true;
     if (!this.file || this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, 10 * this.lastWriteMs));
     this.timer.unref();
   }
 
@@ -32,8 +34,10 @@ export class PersistentState<T> {
     if (!this.file || !this.dirty) return;
     this.dirty = false;
     mkdirSync(dirname(this.file), { recursive: true });
+    const started = performance.now();
     const tmp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data));
     renameSync(tmp, this.file);
+    this.lastWriteMs = performance.now() - started;
   }
 }

@@ -153,7 +153,7 @@ describe('YahooClient stock calls', () => {
     const err = (await client.setStock([{ code: 'A-1', quantity: 1 }]).catch((e: unknown) => e)) as YahooApiError;
     expect(err).toBeInstanceOf(YahooApiError);
     expect(err.status).toBe(403);
-    expect(err.code).toBe(YAHOO_SIM_ERROR_CODES.sellerMismatch);
+    expect(err.upstreamCode).toBe(YAHOO_SIM_ERROR_CODES.sellerMismatch);
     expect(err.message).toMatch(/yahoo setStock: HTTP 403: sim-seller-mismatch: seller_id "other-store" is not the store/);
     expect(ops(outcomes, 'setStock')[0]!.attempts).toBe(1);
   });
@@ -230,7 +230,7 @@ describe('YahooClient tokens', () => {
     await credentials.put(YAHOO_REFRESH_TOKEN_CREDENTIAL, 'rt.revoked', new Date(Date.now() + DAY_MS));
     const err = (await client.getStock(['A-1']).catch((e: unknown) => e)) as YahooAuthError;
     expect(err).toBeInstanceOf(YahooAuthError);
-    expect(err.code).toBe('invalid_grant');
+    expect(err.upstreamCode).toBe('invalid_grant');
     expect(err.message).toMatch(/rejected the refresh token.*invalid_grant.*Run `tsunagi yahoo-token`/);
     expect(ops(outcomes, 'token:refresh_token')[0]!.attempts).toBe(1);
     expect(ops(outcomes, 'getStock')).toHaveLength(0);

@@ -23,11 +23,11 @@ export class YahooApiError extends HttpError {
     status: number,
     body: string,
     headers: Headers,
-    readonly code: string | undefined,
+    upstreamCode: string | undefined,
     readonly yahooMessage: string | undefined,
   ) {
-    const what = [code, yahooMessage].filter(Boolean).join(': ') || body.slice(0, 300) || '(empty body)';
-    super(`yahoo ${operation}: HTTP ${status}: ${what}`, status, body, headers);
+    const what = [upstreamCode, yahooMessage].filter(Boolean).join(': ') || body.slice(0, 300) || '(empty body)';
+    super(`yahoo ${operation}: HTTP ${status}: ${what}`, status, body, headers, upstreamCode);
     this.name = 'YahooApiError';
   }
 }

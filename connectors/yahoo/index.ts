@@ -1,6 +1,7 @@
 // The yahoo connector's descriptor: a Yahoo! Shopping stock target (YConnect auth) and its simulator.
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { YAHOO_MAX_ITEMS, YahooClient } from './client.js';
 import { yahooClientConfig, yahooConfigSchema, type YahooBlock } from './config.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, YAHOO_REFRESH_TOKEN_CREDENTIAL } from './oauth.js';
@@ -22,6 +23,7 @@ export const yahooConnector: ConnectorDescriptor<YahooBlock, YahooClient> = {
       description: 'quantities the mall holds for the given item codes (read only; null where it has no such item)',
       changes: false,
       input: z.strictObject({ codes: z.array(z.string().min(1)).min(1).max(YAHOO_MAX_ITEMS) }),
+      output: stockByCodeSchema,
       run: async (client, { input }) => ({ stock: Object.fromEntries(await client.getStock(input.codes)) }),
     },
   },

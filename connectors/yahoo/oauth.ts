@@ -8,6 +8,7 @@ import type { CredentialStore } from '../../platform/auth/credentials.js';
 import { HttpClient, type CallOutcome, type HttpPolicy } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { silentLogger } from '../../platform/log/index.js';
+import { UpstreamError } from '../../platform/errors.js';
 
 export type { YahooConfig } from './config.js';
 
@@ -20,13 +21,13 @@ export const DAY_MS = 86_400_000;
 const REAUTHORISE = 'Run `tsunagi yahoo-token` to authorise Tsunagi again.';
 
 /** YConnect refused a token request (RFC 6749 error JSON), or the connector lacks what it needs to ask. */
-export class YahooAuthError extends Error {
+export class YahooAuthError extends UpstreamError {
   constructor(
     message: string,
     /** The OAuth error code (invalid_grant, invalid_client, ...) or "missing_credentials". */
-    readonly code: string,
+    upstreamCode: string,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'YahooAuthError';
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createTestDatabase } from '../../test/support/db.js';
 import { RotatingOAuthServer } from '../../test/support/rotating-oauth-server.js';
 import { openDatabase, type Database } from '../db/index.js';
+import { SCHEMA } from '../../app/schema.js';
 import { databaseLock } from '../db/lease.js';
 import { DatabaseCredentialStore, resolveSecretKey } from './credential-store.js';
 import type { CredentialStore } from './credentials.js';
@@ -53,15 +54,15 @@ function manager(db: Database, url: string, opts: { lock?: boolean; credentials?
 /** Two independent processes' worth of database: separate pools on one scratch database. */
 async function twoPools(): Promise<[Database, Database]> {
   const t = await createTestDatabase();
-  const second = await openDatabase({ url: t.url, dataDir: '/nonexistent', migrate: false, poolMax: 2 });
+  const second = await openDatabase({ url: t.url, dataDir: '/nonexistent', migrate: false, poolMax: 2, schema: SCHEMA });
   cleanup.push(() => t.drop(), () => second.close());
   return [t.db, second];
 }
 
 async function twoEmbeddedPools(): Promise<[Database, Database]> {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-tokens-'));
-  const first = await openDatabase({ dataDir: dir });
-  const second = await openDatabase({ dataDir: dir, migrate: false });
+  const first = await openDatabase({ dataDir: dir, schema: SCHEMA });
+  const second = await openDatabase({ dataDir: dir, migrate: false, schema: SCHEMA });
   cleanup.push(async () => rmSync(dir, { recursive: true, force: true }), () => first.close(), () => second.close());
   return [first, second];
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from './index.js';
 import { loadConfig } from '../../app/config.js';
 import { cliEnv, runCli } from '../../test/support/cli.js';
+import { PRODUCTION_CREDENTIALS } from '../../test/support/credentials.js';
 
 const base = { PATH: process.env.PATH };
 const load = (env: Record<string, string>, path = 'config/config.yaml') => loadConfig(path, { ...base, ...env });
@@ -58,9 +59,7 @@ describe('environment placeholders are filled into values, not into the YAML tex
   test('integrations.yaml goes through the same loader: a credential is a verbatim value', () => {
     const odd = 'sec: ret #with *odd\nchars';
     const config = load({
-      AMAZON_LWA_CLIENT_ID: 'id', AMAZON_LWA_CLIENT_SECRET: odd, AMAZON_LWA_REFRESH_TOKEN: 'rt',
-      YAHOO_SELLER_ID: 'seller', YAHOO_CLIENT_ID: 'yid', YAHOO_CLIENT_SECRET: 'ysecret',
-      RAKUTEN_SERVICE_SECRET: 'svc', RAKUTEN_LICENSE_KEY: 'lic', WMS_API_KEY: 'wms-key',
+      ...PRODUCTION_CREDENTIALS, AMAZON_LWA_CLIENT_SECRET: odd,
     });
     expect((config.integrations.amazon!.auth as { client_secret?: string }).client_secret).toBe(odd);
     expect(config.sandbox).toBe(false);
@@ -112,6 +111,61 @@ describe('bad settings are refused at load, naming the key', () => {
     expect(failure(() => load({}, url)).message).toMatch(/^config: gateway\.subgraphs\.urls\.inventroy: unknown setting/m);
     const integrations = integrationsVariant('integrations', (t) => t.replace('marketplace_id:', 'marketplaceId:'));
     expect(failure(() => load({}, integrations)).message).toMatch(/^config: amazon\.settings\.marketplaceId: unknown setting/m);
+  });
+
+  describe('stock sources', () => {
+    /** The shipped config.yaml and integrations.yaml, each with its own edit. */
+    const both = (name: string, editConfig: (text: string) => string, editIntegrations: (text: string) => string): string => {
+      const d = mkdtempSync(join(dir, `${name}-`));
+      writeFileSync(join(d, 'config.yaml'), editConfig(original));
+      writeFileSync(join(d, 'integrations.yaml'), editIntegrations(readFileSync('config/integrations.yaml', 'utf8')));
+      return join(d, 'config.yaml');
+    };
+    /** A system's block in the shipped integrations.yaml, renamed, served by the same connector. */
+    const copyOf = (t: string, system: string, name: string) => {
+      const block = t.slice(t.indexOf(`  - name: ${system}\n`)).split('\n\n')[0]!;
+      return `\n${block.replace(`name: ${system}`, `name: ${name}\n    connector: ${system}`)}\n`;
+    };
+    /** A second stock source with a channel of its own. */
+    const secondSource = (t: string) => `${t}${copyOf(t, 'amazon', 'depot')}${copyOf(t, 'rakuten', 'outlet')}`;
+    const SOURCES = '  sources:\n    amazon:\n      channels: [yahoo, rakuten]\n';
+
+    test('the shipped config: amazon feeds yahoo and rakuten by the tiers', () => {
+      expect(load({}).sync.sources).toEqual({ amazon: { channels: ['yahoo', 'rakuten'] } });
+    });
+
+    test('the settings they replaced are refused, naming where they went', () => {
+      const old = variant('old', (t) => t.replace(SOURCES, '  channels: [yahoo, rakuten]\n  policy: { kind: shared, buffer: 2 }\n'));
+      const message = failure(() => load({}, old)).message;
+      expect(message).toMatch(/^config: sync\.channels: moved: each source lists its channels under sync\.sources\.<source system>\.channels$/m);
+      expect(message).toMatch(/^config: sync\.policy: moved: each source has its own policy, sync\.sources\.<source system>\.policy$/m);
+      expect(message).toMatch(/^config: sync\.sources: /m);
+    });
+
+    test('a source that is not a stock source, and a channel no system serves', () => {
+      const path = variant('unknown', (t) => t.replace(SOURCES, '  sources:\n    yahoo:\n      channels: [rakuten, ebay]\n'));
+      const message = failure(() => load({}, path)).message;
+      expect(message).toMatch(/^config: sync\.sources\.yahoo: no system "yahoo" in integrations\.yaml is a stock source \(stock sources: amazon\)$/m);
+      expect(message).toMatch(/^config: sync\.sources\.yahoo\.channels\.1: "ebay" is not a channel: no system in integrations\.yaml serves it \(channels: yahoo, rakuten, shopee:SG, shopee:MY, shopee:TH, shopee:TW, shopee:PH, shopee:VN, shopee:BR\)$/m);
+    });
+
+    test('a channel fed by two sources, or listed twice', () => {
+      const path = both('two', (t) => t.replace(SOURCES, `${SOURCES}    depot:\n      channels: [outlet, rakuten, outlet]\n`), secondSource);
+      const message = failure(() => load({}, path)).message;
+      expect(message).toMatch(/^config: sync\.sources\.depot\.channels\.1: "rakuten" is already fed by amazon; a channel has one source$/m);
+      expect(message).toMatch(/^config: sync\.sources\.depot\.channels\.2: "outlet" is listed twice$/m);
+      const fine = both('fine', (t) => t.replace(SOURCES, `${SOURCES}    depot:\n      channels: [outlet]\n      policy: { kind: shared, buffer: 1 }\n`), secondSource);
+      expect(load({}, fine).sync.sources.depot).toEqual({ channels: ['outlet'], policy: { kind: 'shared', buffer: 1 } });
+    });
+
+    test("a policy with a split weight for a channel the source does not feed, or a bad value, or a bad tier table", () => {
+      const stranger = variant('weights', (t) => t.replace(SOURCES, `${SOURCES}      policy: { kind: split, weights: { yahoo: 2, outlet: 1 } }\n`));
+      expect(failure(() => load({}, stranger)).message).toMatch(/^config: sync\.sources\.amazon\.policy\.weights\.outlet: not a channel of this source \(its channels: yahoo, rakuten\)$/m);
+      const fraction = variant('fraction', (t) => t.replace(SOURCES, `${SOURCES}      policy: { kind: shared, buffer: 1.5 }\n`));
+      expect(failure(() => load({}, fraction)).message).toMatch(/^config: sync\.sources\.amazon\.policy\.buffer: must be a whole number$/m);
+      const gap = variant('gap', (t) => t.replace('- { min: 1, max: 5, share: "1/2" }', '- { min: 2, max: 5, share: "1/2" }'));
+      expect(failure(() => load({}, gap)).message).toMatch(/^config: sync\.allocation\.tiers: gap: quantities 1\.\.1 have no tier$/m);
+    });
   });
 
   test('invalid YAML names the line without quoting the file', () => {

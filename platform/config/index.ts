@@ -5,10 +5,11 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { connectorIdOf, cronExpression, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
+import { connectorIdOf, cronExpression, SYSTEM_NAME, type DomainInterface, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
 import { PROJECT_ROOT } from '../project.js';
-import { parseTiers, type AllocationTier } from './tiers.js';
+import { catalogSectionSchema, commerceProblems, marketsSectionSchema, mediaSectionSchema, pricingSectionSchema } from './commerce.js';
 import { AppError } from '../errors.js';
+import { notificationsSchema, type NotificationsConfig } from './notifications.js';
 
 /** config/config.yaml in the project, or TSUNAGI_CONFIG. */
 export const defaultConfigPath = (env: NodeJS.ProcessEnv = process.env) => resolve(env.TSUNAGI_CONFIG || join(PROJECT_ROOT, 'config', 'config.yaml'));
@@ -68,10 +69,20 @@ const timezone = z.string().refine((tz) => {
 }, 'not an IANA time zone (e.g. Asia/Tokyo)');
 
 
+// The raw shapes only: the inventory module parses the tier table and the policies (and refuses them at load).
 const tierSchema = z.strictObject({
   min: fromEnv(z.number().int().min(0)),
   max: fromEnv(z.number().int().min(0)).optional(),
   share: z.union([z.number(), z.string()]),
+});
+
+const systemName = z.string().regex(SYSTEM_NAME, 'a system name from integrations.yaml (lower-case, e.g. name or name:XX)');
+
+/** One stock source (a StockSource system) and the channels (StockTarget systems) it feeds, by its policy. */
+const stockSourceSchema = z.strictObject({
+  channels: z.array(systemName).min(1),
+  /** {kind: tiers|split|shared, ...}; unset: the tier table (sync.allocation.tiers). */
+  policy: z.record(z.string(), z.unknown()).optional(),
 });
 
 const secret = optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters');
@@ -148,9 +159,13 @@ const configSchema = z.strictObject({
       retentionDays: positiveInt().default(90),
       rollbackWindowHours: fromEnv(z.number().positive()).default(24),
       allocation: z.strictObject({ tiers: z.array(tierSchema).min(1) }),
-      /** Another stock policy (split, shared) in place of the tiers; checked by the inventory module at start. */
-      policy: z.record(z.string(), z.unknown()).optional(),
-      channels: z.array(z.enum(['yahoo', 'rakuten'])).min(1).default(['yahoo', 'rakuten']),
+      /** The stock sources by system name: each feeds its channels by its policy. No default: config.yaml names them. */
+      sources: z
+        .record(systemName, stockSourceSchema)
+        .refine((s) => Object.keys(s).length > 0, 'at least one stock source is required, e.g. <source system>: { channels: [<channel>, ...] }'),
+      // Replaced by sources: an old config is told where its setting went.
+      channels: z.undefined('moved: each source lists its channels under sync.sources.<source system>.channels').optional(),
+      policy: z.undefined('moved: each source has its own policy, sync.sources.<source system>.policy').optional(),
       /** The one-run-at-a-time lease: renewed every heartbeatSeconds, taken over by another process only once expired. */
       lease: z
         .strictObject({ seconds: fromEnv(z.number().positive()).default(30), heartbeatSeconds: fromEnv(z.number().positive()).default(5) })
@@ -179,14 +194,21 @@ const configSchema = z.strictObject({
     .prefault({}),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
+  /** Product data, prices and images in each market's terms (platform/config/commerce.ts). */
+  markets: marketsSectionSchema,
+  catalog: catalogSectionSchema,
+  pricing: pricingSectionSchema,
+  media: mediaSectionSchema,
 });
 
 /** integrations.yaml: each system's block by its name, as its connector's schema parsed it. */
 export type IntegrationsConfig = Record<string, SystemConfig>;
 type RawConfig = z.infer<typeof configSchema>;
 export type Config = Omit<RawConfig, 'sync'> & {
-  sync: Omit<RawConfig['sync'], 'allocation'> & { allocation: { tiers: AllocationTier[] } };
+  sync: Omit<RawConfig['sync'], 'channels' | 'policy'>;
   integrations: IntegrationsConfig;
+  /** notifications.yaml beside config.yaml: alert routing, templates, throttling, the daily report, alert rules. */
+  notifications: NotificationsConfig;
   /**
    * The main config file. Relative paths in it (dataDir, logging.dir) resolve against the project root; the
    * TSUNAGI_DATA_DIR / TSUNAGI_LOG_DIR environment variables, typed in a shell, against the working directory.
@@ -248,6 +270,35 @@ function loadIntegrations(path: string, env: NodeJS.ProcessEnv, registry: Integr
   return systems;
 }
 
+/**
+ * Each stock source must be a configured StockSource system and each channel a configured StockTarget system, fed
+ * by one source only. One line per problem, naming the key.
+ */
+function checkStockSources(sources: RawConfig['sync']['sources'], systems: IntegrationsConfig, registry: IntegrationRegistry): string[] {
+  const implementing = (iface: DomainInterface) =>
+    Object.keys(systems).filter((name) => registry.get(connectorIdOf(systems[name]!))?.implements.includes(iface));
+  const sourceSystems = implementing('StockSource');
+  // A system's channels: its own name, or one per shop when its connector serves several.
+  const targetSystems = implementing('StockTarget').flatMap((name) => registry.get(connectorIdOf(systems[name]!))!.channels?.(systems[name]!) ?? [name]);
+  const problems: string[] = [];
+  const fedBy = new Map<string, string>();
+  for (const [source, { channels }] of Object.entries(sources)) {
+    if (!sourceSystems.includes(source)) {
+      problems.push(`config: sync.sources.${source}: no system "${source}" in integrations.yaml is a stock source (stock sources: ${sourceSystems.join(', ') || 'none'})`);
+    }
+    channels.forEach((channel, i) => {
+      const key = `config: sync.sources.${source}.channels.${i}`;
+      if (!targetSystems.includes(channel)) {
+        problems.push(`${key}: "${channel}" is not a channel: no system in integrations.yaml serves it (channels: ${targetSystems.join(', ') || 'none'})`);
+      } else if (fedBy.has(channel)) {
+        const other = fedBy.get(channel)!;
+        problems.push(`${key}: "${channel}" is ${other === source ? 'listed twice' : `already fed by ${other}; a channel has one source`}`);
+      } else fedBy.set(channel, source);
+    });
+  }
+  return problems;
+}
+
 /** Each system's unset credentials, when it has any credential at all. */
 function credentialState(systems: IntegrationsConfig, registry: IntegrationRegistry): { any: boolean; partial: [string, string[]][] } {
   let any = false;
@@ -267,12 +318,14 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
   const integrations = loadIntegrations(integrationsPath, env, registry);
-  let tiers: AllocationTier[];
-  try {
-    tiers = parseTiers(raw.sync.allocation.tiers);
-  } catch (err) {
-    throw new ConfigError(`config: sync.allocation.tiers: ${(err as Error).message}\n(in ${mainPath})`);
-  }
+  const sourceProblems = checkStockSources(raw.sync.sources, integrations, registry);
+  if (sourceProblems.length > 0) throw new ConfigError(`${sourceProblems.join('\n')}\n(in ${mainPath})`);
+  // A config directory without its own notifications.yaml gets the shipped one (routing, templates, rules).
+  const beside = resolve(dirname(mainPath), 'notifications.yaml');
+  const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
+  const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
+  const commerce = commerceProblems(raw);
+  if (commerce.length > 0) throw new ConfigError(`${commerce.join('\n')}\n(in ${mainPath})`);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;
   const partial = credentials.partial;
@@ -285,8 +338,8 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   }
   return {
     ...raw,
-    sync: { ...raw.sync, allocation: { tiers } },
     integrations,
+    notifications,
     configPath: mainPath,
     sandbox,
     dataDir: env.TSUNAGI_DATA_DIR ? resolve(env.TSUNAGI_DATA_DIR) : resolve(PROJECT_ROOT, raw.dataDir),
@@ -294,4 +347,5 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   };
 }
 
-export { parseTiers, type AllocationTier } from './tiers.js';
+export type { NotificationsConfig } from './notifications.js';
+export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';

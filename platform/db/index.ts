@@ -1,10 +1,8 @@
 // The database: MikroORM on PostgreSQL, either a server (DATABASE_URL) or the embedded PGlite.
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type EntityManager, type EntitySchema } from '@mikro-orm/postgresql';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
 import { openEmbeddedDatabase } from './embedded.js';
-import { ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/index.js';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -24,7 +22,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** What the app registers: every module's entities and migrations (platform knows no module). */
+export interface DatabaseSchema {
+  entities: EntitySchema<any, any>[];
+  migrations: { name: string; class: new (...args: any[]) => Migration }[];
+}
+
 export interface DatabaseOptions {
+  schema: DatabaseSchema;
   /** PostgreSQL URL; undefined = embedded PGlite in dataDir. */
   url?: string;
   dataDir: string;
@@ -34,13 +39,13 @@ export interface DatabaseOptions {
   migrate?: boolean;
 }
 
-export function ormConfig(url: string, poolMax = 10) {
+export function ormConfig(url: string, schema: DatabaseSchema, poolMax = 10) {
   return {
     clientUrl: url,
-    entities: ENTITIES,
+    entities: schema.entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },
-    migrations: { migrationsList: MIGRATIONS, snapshot: false, silent: true },
+    migrations: { migrationsList: schema.migrations, snapshot: false, silent: true },
     schemaGenerator: { skipTables: FOREIGN_TABLES },
     allowGlobalContext: false,
     debug: false,
@@ -55,7 +60,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const url = opts.url ?? embedded!.url;
   let orm: MikroORM;
   try {
-    orm = await MikroORM.init(ormConfig(url, opts.poolMax));
+    orm = await MikroORM.init(ormConfig(url, opts.schema, opts.poolMax));
     if (opts.migrate !== false) await orm.migrator.up();
   } catch (err) {
     await embedded?.close();

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { openDatabase, type Database } from '../db/index.js';
+import { SCHEMA } from '../../app/schema.js';
 import { createEventBus, OutboxEventBus, type EventBus } from './index.js';
 
 describe('the outbox event bus', () => {
@@ -17,7 +18,7 @@ describe('the outbox event bus', () => {
   };
   beforeAll(async () => {
     t = await createTestDatabase();
-    other = await openDatabase({ url: t.url, dataDir: '/nonexistent', migrate: false });
+    other = await openDatabase({ url: t.url, dataDir: '/nonexistent', migrate: false, schema: SCHEMA });
   });
   afterAll(async () => {
     for (const b of buses) await b.close();

@@ -2,7 +2,9 @@
 // a circuit breaker, and an outcome record for every call (the integration log).
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
+import { backoffDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
+import { UpstreamError } from '../errors.js';
 
 export interface RateLimit {
   perSecond: number;
@@ -31,19 +33,20 @@ export interface CallOutcome {
   at: Date;
 }
 
-export class HttpError extends Error {
+export class HttpError extends UpstreamError {
   constructor(
     message: string,
     readonly status: number,
     readonly body: string,
     readonly headers: Headers,
+    upstreamCode?: string,
   ) {
-    super(message);
+    super(message, upstreamCode);
     this.name = 'HttpError';
   }
 }
 
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends UpstreamError {
   constructor(system: string, retryInMs: number) {
     super(`${system}: circuit open after repeated failures; next try in ${Math.ceil(retryInMs / 1000)} s`);
     this.name = 'CircuitOpenError';
@@ -61,7 +64,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Absolute URL, or a path joined to the client's baseUrl. */
   url: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** Query parameters; a function is called again before every attempt (a signature over a fresh timestamp). */
+  query?: QueryParams | (() => QueryParams);
   headers?: Record<string, string>;
   /** Objects are sent as JSON; URLSearchParams as form-encoded; strings as they are. */
   body?: unknown;
@@ -73,6 +77,19 @@ export interface RequestOptions {
   acceptStatus?: number[];
   /** Aborting it abandons the call: the attempt in flight is cancelled and no retry follows. */
   signal?: AbortSignal;
+  /**
+   * For APIs that report failure in the body (an envelope), whatever the HTTP status: judges every response in
+   * place of the status check. undefined = success; otherwise the error to throw, retried when `retryable`.
+   */
+  judge?: (res: HttpResponse) => Verdict | undefined;
+}
+
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+/** A judged failure: the error the caller gets, and whether another attempt may succeed (busy, overloaded). */
+export interface Verdict {
+  error: Error;
+  retryable: boolean;
 }
 
 export interface HttpClientOptions {
@@ -122,36 +139,49 @@ export class HttpClient {
     if (circuit && Date.now() < this.openUntil) {
       throw new CircuitOpenError(this.system, this.openUntil - Date.now());
     }
-    const url = this.buildUrl(req);
+    let url = this.buildUrl(req);
     const started = Date.now();
     let attempts = 0;
     let lastError: Error | undefined;
     let lastStatus: number | null = null;
+    let remoteFailure = false;
     for (;;) {
       req.signal?.throwIfAborted();
       attempts++;
       let waitMs: number | undefined;
       try {
-        const res = await this.once(req, url);
+        const res = await this.once(req, () => (url = typeof req.query === 'function' ? this.buildUrl(req) : url));
         lastStatus = res.status;
-        if (res.status < 400 || req.acceptStatus?.includes(res.status)) {
-          this.record(req, url, res.status, true, attempts, started);
-          return res;
+        if (req.judge) {
+          const verdict = req.judge(res);
+          if (!verdict) {
+            this.record(req, url, res.status, true, attempts, started);
+            return res;
+          }
+          lastError = verdict.error;
+          remoteFailure = verdict.retryable;
+          if (!verdict.retryable) break;
+        } else {
+          if (res.status < 400 || req.acceptStatus?.includes(res.status)) {
+            this.record(req, url, res.status, true, attempts, started);
+            return res;
+          }
+          lastError = new HttpError(`${this.system} ${req.operation}: HTTP ${res.status}: ${res.text.slice(0, 500)}`, res.status, res.text, res.headers);
+          remoteFailure = isRetryableStatus(res.status);
+          if (!remoteFailure) break;
         }
-        lastError = new HttpError(`${this.system} ${req.operation}: HTTP ${res.status}: ${res.text.slice(0, 500)}`, res.status, res.text, res.headers);
-        if (!isRetryableStatus(res.status)) break;
         waitMs = retryAfterMs(res.headers.get('retry-after'));
       } catch (err) {
         lastError = err as Error;
         lastStatus = null;
+        remoteFailure = true;
       }
       if (attempts > this.policy.retries || req.signal?.aborted) break;
-      const backoff = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (attempts - 1));
-      const delay = waitMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      const delay = waitMs ?? backoffDelayMs(this.policy, attempts);
       this.logger.debug({ system: this.system, operation: req.operation, attempt: attempts, delayMs: delay, error: lastError.message }, 'retrying');
       await sleep(delay);
     }
-    this.record(req, url, lastStatus, false, attempts, started, lastError.message);
+    this.record(req, url, lastStatus, false, attempts, started, lastError.message, remoteFailure);
     throw lastError;
   }
 
@@ -160,7 +190,8 @@ export class HttpClient {
 
   private buildUrl(req: RequestOptions): URL {
     const url = /^https?:/.test(req.url) ? new URL(req.url) : new URL(req.url.replace(/^\//, ''), this.baseWithSlash());
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const query = typeof req.query === 'function' ? req.query() : req.query;
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }
 
@@ -169,10 +200,11 @@ export class HttpClient {
     return this.opts.baseUrl.endsWith('/') ? this.opts.baseUrl : `${this.opts.baseUrl}/`;
   }
 
-  private async once(req: RequestOptions, url: URL): Promise<HttpResponse> {
+  /** One attempt: waits for the rate limit, then takes the URL (rebuilt when the query is computed per attempt). */
+  private async once(req: RequestOptions, url: () => URL): Promise<HttpResponse> {
     const limiter = this.limiters.get(req.bucket ?? 'default') ?? this.limiters.get('default');
     await limiter?.acquire();
-    return this.send(req, url);
+    return this.send(req, url());
   }
 
   private async send(req: RequestOptions, url: URL): Promise<HttpResponse> {
@@ -208,11 +240,10 @@ export class HttpClient {
     };
   }
 
-  private record(req: RequestOptions, url: URL, status: number | null, ok: boolean, attempts: number, started: number, error?: string) {
+  private record(req: RequestOptions, url: URL, status: number | null, ok: boolean, attempts: number, started: number, error?: string, remoteFailure = false) {
     const circuit = this.opts.circuit;
     if (circuit) {
       // Client errors are the caller's fault, not the remote system's: they do not trip the breaker.
-      const remoteFailure = !ok && (status === null || isRetryableStatus(status));
       this.consecutiveFailures = remoteFailure ? this.consecutiveFailures + 1 : 0;
       if (this.consecutiveFailures >= circuit.failures) this.openUntil = Date.now() + circuit.openMs;
     }

@@ -94,6 +94,28 @@ export class IntegrationHub {
     return b.connector as T;
   }
 
+  /**
+   * Every stock channel with the system serving it, in config order: a StockTarget system is its own channel
+   * unless its descriptor lists channels (several shops behind one connector).
+   */
+  channels(): { channel: string; system: string }[] {
+    return [...this.built]
+      .filter(([, b]) => b.descriptor.implements.includes('StockTarget'))
+      .flatMap(([system, b]) => (b.descriptor.channels ? b.descriptor.channels(b.block) : [system]).map((channel) => ({ channel, system })));
+  }
+
+  /** The StockTarget serving `channel` (see channels()). */
+  stockTarget<T>(channel: string): T {
+    const owner = this.channels().find((c) => c.channel === channel);
+    if (!owner) {
+      throw new Error(`integrations: no configured system serves the channel "${channel}" (channels: ${this.channels().map((c) => c.channel).join(', ') || 'none'})`);
+    }
+    const b = this.built.get(owner.system)!;
+    if (!b.descriptor.channels) return b.connector as T;
+    if (!b.descriptor.stockTarget) throw new Error(`integrations: ${b.descriptor.id} lists channels but has no stockTarget()`);
+    return b.descriptor.stockTarget(b.connector, channel) as T;
+  }
+
   /** Names of the systems whose connector implements `iface`, in config order. */
   implementing(iface: DomainInterface): string[] {
     return [...this.built].filter(([, b]) => b.descriptor.implements.includes(iface)).map(([n]) => n);
@@ -159,7 +181,8 @@ export class IntegrationHub {
       const detail = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`).join('; ');
       throw new InvalidInputError('input', `${req.system} ${req.operation}: ${detail}`);
     }
-    const services = req.services ?? this.services;
+    // A caller's services replace the bound ones they name (the scheduler's stock sync); the others stay.
+    const services = req.services ? ({ ...this.services, ...req.services } as OperationServices) : this.services;
     if (!services) throw new Error('integrations: the hub is not bound to its services yet');
     const started = performance.now();
     const at = new Date();
@@ -172,8 +195,12 @@ export class IntegrationHub {
         status: null, ok: r.ok, attempts: 1, durationMs: r.durationMs, error: r.error, at,
       });
     try {
-      const output = await op.run(b.connector, { input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services });
-      const result = { ...outcome(true), output };
+      const answered = op.output.safeParse(await op.run(b.connector, { system: req.system, input: parsed.data, dryRun: req.dryRun, trigger: req.trigger, actor: req.actor, services }));
+      if (!answered.success) {
+        const detail = answered.error.issues.map((i) => `${['output', ...i.path].join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${req.system} ${req.operation} answered outside its output schema: ${detail}`);
+      }
+      const result = { ...outcome(true), output: answered.data };
       record(result);
       return result;
     } catch (err) {

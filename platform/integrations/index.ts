@@ -47,7 +47,8 @@ export const retryConfigSchema = z
     timeoutMs: Math.round(r.timeout * 1000), retries: r.max_retries, backoffBaseMs: Math.round(r.backoff_factor * 1000), backoffMaxMs: 30_000,
   }));
 
-const OPERATION_NAME = /^[a-z][a-z0-9_]*$/;
+// Operations are named in lower case with _ or - between words (stock_sync, products-full).
+const OPERATION_NAME = /^[a-z][a-z0-9_-]*$/;
 export const SYSTEM_NAME = /^[a-z][a-z0-9_-]*(:[A-Za-z0-9_-]+)?$/;
 
 /** The auth block: its `type` (api_key, oauth2, jwt, or the vendor's scheme: lwa, yconnect, ...) and the connector's own keys. */
@@ -71,7 +72,7 @@ export function integrationBlock<A extends z.ZodType, E extends z.ZodType, S ext
     auth: parts.auth,
     endpoints: parts.endpoints,
     settings: parts.settings,
-    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower_snake_case)'), cronExpression).default({}),
+    sync_schedule: z.record(z.string().regex(OPERATION_NAME, 'an operation name (lower case, words joined by _ or -)'), cronExpression).default({}),
     retry_config: retryConfigSchema,
     rate_limit: parts.rate_limit,
   });
@@ -90,21 +91,31 @@ export interface SystemConfig {
   rate_limit?: unknown;
 }
 
-export interface SyncRunSummary {
-  runId: number;
-  status: string;
-  updates: number;
-  failed: number;
-  errorSummary: string | null;
-}
+export const syncRunSummarySchema = z.strictObject({
+  runId: z.number().int(),
+  status: z.string(),
+  updates: z.number().int(),
+  failed: z.number().int(),
+  errorSummary: z.string().nullable(),
+});
+export type SyncRunSummary = z.infer<typeof syncRunSummarySchema>;
 
-/** What an operation may use besides its connector: the domain services, narrow. */
+/**
+ * What an operation may use besides its connector: the domain services, narrow. A module whose services
+ * operations call declares them here itself (TypeScript module augmentation in its ports.ts), so this file
+ * names no domain.
+ */
 export interface OperationServices {
-  /** Runs the stock sync through the inventory service (ledgered); null when skipped because another run holds the lock. */
-  syncStock(opts: { dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  /**
+   * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
+   * (ledgered); null when skipped because another run of that source holds its lock.
+   */
+  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
 }
 
 export interface OperationContext<I> {
+  /** The system (its block's name in integrations.yaml) the operation runs for. */
+  system: string;
   input: I;
   dryRun: boolean;
   actor?: string;
@@ -118,6 +129,8 @@ export interface OperationDescriptor<C = any, I = any, O = any> {
   /** True when a real run changes something outside (stock in a mall, a message sent): dry runs must not. */
   changes: boolean;
   input: z.ZodType<I>;
+  /** What it answers: checked after every run, so the CLI, the API and the log get the shape promised here. */
+  output: z.ZodType<O>;
   run(connector: C, ctx: OperationContext<I>): Promise<O>;
 }
 
@@ -129,6 +142,8 @@ export interface ConnectorHealth {
   expiresInDays: number | null;
   /** When that credential runs out, when known: the CLI shows it in the configured timezone. */
   expiresAt?: Date | null;
+  /** One entry per channel when a system serves several (a marketplace's shops), each with its own expiry. */
+  parts?: ConnectorHealth[];
 }
 
 export interface ConnectorDeps {
@@ -158,11 +173,22 @@ export interface SimulatorDescriptor<B> {
   /** The block pointed at the simulator at `url` (and its other `endpoints`), with the credentials it accepts. */
   sandboxConfig(block: B, url: string, endpoints: Record<string, string>): B;
   /** Runs once the sandbox is open, before the connector is built (e.g. a token only the simulator can issue). */
-  prepare?(call: (method: string, ...args: unknown[]) => Promise<unknown>, deps: ConnectorDeps): Promise<void>;
+  prepare?(call: SimulatorCall, deps: ConnectorDeps, block: B): Promise<void>;
+  /** What a developer points a tool at: the simulator's URL and the public test credentials it accepts. */
+  publicCredentials?(block: B, url: string): Record<string, unknown>;
+  /**
+   * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
+   * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
+   */
+  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
 }
 
+/** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
+export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unknown>;
+
 /** The domain interfaces a connector can implement (subgraphs' ports). */
-export type DomainInterface = 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck';
+export type DomainInterface =
+  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   id: string;
@@ -173,6 +199,13 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   /** The block's credentials, by key (for sandbox detection: none set anywhere = sandbox). */
   credentials(block: B): Record<string, string | undefined>;
   create(block: B, deps: ConnectorDeps): C;
+  /**
+   * The stock channels the block's connector serves, when it is not the one channel named after the block (a
+   * marketplace with one shop per market). Each is served by stockTarget(connector, channel).
+   */
+  channels?(block: B): string[];
+  /** The StockTarget of one of channels(block). */
+  stockTarget?(connector: C, channel: string): unknown;
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
   /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */

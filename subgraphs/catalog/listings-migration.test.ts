@@ -1,8 +1,9 @@
 // The listings migration moves the master's per-mall columns into listing rows, and down() moves them back;
-// the rule-policies migration wraps each stored tier table into a tiers policy, and back.
+// the rule-policies migration wraps each stored tier table into a tiers policy, and back; the master's SKU column
+// loses its vendor name, and gets it back.
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 
-describe('Migration20261127110000Listings and Migration20261127120000RulePolicies', () => {
+describe('Migration20261127110000Listings, Migration20261127120000RulePolicies and Migration20261127130000CatalogSku', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -26,13 +27,13 @@ describe('Migration20261127110000Listings and Migration20261127120000RulePolicie
       { sku: 'AMZ-2', channel: 'rakuten', code: 'rkt-2', variant_id: null },
       { sku: 'AMZ-3', channel: 'yahoo', code: 'YH-3', variant_id: null },
     ]);
-    expect(await em().execute('select amazon_sku, is_active from sku_mapping order by amazon_sku')).toEqual([
-      { amazon_sku: 'AMZ-1', is_active: true }, { amazon_sku: 'AMZ-2', is_active: false }, { amazon_sku: 'AMZ-3', is_active: true },
+    expect(await em().execute('select sku, is_active from sku_mapping order by sku')).toEqual([
+      { sku: 'AMZ-1', is_active: true }, { sku: 'AMZ-2', is_active: false }, { sku: 'AMZ-3', is_active: true },
     ]);
     // One listing code feeds one SKU per channel.
     await expect(em().execute(`insert into listing (sku, channel, code) values ('AMZ-3', 'rakuten', 'rkt-1')`)).rejects.toThrow(/unique/);
 
-    await em().execute(`insert into allocation_rule_set (policy, status, proposed_by, proposed_at) values ('{"kind":"shared","buffer":2}'::jsonb, 'PROPOSED', 'op', now())`);
+    await em().execute(`insert into allocation_rule_set (source, policy, status, proposed_by, proposed_at) values ('amazon', '{"kind":"shared","buffer":2}'::jsonb, 'PROPOSED', 'op', now())`);
     await t.db.orm.migrator.down({ to: 'Migration20261127100000RunLease' });
     // A shared policy has no tier table to go back to.
     expect(await em().execute('select tiers from allocation_rule_set')).toEqual([{ tiers }]);

@@ -52,7 +52,7 @@ describe('parseSkuMaster', () => {
   it('reads the fixture master', async () => {
     const rows = await parseSkuMaster(await readFile(FIXTURE), LAYOUT);
     expect(rows).toHaveLength(5);
-    expect(rows[0]).toEqual({ row: 2, amazonSku: 'AMZ-P-001', listings: { yahoo: 'YH0-01234', rakuten: 'RKT-98765' }, isActive: true });
+    expect(rows[0]).toEqual({ row: 2, sku: 'AMZ-P-001', listings: { yahoo: 'YH0-01234', rakuten: 'RKT-98765' }, isActive: true });
     expect(rows.map((r) => r.isActive)).toEqual([true, false, true, true, false]);
   });
 
@@ -66,7 +66,7 @@ describe('parseSkuMaster', () => {
       ]),
       LAYOUT,
     );
-    expect(rows).toEqual([{ row: 4, amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true }]);
+    expect(rows).toEqual([{ row: 4, sku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true }]);
   });
 
   it('takes the first non-empty row as the header, so a title row above it is reported', async () => {
@@ -89,17 +89,17 @@ describe('parseSkuMaster', () => {
     for (const name of order) reordered.file(name, await source.file(name)!.async('uint8array'));
     const file = await reordered.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
     const rows = await parseSkuMaster(file, LAYOUT);
-    expect(rows).toEqual([expect.objectContaining({ amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } })]);
+    expect(rows).toEqual([expect.objectContaining({ sku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } })]);
   });
 
   it('trims codes, full-width spaces included', async () => {
     const rows = await parseSkuMaster(await workbook([HEADER, ['\u3000AMZ-1 ', ' YH-1\u3000\u3000', '\tRKT-1\u00a0', true]]), LAYOUT);
-    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } });
+    expect(rows[0]).toMatchObject({ sku: 'AMZ-1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' } });
   });
 
   it('turns numeric codes into their integer text', async () => {
     const rows = await parseSkuMaster(await workbook([HEADER, [12345, 4901234567894, 98765, true]]), LAYOUT);
-    expect(rows[0]).toMatchObject({ amazonSku: '12345', listings: { yahoo: '4901234567894', rakuten: '98765' } });
+    expect(rows[0]).toMatchObject({ sku: '12345', listings: { yahoo: '4901234567894', rakuten: '98765' } });
   });
 
   it('reads rich text, formula results and hyperlink text', async () => {
@@ -115,7 +115,7 @@ describe('parseSkuMaster', () => {
       ]),
       LAYOUT,
     );
-    expect(rows[0]).toMatchObject({ amazonSku: 'AMZ-R1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true });
+    expect(rows[0]).toMatchObject({ sku: 'AMZ-R1', listings: { yahoo: 'YH-1', rakuten: 'RKT-1' }, isActive: true });
   });
 
   it('accepts is_active as a boolean, TRUE/FALSE, 1/0 and yes/no in any case', async () => {
@@ -129,7 +129,7 @@ describe('parseSkuMaster', () => {
       await workbook([HEADER, ['AMZ-1', 'YH-1', null, true], [], ['  ', null, '\u3000', null], ['AMZ-2', null, 'RKT-2', false]]),
       LAYOUT,
     );
-    expect(rows.map((r) => [r.row, r.amazonSku])).toEqual([
+    expect(rows.map((r) => [r.row, r.sku])).toEqual([
       [2, 'AMZ-1'],
       [5, 'AMZ-2'],
     ]);
@@ -236,7 +236,7 @@ describe('parseSkuMaster', () => {
   it('reads the columns config names: another channel is one more column, no code', async () => {
     const layout = { ...LAYOUT, listings: { ...LAYOUT.listings, shopee_sg_item_id: 'shopee:SG' } };
     const rows = await parseSkuMaster(await workbook([[...HEADER, 'shopee_sg_item_id'], ['AMZ-1', null, null, true, 'SG-1']]), layout);
-    expect(rows).toEqual([{ row: 2, amazonSku: 'AMZ-1', listings: { 'shopee:SG': 'SG-1' }, isActive: true }]);
+    expect(rows).toEqual([{ row: 2, sku: 'AMZ-1', listings: { 'shopee:SG': 'SG-1' }, isActive: true }]);
     const errors = await parseErrors(await workbook([HEADER]), layout);
     expect(errors.map((e) => e.message)).toEqual(['header column shopee_sg_item_id is missing']);
   });
@@ -284,7 +284,7 @@ describe('CatalogService', () => {
     expect(result).toEqual({ imported: 1, active: 1, inactive: 0, replaced: 0 });
     expect(await catalog.mappingStats()).toEqual({ total: 5, active: 4, inactive: 1 });
     const got = (await catalog.getMappings(['AMZ-P-002'])).get('AMZ-P-002');
-    expect(got).toEqual({ amazonSku: 'AMZ-P-002', listings: { yahoo: 'YH-NEW' }, isActive: true, importedAt: expect.any(Date) });
+    expect(got).toEqual({ sku: 'AMZ-P-002', listings: { yahoo: 'YH-NEW' }, isActive: true, importedAt: expect.any(Date) });
   });
 
   it('with replace, removes the mappings missing from the file and counts what it deleted', async () => {
@@ -293,7 +293,7 @@ describe('CatalogService', () => {
     const result = await catalog.importSkuMaster(file, { actor: 'ops', replace: true });
     expect(result).toEqual({ imported: 2, active: 1, inactive: 1, replaced: 5 });
     const all = await catalog.listMappings({ first: 10 });
-    expect(all.rows.map((r) => [r.amazonSku, r.listings])).toEqual([
+    expect(all.rows.map((r) => [r.sku, r.listings])).toEqual([
       ['AMZ-NEW', { rakuten: 'RKT-NEW' }],
       ['AMZ-P-001', { yahoo: 'YH0-01234', rakuten: 'RKT-CHANGED' }],
     ]);
@@ -361,10 +361,10 @@ describe('CatalogService', () => {
   it('pages through mappings by amazon_sku', async () => {
     await catalog.importSkuMaster(await readFile(FIXTURE), { actor: 'ops' });
     const first = await catalog.listMappings({ first: 2 });
-    expect(first.rows.map((r) => r.amazonSku)).toEqual(['AMZ-P-001', 'AMZ-P-002']);
+    expect(first.rows.map((r) => r.sku)).toEqual(['AMZ-P-001', 'AMZ-P-002']);
     expect(first).toMatchObject({ endCursor: 'AMZ-P-002', hasNextPage: true });
     const last = await catalog.listMappings({ first: 3, after: first.endCursor });
-    expect(last.rows.map((r) => r.amazonSku)).toEqual(['AMZ-P-003', 'AMZ-P-004', 'AMZ-P-005']);
+    expect(last.rows.map((r) => r.sku)).toEqual(['AMZ-P-003', 'AMZ-P-004', 'AMZ-P-005']);
     expect(last).toMatchObject({ endCursor: 'AMZ-P-005', hasNextPage: false });
     expect(await catalog.listMappings({ first: 3, after: 'AMZ-P-005' })).toEqual({ rows: [], endCursor: null, hasNextPage: false });
     await expect(catalog.listMappings({ first: 0 })).rejects.toMatchObject({ code: 'USER_INPUT', argument: 'first' });
@@ -372,16 +372,24 @@ describe('CatalogService', () => {
 
   it('refuses mappings the database would reject, before writing any', async () => {
     const rows = [
-      { amazonSku: 'AMZ-1', listings: { yahoo: 'YH-1' }, isActive: true },
-      { amazonSku: 'AMZ-2', listings: {}, isActive: true },
+      { sku: 'AMZ-1', listings: { yahoo: 'YH-1' }, isActive: true },
+      { sku: 'AMZ-2', listings: {}, isActive: true },
     ] as SkuMappingInput[];
-    await expect(catalog.upsertMappings(rows)).rejects.toThrow('mapping AMZ-2 has no listing on any channel');
+    await expect(catalog.upsertMappings(rows)).rejects.toMatchObject({ code: 'USER_INPUT', message: 'mapping AMZ-2 has no listing on any channel' });
+    expect(await count()).toBe(0);
+    const shared = [
+      { sku: 'AMZ-1', listings: { yahoo: 'YH-1' }, isActive: true },
+      { sku: 'AMZ-2', listings: { yahoo: 'YH-1' }, isActive: true },
+    ];
+    await expect(catalog.upsertMappings(shared)).rejects.toMatchObject({
+      code: 'USER_INPUT', message: 'yahoo listing "YH-1" is named by both AMZ-1 and AMZ-2; a listing feeds one SKU',
+    });
     expect(await count()).toBe(0);
   });
 
   it('upserts 100,000 mappings in bulk', async () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => ({
-      amazonSku: `AMZ-${String(i).padStart(6, '0')}`,
+      sku: `AMZ-${String(i).padStart(6, '0')}`,
       listings: { ...(i % 3 === 0 ? {} : { yahoo: `YH-${i}` }), rakuten: `RKT-'${i}\\` } as Record<string, string>,
       isActive: i % 4 !== 0,
     }));

@@ -2,7 +2,7 @@
 // manual's table (every channel gets the tier's share); `split` divides the source by weights; `shared` shows
 // every channel the source less a safety buffer. Pure functions: the planner calls them, tests call them directly.
 import { z } from 'zod';
-import { allocate, parseTiers, type AllocationTier } from '../../platform/config/tiers.js';
+import { allocate, parseTiers, type AllocationTier } from './allocation.js';
 
 export type StockPolicy =
   | { kind: 'tiers'; tiers: AllocationTier[] }
@@ -26,14 +26,21 @@ const policyInput = z.discriminatedUnion('kind', [
 
 export type StockPolicyInput = z.input<typeof policyInput>;
 
-/** Validates a policy from config or a proposal; the message names the key that is wrong. */
-export function parsePolicy(input: unknown, where: string): StockPolicy {
+/**
+ * Validates a policy from config or a proposal; the message names the key that is wrong. With `channels` (the
+ * source's), a split weight for any other channel is refused: the source does not feed it.
+ */
+export function parsePolicy(input: unknown, where: string, channels?: readonly string[]): StockPolicy {
   const result = policyInput.safeParse(input);
   if (!result.success) {
     const i = result.error.issues[0];
     throw new Error(`${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
   }
   const p = result.data;
+  if (p.kind === 'split' && channels) {
+    const stranger = Object.keys(p.weights).find((c) => !channels.includes(c));
+    if (stranger !== undefined) throw new Error(`${where}.weights.${stranger}: not a channel of this source (its channels: ${channels.join(', ')})`);
+  }
   if (p.kind === 'tiers') {
     try {
       return { kind: 'tiers', tiers: parseTiers(p.tiers as Parameters<typeof parseTiers>[0]) };

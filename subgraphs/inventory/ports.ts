@@ -1,5 +1,6 @@
 // The interfaces the stock-sync engine talks to. Connectors implement them; the engine never knows
 // which marketplace is behind one.
+import { z } from 'zod';
 
 /** One SKU as the stock source reports it. */
 export interface SourceItem {
@@ -45,6 +46,9 @@ export interface StockTarget {
    */
   setStock(updates: StockUpdate[], opts?: { signal?: AbortSignal }): Promise<StockWriteResult[]>;
 }
+
+/** A `get_stock` operation's answer: the channel's quantity per code, null where it has no such listing. */
+export const stockByCodeSchema = z.strictObject({ stock: z.record(z.string(), z.number().int().nullable()) });
 
 // One health shape for every registered system; the registry (platform/integrations) owns it.
 import type { ConnectorHealth } from '../../platform/integrations/index.js';

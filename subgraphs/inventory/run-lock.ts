@@ -29,28 +29,35 @@ export interface LeaseHolder {
   expiresAt: Date;
 }
 
-const NAME = 'stock-sync';
+/** One lease per stock source: a run from one source never blocks another source's run. */
+export const leaseName = (source: string) => `stock-sync:${source}`;
 
 export class RunLease {
+  private readonly name: string;
+
   constructor(
     private readonly db: Database,
+    /** The stock source whose runs this lease serialises. */
+    readonly source: string,
     readonly settings: LeaseSettings,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.name = leaseName(source);
+  }
 
   /** Takes the lease when it is free or expired; null when a live holder has it. */
   async acquire(): Promise<HeldLease | null> {
     const holder = newHolder();
     const sentAt = performance.now();
-    if (!(await tryAcquireLease(this.db, NAME, holder, this.settings.leaseMs))) return null;
-    return new HeldLease(this.db, holder, this.settings, sentAt, this.logger);
+    if (!(await tryAcquireLease(this.db, this.name, holder, this.settings.leaseMs))) return null;
+    return new HeldLease(this.db, this.name, holder, this.settings, sentAt, this.logger);
   }
 
   /** The live holder, if any (an expired lease has none). */
   async holder(): Promise<LeaseHolder | null> {
     const rows = await this.db.em().getConnection().execute<{ holder: string; run_id: number | null; heartbeat_at: Date; expires_at: Date }[]>(
       'select holder, run_id, heartbeat_at, expires_at from run_lease where name = ? and expires_at > clock_timestamp()',
-      [NAME],
+      [this.name],
     );
     const r = rows[0];
     return r ? { holder: r.holder, runId: r.run_id, heartbeatAt: new Date(r.heartbeat_at), expiresAt: new Date(r.expires_at) } : null;
@@ -67,6 +74,7 @@ export class HeldLease {
 
   constructor(
     private readonly db: Database,
+    private readonly name: string,
     readonly holder: string,
     private readonly settings: LeaseSettings,
     acquiredAt: number,
@@ -112,7 +120,7 @@ export class HeldLease {
     clearTimeout(this.deadline);
     if (this.released) return;
     this.released = true;
-    await releaseLease(this.db, NAME, this.holder).catch((err: unknown) => this.logger?.warn({ err }, 'could not release the run lease; it expires by itself'));
+    await releaseLease(this.db, this.name, this.holder).catch((err: unknown) => this.logger?.warn({ err }, 'could not release the run lease; it expires by itself'));
   }
 
   /** One renewal; a failed or refused renewal loses the lease for good (the run cannot prove it any more). */
@@ -123,7 +131,7 @@ export class HeldLease {
       const rows = await this.db.em().getConnection().execute<{ holder: string }[]>(
         `update run_lease set run_id = ?, heartbeat_at = clock_timestamp(), expires_at = clock_timestamp() + ? * interval '1 millisecond'
          where name = ? and holder = ? and expires_at > clock_timestamp() returning holder`,
-        [this.runId, this.settings.leaseMs, NAME, this.holder],
+        [this.runId, this.settings.leaseMs, this.name, this.holder],
       );
       if (rows.length === 0) return this.lose('the run lease expired or was taken over by another process');
       this.armDeadline(sentAt);

@@ -52,7 +52,8 @@ describe('CLI on the embedded database in sandbox mode', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/\[ERROR\] --quantity must be a whole number/);
     const sim = JSON.parse((await runCli(['--json', 'simulate', '--quantity', '0,5,9,25'], env)).stdout);
-    expect(sim).toEqual([{ quantity: 0, allocated: 0 }, { quantity: 5, allocated: 2 }, { quantity: 9, allocated: 3 }, { quantity: 25, allocated: 5 }]);
+    const each = (n: number) => ({ allocated: n, channels: { yahoo: n, rakuten: n } });
+    expect(sim).toEqual([{ quantity: 0, ...each(0) }, { quantity: 5, ...each(2) }, { quantity: 9, ...each(3) }, { quantity: 25, ...each(5) }]);
     const missing = await runCli(['--json', 'import-sku', '-f', join(dataDir, 'nope.xlsx')], env);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout).errors[0]).toMatchObject({ row: 0, column: 'file' });

@@ -101,5 +101,18 @@ describe('SKU master import limits', () => {
       expect(r.body.errors?.[0]?.message).toMatch(/at most \d+ are accepted/);
       expect(await h.app.ctx.catalog.mappingStats()).toEqual(before);
     }, 60_000);
+
+    it('imports the manual\'s master and, in sandbox mode, creates the listings the simulated malls lack', async () => {
+      const master = readFileSync(join(ROOT, 'subgraphs/catalog/fixtures/master.xlsx')).toString('base64');
+      const query = 'mutation ($f: String!) { importSkuMapping(fileBase64: $f) { imported sandboxListingsCreated { channel count } } }';
+      const first = await gql(h.gateway.url, query, { f: master }, await token('operator'));
+      expect(first.body.errors).toBeUndefined();
+      const created = first.body.data!.importSkuMapping.sandboxListingsCreated as { channel: string; count: number }[];
+      expect(created.map((c) => c.channel).sort()).toEqual(['rakuten', 'yahoo']);
+      expect(created.every((c) => c.count > 0)).toBe(true);
+      expect(h.app.sims.yahoo.getQuantity('YH0-01234')).toBe(0);
+      const again = await gql(h.gateway.url, query, { f: master }, await token('operator'));
+      expect(again.body.data!.importSkuMapping).toEqual({ imported: 5, sandboxListingsCreated: [{ channel: 'yahoo', count: 0 }, { channel: 'rakuten', count: 0 }] });
+    }, 60_000);
   });
 });

@@ -41,6 +41,11 @@ describe('CLI input errors', () => {
     [['status', '--limit', '99999999999999999999'], /--limit must be a whole number from 1 to 1000/],
     [['sandbox', 'seed', '--skus', '0'], /--skus must be a whole number from 1 to 1000000/],
     [['sync', '--file', join(dir, 'missing.tsv')], /missing\.tsv: 1 error.*\n.*cannot read the file \(ENOENT\)/],
+    [['sync', '--dry-run', '--source', 'yahoo'], /--source: unknown stock source "yahoo"; sources: amazon/],
+    [['rollback', '--source', 'nowhere'], /--source: unknown stock source "nowhere"; sources: amazon/],
+    [['rules', 'show', '--source', 'nowhere'], /--source: unknown stock source "nowhere"; sources: amazon/],
+    [['rules', 'approve', '1', '--source', 'nowhere'], /--source: unknown stock source "nowhere"; sources: amazon/],
+    [['simulate', '--source', 'rakuten', '--quantity', '5'], /--source: unknown stock source "rakuten"; sources: amazon/],
   ])('%j exits 2 before opening the database', async (args, message) => {
     expectUsageError(await runCli(args, noDb), message);
   }, 30_000);

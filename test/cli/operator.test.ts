@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { cliEnv, ROOT, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { PRODUCTION_CREDENTIALS } from '../support/credentials.js';
 
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -61,7 +62,7 @@ describe('the operator CLI', () => {
   it('finds the project config and data from any working directory', async () => {
     const r = await runCli(['--json', 'simulate', '--quantity', '25'], env, tmpdir());
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual([{ quantity: 25, allocated: 5 }]);
+    expect(json(r)).toEqual([{ quantity: 25, allocated: 5, channels: { yahoo: 5, rakuten: 5 } }]);
   }, 30_000);
 
   it('shows progress per phase on stderr when it is not a terminal, and none with --json', async () => {
@@ -141,8 +142,7 @@ describe('the operator CLI', () => {
     expect(again.find((c) => c.name === 'rakuten')!.expiresAt).toBe(health.find((c) => c.name === 'rakuten')!.expiresAt);
 
     const production = cliEnv({
-      ...env, AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
-      YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x',
+      ...env, ...PRODUCTION_CREDENTIALS,
     });
     const outside = await runCli(['sandbox', 'reset'], production);
     expect(outside.code).toBe(2);

@@ -7,13 +7,11 @@ import { join } from 'node:path';
 import { issueToken } from '../../platform/auth/tokens.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { PRODUCTION_CREDENTIALS } from '../support/credentials.js';
 
 const SECRET = 's'.repeat(40);
 const key = new TextEncoder().encode(SECRET);
-const CREDENTIALS = {
-  AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
-  YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x',
-};
+const CREDENTIALS = PRODUCTION_CREDENTIALS;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T;
 
@@ -94,5 +92,18 @@ describe('CLI commands that need a role take a signed token', () => {
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ id: proposed, status: 'REJECTED', decidedBy: 'jiro' });
     expect(r.stderr).toContain('[SANDBOX] No --token or TSUNAGI_TOKEN: acting as the local operator jiro (role manager).');
+  }, 120_000);
+
+  it('tsunagi token: puts every token it mints on the audit trail, and refuses lifetimes over 30 days', async () => {
+    const minted = await runCli(['token', '--role', 'manager', '--name', 'keiko', '--expires-in', '2h'], production);
+    expect(minted.code).toBe(0);
+    expect(minted.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const trail = await t.db.em().execute<{ actor: string; subject: string; detail: Record<string, unknown> }[]>(
+      "select actor, subject, detail from audit_log where action = 'auth.issue-token' order by id desc limit 1",
+    );
+    expect(trail).toEqual([{ actor: 'hanako', subject: 'keiko', detail: { role: 'manager', expiresIn: '2h' } }]);
+    const tooLong = await runCli(['token', '--expires-in', '31d'], production);
+    expect([tooLong.code, tooLong.stdout]).toEqual([2, '']);
+    expect(tooLong.stderr).toContain('--expires-in 31d is longer than 30d');
   }, 120_000);
 });

@@ -143,7 +143,7 @@ describe('the dashboard, as an operator uses it', () => {
     await page.locator('table.stock tr[data-channel="yahoo"]').waitFor();
     await expect(page.locator('table.stock tr.source').textContent()).resolves.toContain('20');
     // A manual set through the service (as the CLI does): the page hears it over graphql-ws.
-    await h.app.ctx.inventory.setChannelStock({ sku: 'AMZ-000001', channel: 'yahoo', quantity: 7, actor: 'cli-user' });
+    await h.app.ctx.inventory.sync.setChannelStock({ sku: 'AMZ-000001', channel: 'yahoo', quantity: 7, actor: 'cli-user' });
     await page.locator('ol.feed li', { hasText: /AMZ-000001 yahoo: 4 → 7/ }).waitFor();
     await page.locator('#show-stock').click();
     await expect(page.locator('table.stock tr[data-channel="yahoo"]').textContent()).resolves.toContain('7');
@@ -206,7 +206,7 @@ describe('the dashboard, as an operator uses it', () => {
   });
 
   test('a manager approves a pending proposal from the Simulate page', async () => {
-    const proposal = await h.app.ctx.inventory.rules.propose([{ min: 0, max: 0, share: '0' }, { min: 1, share: '1/2' }], { name: 'op-1', role: 'operator' }, 'flat half');
+    const proposal = await h.app.ctx.inventory.rules.propose('amazon', [{ min: 0, max: 0, share: '0' }, { min: 1, share: '1/2' }], { name: 'op-1', role: 'operator' }, 'flat half');
     await page.locator('#sign-out').click();
     await page.locator('#token').fill(await token('manager', 'boss'));
     await page.locator('#sign-in').click();
@@ -215,7 +215,7 @@ describe('the dashboard, as an operator uses it', () => {
     await card.locator('button.approve').click();
     await page.getByText(`Proposal ${proposal.id}: APPROVED`).waitFor();
     await page.getByText(`Rule set ${proposal.id}`).first().waitFor();
-    expect((await h.app.ctx.inventory.rules.current()).ruleSetId).toBe(proposal.id);
+    expect((await h.app.ctx.inventory.rules.current('amazon')).ruleSetId).toBe(proposal.id);
   });
 
   test('a partner sees read-only pages: no action buttons anywhere', async () => {

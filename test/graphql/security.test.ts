@@ -125,7 +125,7 @@ describe('CSRF prevention', () => {
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/Cross-Site Request Forgery/);
     }
-    expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+    expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
   });
 });
 
@@ -196,6 +196,52 @@ describe('allocation rule approval', () => {
     expect((await gql(h.gateway.url, SIMULATE, {}, operator)).body.data).toEqual({
       simulateAllocation: [{ quantity: 25, allocated: 12 }, { quantity: 12, allocated: 6 }, { quantity: 7, allocated: 2 }, { quantity: 3, allocated: 1 }, { quantity: 0, allocated: 0 }],
       allocationRules: { ruleSetId: id },
+    });
+  });
+
+  test("a policy of any kind is proposed per source, shown with the source's policy in force, and put in force by a manager", async () => {
+    const PROPOSE_POLICY = 'mutation($s: String!, $p: StockPolicyInput!) { proposeStockPolicy(source: $s, policy: $p, reason: "yahoo sells more") { id source status policy { kind weights { channel weight } buffer } } }';
+    const POLICIES = '{ stockPolicies { source channels ruleSetId policy { kind tiers { min } weights { channel weight } buffer } pending { id policy { kind } } } }';
+    const operator = await token('operator', 'op-erin');
+    const weights = [{ channel: 'yahoo', weight: 2 }, { channel: 'rakuten', weight: 1 }];
+    const proposed = await gql(h.gateway.url, PROPOSE_POLICY, { s: 'amazon', p: { kind: 'split', weights } }, operator);
+    expect(proposed.body.errors).toBeUndefined();
+    const { id } = proposed.body.data!.proposeStockPolicy;
+    expect(proposed.body.data!.proposeStockPolicy).toEqual({ id, source: 'amazon', status: 'PROPOSED', policy: { kind: 'split', weights, buffer: null } });
+
+    const shown = (await gql(h.gateway.url, POLICIES, {}, operator)).body.data!.stockPolicies;
+    expect(shown).toEqual([{
+      source: 'amazon', channels: ['yahoo', 'rakuten'], ruleSetId: expect.any(Number), policy: { kind: 'tiers', tiers: expect.any(Array), weights: [], buffer: null },
+      pending: expect.arrayContaining([{ id, policy: { kind: 'split' } }]),
+    }]);
+    // Partners read the policy in force, not the proposals.
+    const partner = await gql(h.gateway.url, '{ stockPolicies { source policy { kind } pending { id } } }', {}, await token('partner', 'p-1'));
+    expect(partner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(h.gateway.url, '{ stockPolicies { source policy { kind } } }', {}, await token('partner', 'p-1'))).body.data).toEqual({
+      stockPolicies: [{ source: 'amazon', policy: { kind: 'tiers' } }],
+    });
+
+    // Bad input names the key; nothing is proposed.
+    const refused = async (vars: Record<string, unknown>) => (await gql(h.gateway.url, PROPOSE_POLICY, vars, operator)).body.errors![0]!;
+    expect(await refused({ s: 'amazon', p: { kind: 'split', weights: [{ channel: 'outlet', weight: 1 }] } })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'policy' }, message: 'invalid policy: policy.weights.outlet: not a channel of this source (its channels: yahoo, rakuten)',
+    });
+    expect(await refused({ s: 'amazon', p: { kind: 'shared', buffer: -1 } })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'policy' }, message: expect.stringMatching(/^invalid policy: policy\.buffer: /),
+    });
+    expect(await refused({ s: 'nowhere', p: { kind: 'shared', buffer: 1 } })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'source' }, message: 'source: unknown stock source "nowhere"; sources: amazon',
+    });
+    expect((await gql(h.gateway.url, POLICIES, {}, operator)).body.data!.stockPolicies[0].pending.map((p: { id: number }) => p.id)).toContain(id);
+
+    const approved = await gql(h.gateway.url, 'mutation($id: Int!) { approveAllocationRules(proposalId: $id) { status } }', { id }, await token('manager', 'mgr-dave'));
+    expect(approved.body.data).toEqual({ approveAllocationRules: { status: 'APPROVED' } });
+    const after = (await gql(h.gateway.url, POLICIES, {}, operator)).body.data!.stockPolicies[0];
+    expect(after).toMatchObject({ ruleSetId: id, policy: { kind: 'split', weights, buffer: null } });
+    expect(after.pending.map((p: { id: number }) => p.id)).not.toContain(id);
+    const simulated = await gql(h.gateway.url, '{ simulateAllocation(quantities: [10], source: "amazon") { quantity allocated channels { channel quantity } tier { min } } }', {}, operator);
+    expect(simulated.body.data).toEqual({
+      simulateAllocation: [{ quantity: 10, allocated: 6, channels: [{ channel: 'yahoo', quantity: 6 }, { channel: 'rakuten', quantity: 3 }], tier: null }],
     });
   });
 });

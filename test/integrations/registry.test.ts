@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('its config block', () => {
   test('is refused, naming the system, when no connector is registered for it', () => {
     expect(() => loadConfig(configWith(BLOCK), env)).toThrow(ConfigError);
-    expect(() => loadConfig(configWith(BLOCK), env)).toThrow(/^config: parcel-hub\.connector: no connector "parcel-hub" is registered \(known: amazon, yahoo, rakuten, notify, wms\)/);
+    expect(() => loadConfig(configWith(BLOCK), env)).toThrow(/^config: parcel-hub\.connector: no connector "parcel-hub" is registered \(known: amazon, yahoo, rakuten, notify, shopee, wms, pim\)/);
   });
 
   test('is checked by the schema in its folder: every error names the system and the key', () => {
@@ -92,7 +92,7 @@ describe('its config block', () => {
 describe('the hub', () => {
   test('lists it with its operation, schedule, auth type and health, beside the shipped systems', async () => {
     const systems = await ctx.hub.list();
-    expect(systems.map((s) => s.name)).toEqual(['amazon', 'yahoo', 'rakuten', 'notify', 'wms', 'parcel-hub']);
+    expect(systems.map((s) => s.name)).toEqual(['amazon', 'yahoo', 'rakuten', 'shopee', 'notify', 'wms', 'pim', 'parcel-hub']);
     const hub = systems.find((s) => s.name === 'parcel-hub')!;
     expect(hub).toEqual(expect.objectContaining({ connector: 'parcel-hub', type: 'logistics', authType: 'api_key', lastRun: null }));
     expect(hub.operations).toEqual([{ name: 'push', description: 'send one parcel', changes: true, schedule: '*/5 * * * *' }]);
@@ -125,6 +125,18 @@ describe('the hub', () => {
     await expect(run({}, 'push', 'parcel-hut')).rejects.toThrow(/^system: no system "parcel-hut" is configured/);
     expect(sim().count()).toBe(before);
     expect((await ctx.reporting.integrationLog({ system: 'parcel-hub' })).length).toBe(logged);
+  });
+
+  test('fails a run whose answer breaks the operation\'s output schema, and logs it as failed', async () => {
+    sim().breakContract = true;
+    try {
+      const run = ctx.hub.run({ system: 'parcel-hub', operation: 'push', input: { ref: 'P-3' }, dryRun: false, trigger: 'cli' });
+      await expect(run).rejects.toThrow(/^parcel-hub push answered outside its output schema: output/);
+    } finally {
+      sim().breakContract = false;
+    }
+    const [last] = await ctx.reporting.integrationLog({ system: 'parcel-hub', operationsOnly: true });
+    expect(last).toEqual(expect.objectContaining({ operation: 'push', ok: false, error: expect.stringMatching(/output schema/) }));
   });
 });
 

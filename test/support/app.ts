@@ -40,13 +40,15 @@ export function withTestPolicy(config: Config): Config {
 export interface TestAppOptions {
   /** The run lease (config sync.lease); tests shorten it. */
   lease?: { seconds: number; heartbeatSeconds: number };
+  /** Another config.yaml (with its integrations.yaml beside it); default: the shipped one. */
+  configPath?: string;
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
-  const base = loadConfig('config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
+  const base = loadConfig(opts.configPath ?? 'config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
   const config = { ...withTestPolicy(base), sync: { ...base.sync, lease: opts.lease ?? base.sync.lease } };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   const others: AppContext[] = [];
@@ -74,7 +76,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
 export async function seed(app: TestApp, items: { sku: string; quantity: number; active?: boolean; yahoo?: boolean; rakuten?: boolean }[], listed = 0) {
   for (const i of items) app.sims.amazon.setQuantity(i.sku, i.quantity);
   const rows = items.map((i) => ({
-    amazonSku: i.sku,
+    sku: i.sku,
     listings: {
       ...(i.yahoo === false ? {} : { yahoo: `Y-${i.sku}` }),
       ...(i.rakuten === false ? {} : { rakuten: `r-${i.sku.toLowerCase()}` }),

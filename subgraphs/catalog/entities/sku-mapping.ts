@@ -5,7 +5,7 @@ export const SkuMapping = defineEntity({
   name: 'SkuMapping',
   tableName: 'sku_mapping',
   properties: {
-    amazonSku: p.string().primary(),
+    sku: p.string().primary(),
     isActive: p.boolean(),
     importedAt: p.datetime(),
   },

@@ -8,12 +8,14 @@ export type StoredPolicy =
 
 export const RULE_STATUSES = ['PROPOSED', 'APPROVED', 'REJECTED', 'SUPERSEDED'] as const;
 
-/** A proposed or approved stock policy (see policies.ts); the latest APPROVED one is in force. */
+/** A proposed or approved stock policy for one source (see policies.ts); its latest APPROVED one is in force. */
 export const AllocationRuleSet = defineEntity({
   name: 'AllocationRuleSet',
   tableName: 'allocation_rule_set',
   properties: {
     id: p.integer().primary().autoincrement(),
+    /** The stock source system (sync.sources) the policy is for. */
+    source: p.string(),
     policy: p.json<StoredPolicy>(),
     status: p.enum(RULE_STATUSES),
     reason: p.text().nullable(),

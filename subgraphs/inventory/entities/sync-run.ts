@@ -13,7 +13,10 @@ export const SyncRun = defineEntity({
     dryRun: p.boolean(),
     status: p.enum(RUN_STATUSES).index(),
     trigger: p.string(),
+    /** Where the figures came from: the source system, or a file, `run:<id>` (rollback), `manual:<user>`. */
     source: p.string(),
+    /** The stock source system whose channels the run changes (sync.sources); its lease and rollback are per source. */
+    sourceSystem: p.string(),
     /** The run a ROLLBACK undoes. */
     rollbackOf: p.integer().nullable(),
     /** The ROLLBACK run that undid this run. */

@@ -1,12 +1,12 @@
-// GraphQL views of the inventory service's results. Fields mirror the service's types one to one.
-import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+// GraphQL views of stock, changes and run reports. Fields mirror the service's types one to one.
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 
 @ObjectType({ description: "What Tsunagi last read from or wrote to a channel for one SKU." })
 export class ChannelStock {
   @Field()
   sku!: string;
 
-  @Field({ description: 'yahoo or rakuten (amazon, the source figure, is Product.sourceQuantity).' })
+  @Field({ description: "A channel id (one per shop); a stock source system's name for that source's own figure (Product.sourceQuantity)." })
   channel!: string;
 
   @Field({ description: "The channel's item code." })
@@ -20,7 +20,7 @@ export class ChannelStock {
 }
 
 @Directive('@key(fields: "sku")')
-@ObjectType({ description: 'Inventory adds stock per channel and the Amazon FBA source quantity to the product.' })
+@ObjectType({ description: "Inventory adds stock per channel and its stock source's quantity to the product." })
 export class Product {
   @Field()
   sku!: string;
@@ -85,13 +85,22 @@ export class SyncReport {
   @Field(() => Int)
   runId!: number;
 
+  @Field({ description: 'SYNC (a sync or a manual stock set) or ROLLBACK.' })
+  kind!: string;
+
+  @Field({ description: 'What started it: cli, schedule, graphql:<caller>, manual (a stock set).' })
+  trigger!: string;
+
   @Field()
   dryRun!: boolean;
 
   @Field()
   status!: string;
 
-  @Field()
+  @Field({ description: 'The stock source system (sync.sources) whose channels the run changed.' })
+  sourceSystem!: string;
+
+  @Field({ description: 'Where the figures came from: the source system, an uploaded file, manual:<user>, run:<id> (rollback).' })
   source!: string;
 
   @Field(() => Int)
@@ -112,14 +121,17 @@ export class SyncReport {
   @Field(() => [ChannelSummary])
   channels!: ChannelSummary[];
 
-  @Field(() => [PlannedChange])
+  @Field(() => [PlannedChange], { description: 'The changes planned (dry run) or sent, the first 1,000 (updates counts them all; the ledger holds them).' })
   changes!: PlannedChange[];
 
-  @Field(() => [ItemFailure])
+  @Field(() => [ItemFailure], { description: 'The failed changes, the first 1,000 (failed counts them all; the ledger holds them).' })
   failures!: ItemFailure[];
 
   @Field(() => String, { nullable: true })
   errorSummary!: string | null;
+
+  @Field({ description: 'The report as text, line by line: what `tsunagi sync` prints and the scheduled job logs.' })
+  text!: string;
 }
 
 @ObjectType()
@@ -154,113 +166,20 @@ export class RollbackReport {
   @Field()
   status!: string;
 
-  @Field(() => [RollbackChange])
+  @Field(() => Int, { description: 'Changes planned (dry run) or sent.' })
+  updates!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => [RollbackChange], { description: 'The first 1,000 changes (updates counts them all; the ledger holds them).' })
   changes!: RollbackChange[];
 
-  @Field(() => [ItemFailure])
+  @Field(() => [ItemFailure], { description: 'The first 1,000 failed changes.' })
   failures!: ItemFailure[];
-}
 
-@ObjectType({ description: 'One allocation tier: quantities from min to max (inclusive; no max = and above) get share.' })
-export class AllocationTier {
-  @Field(() => Int)
-  min!: number;
-
-  @Field(() => Int, { nullable: true })
-  max!: number | null;
-
-  @Field({ description: 'A fraction such as "1/4".' })
-  share!: string;
-}
-
-@InputType()
-export class AllocationTierInput {
-  @Field(() => Int)
-  min!: number;
-
-  @Field(() => Int, { nullable: true })
-  max?: number | null;
-
-  @Field({ description: 'A fraction such as "1/4" or a decimal such as "0.25".' })
-  share!: string;
-}
-
-@ObjectType({ description: 'The tiers in force.' })
-export class AllocationRules {
-  @Field(() => [AllocationTier])
-  tiers!: AllocationTier[];
-
-  @Field(() => Int, { nullable: true, description: 'The approved rule set in force; null = the configured default.' })
-  ruleSetId!: number | null;
-}
-
-@ObjectType({ description: 'A proposed, approved, rejected or superseded tier table.' })
-export class AllocationRuleSet {
-  @Field(() => Int)
-  id!: number;
-
-  @Field()
-  status!: string;
-
-  @Field(() => [AllocationTier])
-  tiers!: AllocationTier[];
-
-  @Field(() => String, { nullable: true })
-  reason!: string | null;
-
-  @Field()
-  proposedBy!: string;
-
-  @Field()
-  proposedAt!: Date;
-
-  @Field(() => String, { nullable: true })
-  decidedBy!: string | null;
-
-  @Field(() => Date, { nullable: true })
-  decidedAt!: Date | null;
-}
-
-@ObjectType()
-export class AllocationPreview {
-  @Field(() => Int, { description: 'Amazon FBA fulfillable quantity.' })
-  quantity!: number;
-
-  @Field(() => Int, { description: 'What each other mall would get.' })
-  allocated!: number;
-
-  @Field(() => AllocationTier, { nullable: true, description: 'The tier that applied; null when no tier covers the quantity.' })
-  tier!: AllocationTier | null;
-}
-
-@ObjectType()
-export class ChannelAllocation {
-  @Field()
-  channel!: string;
-
-  @Field(() => Int, { nullable: true, description: 'Null when the SKU is inactive or has no code on this channel.' })
-  quantity!: number | null;
-}
-
-@ObjectType({ description: 'What the tiers in force give each channel for one SKU of the current source inventory.' })
-export class SkuAllocation {
-  @Field()
-  sku!: string;
-
-  @Field(() => Int)
-  sourceQuantity!: number;
-
-  @Field(() => [ChannelAllocation])
-  channels!: ChannelAllocation[];
-}
-
-@ObjectType()
-export class SkuAllocationPage {
-  @Field(() => Int, { description: 'SKUs matching the search, on every page.' })
-  total!: number;
-
-  @Field(() => [SkuAllocation])
-  items!: SkuAllocation[];
+  @Field({ description: 'The report as text, line by line: what `tsunagi rollback` prints.' })
+  text!: string;
 }
 
 @Directive('@key(fields: "id", resolvable: false)')

@@ -81,7 +81,10 @@ export class SyncRun {
   @Field()
   trigger!: string;
 
-  @Field()
+  @Field({ description: 'The stock source system (sync.sources) whose channels the run changed.' })
+  sourceSystem!: string;
+
+  @Field({ description: 'Where the figures came from: the source system, a file, manual:<user>, run:<id> (rollback).' })
   source!: string;
 
   @Field()

@@ -41,6 +41,10 @@ export const parcelHubConnector: ConnectorDescriptor<ParcelHubBlock, ParcelHub> 
       changes: true,
       // The scheduled run sends no input: the defaults stand in.
       input: z.strictObject({ ref: z.string().min(1).default('scheduled'), weightGrams: z.number().int().positive().default(1) }),
+      output: z.union([
+        z.strictObject({ wouldSend: z.strictObject({ ref: z.string(), weightGrams: z.number() }) }),
+        z.object({ id: z.number().int().positive() }),
+      ]),
       async run(c, { input, dryRun }) {
         if (dryRun) return { wouldSend: input };
         const res = await c.http.request({ method: 'POST', url: '/parcels', headers: { 'x-api-key': c.key }, body: input, operation: 'push' });

@@ -1,4 +1,4 @@
-import { allocate, parseTiers } from './tiers.js';
+import { allocate, parseTiers } from './allocation.js';
 
 const manual = parseTiers([
   { min: 20, share: '1/5' },

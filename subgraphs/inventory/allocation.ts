@@ -1,5 +1,6 @@
-// Allocation tiers: which share of the Amazon FBA quantity each other mall receives.
-// Shares are kept as exact fractions so that 9 × 1/3 is 3, not 2.9997 rounded down to 2.
+// Allocation tiers (the operations manual's table): which share of its source's quantity each channel receives.
+// Shares are kept as exact fractions so that 9 × 1/3 is 3, not 2.9997 rounded down to 2. Config keeps the raw
+// table (TierInput); this module parses it.
 
 export interface AllocationTier {
   min: number;

@@ -1,0 +1,82 @@
+// The shopee connector's descriptor: one stock target per shop (channels `shopee:SG` …, from settings.shops),
+// Shopee's HMAC-signed API with per-shop tokens, and its simulator.
+import { z } from 'zod';
+import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
+import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
+import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './client.js';
+import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
+import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
+import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
+
+const market = z.string().regex(/^[A-Z]{2}$/, 'a market code such as SG');
+
+export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
+  id: 'shopee',
+  implements: ['StockTarget', 'HealthCheck'],
+  configSchema: shopeeConfigSchema,
+  credentials: (b) => ({
+    'auth.partner_id': b.auth.partner_id?.toString(),
+    'auth.partner_key': b.auth.partner_key,
+    ...Object.fromEntries(b.settings.shops.map((s, i) => [`settings.shops.${i}.shop_id (${s.country})`, s.shop_id?.toString()])),
+  }),
+  create: (block, deps) =>
+    new ShopeeShops(
+      new ShopeeClient({ config: shopeeClientConfig(block), credentials: deps.credentials, tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+    ),
+  channels: shopChannels,
+  stockTarget: (shops, channel) => shops.target(channel),
+  health: (shops) => shops.health(),
+  close: (shops) => shops.close(),
+  operations: {
+    'refresh-items': {
+      description: 'read the SKU → item/model map of every shop again (or of one: {"country": "SG"}); answers items, SKUs and duplicate SKUs per shop',
+      changes: false,
+      input: z.strictObject({ country: market.optional() }),
+      output: z.record(z.string(), z.strictObject({
+        items: z.number().int(), skus: z.number().int(), duplicates: z.array(z.string()), withoutSku: z.number().int(), readAt: z.string().nullable(),
+      })),
+      run: (shops, { input }) => shops.refreshItems(input.country),
+    },
+    get_stock: {
+      description: 'seller_stock one shop holds for the given SKUs (read only; null where it has no listing with that SKU)',
+      changes: false,
+      input: z.strictObject({ country: market, codes: z.array(z.string().min(1)).min(1).max(ITEMS_PER_INFO_CALL) }),
+      output: stockByCodeSchema,
+      run: async (shops, { input }) => ({ stock: Object.fromEntries(await shops.target(input.country).getStock(input.codes)) }),
+    },
+  },
+  simulator: {
+    create: ({ stateFile, rateLimits }) => new ShopeeSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
+    controlMethods: [
+      'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setReserved', 'setSku', 'setItemStatus',
+      'clear', 'reset', 'issueTokens', 'knowsRefreshToken', 'expireAccessTokens', 'setAuthorizationEnd',
+    ],
+    sandboxConfig: (block, url) => ({
+      ...block,
+      endpoints: { ...block.endpoints, api: url },
+      auth: { ...block.auth, partner_id: SHOPEE_SANDBOX_PARTNER.partnerId, partner_key: SHOPEE_SANDBOX_PARTNER.partnerKey },
+      settings: { ...block.settings, shops: block.settings.shops.map((s) => ({ ...s, shop_id: sandboxShopId(s.country) })) },
+    }),
+    // Nobody logs in to a sandbox shop: the simulator authorises each one and issues its first refresh token.
+    async prepare(call, { credentials }, block) {
+      await call('ensureShops', block.settings.shops.map((s) => ({ shopId: s.shop_id, country: s.country })));
+      for (const s of block.settings.shops) {
+        const name = shopCredential(block.name, block.auth.partner_id, s.shop_id, 'refresh_token');
+        const stored = await credentials.get(name);
+        if (stored && (await call('knowsRefreshToken', stored.value))) continue;
+        const { refreshToken } = (await call('issueTokens', s.shop_id)) as { refreshToken: string };
+        await credentials.put(name, refreshToken, new Date(Date.now() + REFRESH_TOKEN_LIFETIME_DAYS * 86_400_000));
+      }
+    },
+    publicCredentials: (block, url) => ({
+      url,
+      partnerId: block.auth.partner_id,
+      partnerKey: block.auth.partner_key,
+      shops: block.settings.shops.map((s) => ({ country: s.country, shopId: s.shop_id })),
+    }),
+    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0).
+    async seedDemo(call, block, skus) {
+      for (const s of block.settings.shops) await call('seed', s.shop_id, skus, 0);
+    },
+  },
+};
