@@ -23,6 +23,7 @@ import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
 import { Migration20261128090000StockSources } from '../subgraphs/inventory/migrations/Migration20261128090000StockSources.js';
+import { Migration20261202000000RealtimeRuns } from '../subgraphs/inventory/migrations/Migration20261202000000RealtimeRuns.js';
 import { AlertState } from '../subgraphs/reporting/entities/alert-state.js';
 import { AlertThrottle } from '../subgraphs/reporting/entities/alert-throttle.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
@@ -42,6 +43,7 @@ const migrations = [
   Migration20261130000000Alerts,
   Migration20261201000000IntegrationState,
   Migration20261201100000Products,
+  Migration20261202000000RealtimeRuns,
 ];
 
 export const SCHEMA: DatabaseSchema = {
