@@ -158,8 +158,8 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     hub.bind({
       products,
       pricing,
-      async syncStock(o) {
-        const r = await inventory.sync.run(o);
+      async syncStock({ read, ...o }) {
+        const r = await inventory.sync.run({ ...o, from: read, changesOnly: read?.changesOnly });
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
       orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },

@@ -27,6 +27,7 @@ import { PriceRow } from '../subgraphs/pricing/entities/price.js';
 import { PriceChange } from '../subgraphs/pricing/entities/price-change.js';
 import { PricingRun } from '../subgraphs/pricing/entities/pricing-run.js';
 import { Migration20261201110000Pricing } from '../subgraphs/pricing/migrations/Migration20261201110000Pricing.js';
+import { Migration20261202000000RealtimeRuns } from '../subgraphs/inventory/migrations/Migration20261202000000RealtimeRuns.js';
 import { AlertState } from '../subgraphs/reporting/entities/alert-state.js';
 import { AlertThrottle } from '../subgraphs/reporting/entities/alert-throttle.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
@@ -52,6 +53,7 @@ const migrations = [
   Migration20261201000000IntegrationState,
   Migration20261201100000Products,
   Migration20261201110000Pricing,
+  Migration20261202000000RealtimeRuns,
   Migration20261202100000Orders,
 ];
 

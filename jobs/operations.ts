@@ -6,6 +6,7 @@ import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
 import type { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import type { IntegrationHub } from '../platform/integrations/hub.js';
+import type { SourceRead } from '../platform/integrations/index.js';
 import type { ScheduledJob } from './schedules.js';
 import { runScheduledSync, type StockSyncDeps } from './stock-sync.js';
 
@@ -37,9 +38,9 @@ export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: 
 export async function runScheduledOperation(deps: OperationJobDeps, system: string, operation: string): Promise<unknown> {
   let alerted = false;
   const services = {
-    async syncStock(o: { source: string }) {
+    async syncStock(o: { source: string; read?: SourceRead }) {
       alerted = true;
-      const r = await runScheduledSync(deps, o.source);
+      const r = await runScheduledSync(deps, o.source, o.read);
       return r && { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
     },
   };

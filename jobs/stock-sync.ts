@@ -1,6 +1,7 @@
 // The scheduled stock sync (a sync_schedule entry of its source system): the same run as `tsunagi sync`, its report
 // logged line by line as the CLI prints it, with an alert to the operators whenever it does not simply succeed.
 import type { Logger } from 'pino';
+import type { SourceRead } from '../platform/integrations/index.js';
 import type { AlertRequest, AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { InventoryService, RunReport } from '../subgraphs/inventory/service.js';
@@ -21,11 +22,11 @@ export interface StockSyncDeps {
  * rejects when the run FAILED or could not start, so Agenda records the job as failed too. Agenda does not retry
  * it: the next attempt is the next scheduled run, or an operator's `tsunagi sync`.
  */
-export async function runScheduledSync({ inventory, logger, alerts }: StockSyncDeps, source: string): Promise<RunReport | null> {
+export async function runScheduledSync({ inventory, logger, alerts }: StockSyncDeps, source: string, read?: SourceRead): Promise<RunReport | null> {
   logger.info({ trigger: 'schedule', source }, '[INFO] Starting Sync...');
   let report: RunReport;
   try {
-    report = await inventory.sync.run({ source, dryRun: false, trigger: 'schedule' });
+    report = await inventory.sync.run({ source, dryRun: false, trigger: 'schedule', from: read, changesOnly: read?.changesOnly });
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof SyncRefusedError) {

@@ -12,6 +12,7 @@ import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
 import { defineDailyReport } from './reports.js';
 import { scheduledJobs } from './schedules.js';
+import { startStreamConsumers } from './stream-consumers.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
 export const JOB_STORE_TABLE = 'agenda_jobs';
@@ -155,6 +156,8 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
   // The orders' inbox and outbox are worked continuously (not as Agenda jobs): claims in the database let any
   // number of workers share them.
   ctx.orders.pipeline.start();
+  // The real-time feeds: one consumer per streaming source across every worker (the others stand by).
+  const streams = startStreamConsumers(ctx, { lease: { leaseMs: config.sync.lease.seconds * 1000, heartbeatMs: config.sync.lease.heartbeatSeconds * 1000 } });
   const schedules = jobs.map((j) => `${j.name} "${j.schedule}"`).join(', ');
   logger.info({ store: store.kind, timezone: config.timezone, schedules: jobs }, `job worker started (${store.kind}); scheduled in ${config.timezone}: ${schedules}`);
 
@@ -164,6 +167,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     stop: () =>
       (stopping ??= (async () => {
         await ctx.orders.pipeline.stop();
+        await streams.stop();
         const result = await drain(agenda, STOP_TIMEOUT_MS);
         if (result.timedOut) logger.warn({ running: result.running }, 'job worker stopped with jobs still running; their runs will show as INTERRUPTED');
         await store.close();

@@ -4,6 +4,7 @@ import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
 import { registerShopeeSandbox } from './shopee.js';
+import { registerWmsSandbox } from './wms.js';
 
 /** More demo SKUs than any benchmark uses; the simulators hold them in memory. */
 const MAX_SEED_SKUS = 1_000_000;
@@ -72,6 +73,8 @@ export function registerSandbox(program: Command): void {
         const { sandboxChannels, channelControl } = await import('../../app/sandbox-listings.js');
         const mapping = (await ctx.catalog.getMappings([sku])).get(sku);
         const amazon = await sim.call<number | null>('amazon', 'getQuantity', sku);
+        // The warehouse's available figure, where a simulated WMS runs.
+        const wms = sim.urls.wms ? ((await sim.call<{ available: number } | null>('wms', 'getStock', sku))?.available ?? null) : undefined;
         const held: Record<string, number | null | Record<string, number | null>> = {};
         const lines: string[] = [];
         for (const c of sandboxChannels(ctx)) {
@@ -84,9 +87,10 @@ export function registerSandbox(program: Command): void {
           } else held[c.channel] = qty;
           lines.push(`  ${c.channel.padEnd(10)} ${qty ?? '-'}${code ? `  (${code})` : ''}`);
         }
-        out.result({ sku, amazon, ...held });
+        out.result({ sku, amazon, ...(wms === undefined ? {} : { wms }), ...held });
         out.line(`${sku}${mapping ? (mapping.isActive ? '' : ' (inactive in the SKU master)') : ' (not in the SKU master)'}`);
         out.line(`  ${'amazon'.padEnd(10)} ${amazon ?? '-'}`);
+        if (wms !== undefined) out.line(`  ${'wms'.padEnd(10)} ${wms ?? '-'}`);
         for (const line of lines) out.line(line);
       }),
     );
@@ -113,4 +117,5 @@ export function registerSandbox(program: Command): void {
     );
 
   registerShopeeSandbox(sandbox, requireSandbox);
+  registerWmsSandbox(sandbox, requireSandbox);
 }

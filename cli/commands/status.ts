@@ -50,7 +50,7 @@ export function registerStatus(program: Command): void {
     });
 }
 
-const kind = (r: RunView) => (r.kind === 'ROLLBACK' ? `rollback of #${r.rollbackOf}` : r.trigger === 'manual' ? 'stock set' : 'sync');
+const kind = (r: RunView) => (r.kind === 'ROLLBACK' ? `rollback of #${r.rollbackOf}` : r.kind === 'REALTIME' ? 'real-time' : r.trigger === 'manual' ? 'stock set' : 'sync');
 /** The person, or what started it when no person did (the scheduler). */
 const who = (r: RunView) => r.actor ?? r.trigger;
 

@@ -131,6 +131,8 @@ class ItemMap {
 
 export class ShopeeShop implements StockTarget {
   readonly channel: string;
+  /** A shop's listing carries our SKU (item_sku / model_sku): the SKU is its code. */
+  readonly listsBySku = true;
   /** update_stock's model limit: a batch of one item's models goes in one call. */
   readonly maxWriteBatch = MODELS_PER_STOCK_CALL;
   readonly maxReadBatch = ITEMS_PER_INFO_CALL;

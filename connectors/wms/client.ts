@@ -8,7 +8,7 @@ import type { ConnectorHealth } from '../../platform/integrations/index.js';
 import type { IntegrationState } from '../../platform/integrations/state.js';
 import { silentLogger, type Logger } from '../../platform/log/index.js';
 import type { Mapping, MappingSet } from '../../platform/transform/index.js';
-import type { HealthCheck, SourceItem, StockSource } from '../../subgraphs/inventory/ports.js';
+import type { HealthCheck, SourceChange, SourceItem, StockSource, StockStream } from '../../subgraphs/inventory/ports.js';
 import type { WmsConfig } from './config.js';
 import { WmsDrops } from './drops.js';
 import { STREAM_STATE_KEY, WmsStream, type ChangeHandler, type StreamReport, type StreamTiming } from './stream.js';
@@ -106,7 +106,7 @@ export interface WmsClientOptions {
   onOutcome?: (outcome: CallOutcome) => void;
 }
 
-export class WmsClient implements StockSource, HealthCheck {
+export class WmsClient implements StockSource, StockStream, HealthCheck {
   readonly name: string;
   readonly config: WmsConfig;
   /** The FTP drop box; undefined when no FTP server is configured. */
@@ -216,6 +216,11 @@ export class WmsClient implements StockSource, HealthCheck {
     this.streams.add(stream);
     stream.onStop(() => this.streams.delete(stream));
     return stream;
+  }
+
+  /** The stream as the inventory's real-time feed takes it: each change's SKU and available figure. */
+  openChanges(handler: (changes: SourceChange[]) => Promise<void>): WmsStream {
+    return this.openStream((changes) => handler(changes.map((c) => ({ sku: c.sku, quantity: c.available, ...(c.seq === undefined ? {} : { seq: c.seq }) }))));
   }
 
   /** The stream's state as its consumer (any process) last reported it; undefined when never consumed. */

@@ -125,6 +125,21 @@ export class WmsDrops {
     return results;
   }
 
+  /** What importing would do, changing nothing: each waiting file's rows, or its bad rows (a dry run). */
+  async inspect(): Promise<{ file: string; records: WmsStockRecord[]; bad: string[] }[]> {
+    const out = [];
+    for (const file of await this.pending()) {
+      if (file.size > this.opts.maxFileBytes) {
+        out.push({ file: file.name, records: [], bad: [`file: ${file.size} bytes; the limit is ${this.opts.maxFileBytes} (settings.max_file_mb)`] });
+        continue;
+      }
+      const { bytes, at } = await this.download(posix.join(this.opts.ftp.dir, file.name));
+      const { rows, bad } = parseStockCsv(bytes, this.opts.encoding, this.opts.mapping);
+      out.push({ file: file.name, records: bad.length ? [] : rows.map((r) => ({ ...r, updatedAt: at.toISOString() })), bad });
+    }
+    return out;
+  }
+
   /** The newest complete file, waiting or done (by modification time, then name), read whole; null when none. */
   async newest(): Promise<{ file: string; records: WmsStockRecord[] } | null> {
     const { dir } = this.opts.ftp;

@@ -111,7 +111,16 @@ export interface OperationServices {
    * Runs the stock sync of one stock source (its system name, sync.sources) through the inventory service
    * (ledgered); null when skipped because another run of that source holds its lock.
    */
-  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string }): Promise<SyncRunSummary | null>;
+  syncStock(opts: { source: string; dryRun: boolean; trigger: string; actor?: string; read?: SourceRead }): Promise<SyncRunSummary | null>;
+}
+
+/** What a stock run reads instead of its source system's whole stock (a file, the changes since a watermark). */
+export interface SourceRead {
+  /** Where the figures come from, as the run records it. */
+  name: string;
+  pages(): AsyncIterable<{ sku: string; quantity: number }[]>;
+  /** Only what changed: the source's other SKUs keep their last known figures. */
+  changesOnly?: boolean;
 }
 
 export interface OperationContext<I> {
@@ -191,7 +200,7 @@ export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unkn
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
 export type DomainInterface =
-  | 'StockSource' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource'
+  | 'StockSource' | 'StockStream' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource'
   | 'OrderSource' | 'OrderSink' | 'OrderFulfilment';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {

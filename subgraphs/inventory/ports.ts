@@ -16,6 +16,29 @@ export interface StockSource {
   pages(): AsyncIterable<SourceItem[]>;
 }
 
+/** One change of a source's figure, as its stream reports it. */
+export interface SourceChange {
+  sku: string;
+  quantity: number;
+  /** The source's sequence number of the change, where it has one. */
+  seq?: number;
+}
+
+/** A source that also streams its changes as they happen (the real-time feed). */
+export interface StockStream {
+  readonly name: string;
+  /**
+   * The stream of changes, handed to `handler` in order, batch by batch, each batch once it was handled before
+   * the next (resumed after the last handled one when opened again). A failing handler gets the batch again.
+   */
+  openChanges(handler: (changes: SourceChange[]) => Promise<void>): StreamHandle;
+}
+
+export interface StreamHandle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** A channel id from config (one per shop); the catalog's listings name their channel by it. */
 export type Channel = string;
 
@@ -34,6 +57,11 @@ export interface StockWriteResult {
 
 export interface StockTarget {
   readonly channel: Channel;
+  /**
+   * True when the channel finds a listing by our SKU itself (Shopee's item_sku / model_sku): a SKU whose master row
+   * names no code for the channel is sent under the SKU.
+   */
+  readonly listsBySku?: boolean;
   /** Most items one write call accepts (Yahoo setStock 1000, Rakuten bulk-upsert 400). */
   readonly maxWriteBatch: number;
   /** Most items one read call accepts. */

@@ -12,6 +12,7 @@ import type { StockSources } from './sources.js';
 import { HistoryService } from './services/history.js';
 import { RetentionService } from './services/retention.js';
 import { RollbackService } from './services/rollback.js';
+import { RealtimeSync } from './services/realtime.js';
 import { Runs } from './services/runs.js';
 import { Sender } from './services/sending.js';
 import { SimulationService } from './services/simulation.js';
@@ -51,6 +52,8 @@ export class InventoryService {
   readonly history: HistoryService;
   readonly retention: RetentionService;
   readonly simulation: SimulationService;
+  /** A source's stream applied as it happens (REALTIME runs). */
+  readonly realtime: RealtimeSync;
 
   constructor(deps: InventoryDeps) {
     const { db, catalog, auditTrail, events, sources, logger } = deps;
@@ -63,6 +66,7 @@ export class InventoryService {
     this.history = new HistoryService({ db, runs: this.runs });
     this.retention = new RetentionService({ db, rollbackWindowHours: deps.rollbackWindowHours });
     this.simulation = new SimulationService({ catalog, sources, rules: this.rules });
+    this.realtime = new RealtimeSync({ db, catalog, rules: this.rules, sources, sender, lease: deps.lease, logger });
   }
 
   /** Every channel of every source. */

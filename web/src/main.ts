@@ -252,7 +252,7 @@ function statusView() {
           <option value="">${t('all')}</option>${statuses.map((s) => html`<option ?selected=${state.filterStatus === s}>${s}</option>`)}
         </select></label>
         <label>${t('kind')} <select name="kind" @change=${onFilter('filterKind')}>
-          <option value="">${t('all')}</option>${['SYNC', 'ROLLBACK'].map((k) => html`<option ?selected=${state.filterKind === k}>${k}</option>`)}
+          <option value="">${t('all')}</option>${['SYNC', 'ROLLBACK', 'REALTIME'].map((k) => html`<option ?selected=${state.filterKind === k}>${k}</option>`)}
         </select></label>
         <button type="button" class="secondary" @click=${() => void loadRuns()}>${t('refresh')}</button>
       </div>

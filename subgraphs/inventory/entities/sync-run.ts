@@ -9,7 +9,8 @@ export const SyncRun = defineEntity({
   tableName: 'sync_run',
   properties: {
     id: p.integer().primary().autoincrement(),
-    kind: p.enum(['SYNC', 'ROLLBACK'] as const),
+    /** REALTIME: a source's stream applied as it happens, one run per hour (never rolled back). */
+    kind: p.enum(['SYNC', 'ROLLBACK', 'REALTIME'] as const),
     dryRun: p.boolean(),
     status: p.enum(RUN_STATUSES).index(),
     trigger: p.string(),

@@ -6,7 +6,7 @@ import { SyncRun, type RunStatus } from '../entities/sync-run.js';
 
 export interface RunSummary {
   id: number;
-  kind: 'SYNC' | 'ROLLBACK';
+  kind: 'SYNC' | 'ROLLBACK' | 'REALTIME';
   dryRun: boolean;
   status: RunStatus;
   trigger: string;

@@ -28,6 +28,16 @@ describe('planFromSource', () => {
     const plan = planFromSource(new Map([['A', 10]]), mappings, split, ['yahoo', 'rakuten']);
     expect(plan.wanted.map((w) => w.map((x) => x.after))).toEqual([[6], [3]]);
   });
+
+  it('sends a SKU under the SKU itself to a channel that lists by SKU, where the master names no code', () => {
+    const split = parsePolicy({ kind: 'split', weights: { 'shop:A': 1, 'shop:B': 1, yahoo: 1 } }, 'test');
+    const plan = planFromSource(new Map([['A', 7], ['B', 3]]), mappings, split, ['shop:A', 'shop:B', 'yahoo'], [true, true, false]);
+    expect(plan.wanted).toEqual([
+      [{ sku: 'A', code: 'A', after: 2 }, { sku: 'B', code: 'B', after: 1 }],
+      [{ sku: 'A', code: 'A', after: 2 }, { sku: 'B', code: 'B', after: 1 }],
+      [{ sku: 'A', code: 'Y-A', after: 2 }],
+    ]);
+  });
 });
 
 describe('compareChannel', () => {

@@ -35,12 +35,16 @@ export interface SourcePlan {
   skipped: { inactive: number; unmapped: number; notInSource: number };
 }
 
-/** Allocates every active, mapped source SKU to the channels it is listed on, by the policy. */
+/**
+ * Allocates every active, mapped source SKU to the channels it is listed on, by the policy. A channel that
+ * `listsBySku` (same order as `channels`) takes the SKU itself where the master names no code for it.
+ */
 export function planFromSource(
   source: Map<string, number>,
   mappings: Map<string, { isActive: boolean; listings: ListingCodes }>,
   policy: StockPolicy,
   channels: readonly Channel[],
+  listsBySku: readonly boolean[] = [],
 ): SourcePlan {
   const plan: SourcePlan = { mapped: [], wanted: channels.map(() => []), skipped: { inactive: 0, unmapped: 0, notInSource: 0 } };
   for (const [sku, quantity] of source) {
@@ -51,7 +55,7 @@ export function planFromSource(
       plan.mapped.push({ sku, quantity });
       const allocated = allocateByPolicy(policy, quantity, channels);
       channels.forEach((channel, i) => {
-        const code = m.listings[channel];
+        const code = m.listings[channel] ?? (listsBySku[i] ? sku : undefined);
         if (code) plan.wanted[i]!.push({ sku, code, after: allocated.get(channel)! });
       });
     }

@@ -10,7 +10,7 @@ export interface ItemFailure extends StockChange {
   error: string;
 }
 
-export type RunKind = 'SYNC' | 'ROLLBACK';
+export type RunKind = 'SYNC' | 'ROLLBACK' | 'REALTIME';
 
 export interface RunReport {
   runId: number;

@@ -106,8 +106,9 @@ export class RollbackService {
   /** The source a rollback works on: the run's when `runId` is given (it must be that source's), else `source`. */
   private async sourceOf(opts: { source?: string; runId?: number }): Promise<StockSourceSetup> {
     if (opts.runId === undefined) return this.deps.sources.resolve(opts.source);
-    const run = await this.deps.db.em().findOne(SyncRun, { id: opts.runId }, { fields: ['sourceSystem'] });
+    const run = await this.deps.db.em().findOne(SyncRun, { id: opts.runId }, { fields: ['sourceSystem', 'kind'] });
     if (!run) throw new SyncRefusedError(`there is no run ${opts.runId} to roll back`);
+    if (run.kind === 'REALTIME') throw new SyncRefusedError(`run ${opts.runId} is a REALTIME run: it is not rolled back (the next change from the source supersedes it)`);
     if (opts.source && opts.source !== run.sourceSystem) {
       throw new InvalidInputError('runId', `runId: run ${opts.runId} synced ${run.sourceSystem}, not ${opts.source}`);
     }

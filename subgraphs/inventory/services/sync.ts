@@ -12,6 +12,7 @@ import { checkQuantity } from '../quantity.js';
 import type { AllocationRules } from '../rules.js';
 import type { HeldLease } from '../run-lock.js';
 import type { StockSources, StockSourceSetup } from '../sources.js';
+import { onTopOfLastFigures } from './changes.js';
 import { compareChannel, planFromSource } from './planning.js';
 import { addChanges, addFailures, FailureTally, newReport, outcome, type RunReport } from './report.js';
 import type { ProgressListener, Runs } from './runs.js';
@@ -24,6 +25,8 @@ export interface SyncOptions {
   trigger: string;
   /** Read this instead of the source system, for this run only (e.g. an inventory report file). */
   from?: StockSource;
+  /** `from` holds only what changed: the source's other SKUs keep their last known figures (its snapshot). */
+  changesOnly?: boolean;
   /** Who starts the run (the CLI user, the API caller); none for the scheduler. */
   actor?: string;
   /** Called with this run's progress events (the CLI's progress bar), besides their publication. */
@@ -55,7 +58,7 @@ export class SyncService {
 
   async run(opts: SyncOptions): Promise<RunReport> {
     const setup = this.deps.sources.resolve(opts.source);
-    const source = opts.from ?? setup.source;
+    const source = opts.from ? (opts.changesOnly ? onTopOfLastFigures(this.deps.db, setup.name, opts.from) : opts.from) : setup.source;
     const { runs } = this.deps;
     return runs.withLease(setup, async (lease) => {
       const runId = await runs.start(lease, {
@@ -107,7 +110,7 @@ export class SyncService {
     report.sourceItems = sourceQty.size;
 
     const { policy } = await this.deps.rules.current(setup.name);
-    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, setup.channels);
+    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, setup.channels, setup.links.map((l) => l.target.listsBySku === true));
     report.skipped = skipped;
     report.mappedSkus = mapped.length;
     logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
@@ -169,7 +172,7 @@ export class SyncService {
     checkQuantity(opts.quantity, 'quantity');
     const mapping = (await this.deps.catalog.getMappings([opts.sku])).get(opts.sku);
     if (!mapping) throw new InvalidInputError('sku', `unknown SKU "${opts.sku}": it is not in the SKU master`);
-    const code = mapping.listings[channel];
+    const code = mapping.listings[channel] ?? (target.listsBySku ? opts.sku : undefined);
     if (!code) throw new InvalidInputError('sku', `${opts.sku} has no ${channel} listing in the SKU master`);
     return runs.withLease(setup, async (lease) => {
       const source = `manual:${opts.actor}`;

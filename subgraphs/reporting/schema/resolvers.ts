@@ -7,7 +7,7 @@ import { AuditEntry, ComponentHealth, Health, LedgerConnection, SyncRun } from '
 
 const MAX_LIMIT = 500;
 const RUN_STATUSES = ['RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED', 'INTERRUPTED', 'ROLLED_BACK'] as const;
-const RUN_KINDS = ['SYNC', 'ROLLBACK'] as const;
+const RUN_KINDS = ['SYNC', 'ROLLBACK', 'REALTIME'] as const;
 
 function oneOf<T extends string>(name: string, value: string | null | undefined, allowed: readonly T[]): T | undefined {
   if (value == null) return undefined;
@@ -46,7 +46,7 @@ export class SyncRunResolver {
     @Ctx() ctx: SubgraphContext,
     @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
     @Arg('status', () => String, { nullable: true, description: 'Only runs with this status.' }) status?: string | null,
-    @Arg('kind', () => String, { nullable: true, description: 'SYNC or ROLLBACK.' }) kind?: string | null,
+    @Arg('kind', () => String, { nullable: true, description: 'SYNC, ROLLBACK or REALTIME (a stream applied as it happens, one run per hour).' }) kind?: string | null,
     @Arg('source', () => String, { nullable: true, description: 'Only runs of this stock source (sync.sources).' }) source?: string | null,
   ): Promise<SyncRun[]> {
     const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS), sourceSystem: oneOf('source', source, ctx.services.inventory.sources.names) };
