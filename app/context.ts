@@ -29,6 +29,7 @@ import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
+import { AlertRules } from '../subgraphs/reporting/services/alert-rules.js';
 import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
 import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
@@ -60,6 +61,8 @@ export interface AppContext {
   alerts: AlertService;
   /** The daily report: built for a day, rendered as mail or file, sent by routing. */
   dailyReport: DailyReportService;
+  /** The alert rules (config/notifications.yaml), evaluated by the job worker. */
+  alertRules: AlertRules;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -164,15 +167,17 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       },
       orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },
     });
-    const dailyReport = new DailyReportService({
-      db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
-      health: () => Promise.all(hub.systems().map((s) => hub.health(s.name))),
+    const health = () => Promise.all(hub.systems().map((s) => hub.health(s.name)));
+    const dailyReport = new DailyReportService({ db, activity: new RunActivity(db), reporting, alerts, health, config: config.notifications, timezone: config.timezone });
+    const alertRules = new AlertRules({
+      db, alerts, reporting, health, config: config.notifications.rules, timezone: config.timezone, logger,
+      dirs: [{ dir: 'data', path: config.dataDir }, { dir: 'logs', path: config.logging.dir }],
     });
     closers.unshift(() => reporting.flushCalls());
     closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

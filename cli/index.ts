@@ -2,6 +2,7 @@
 // they run only when they run, so `--help`, `--version` and usage errors load commander and nothing else.
 import { Command } from 'commander';
 import { packageVersion } from '../platform/project.js';
+import { registerAlerts } from './commands/alerts.js';
 import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
@@ -80,7 +81,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks,
+  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks, registerAlerts,
 ]) {
   register(program);
 }

@@ -1,11 +1,11 @@
 // The repeating jobs and their cron times, in one list: every sync_schedule entry of config/integrations.yaml
-// (each its own job, so several workers share them through Agenda's locking), the retention job and the daily report. The worker
+// (each its own job, so several workers share them through Agenda's locking), the retention job, the daily report and the alert rules. The worker
 // schedules them, the health query shows when each runs next (computed with cron-parser, the parser Agenda
 // itself uses for cron schedules).
 import { CronExpressionParser } from 'cron-parser';
 import type { Config } from '../platform/config/index.js';
 import { CLEANUP_JOB } from './cleanup.js';
-import { DAILY_REPORT_JOB } from './reports.js';
+import { ALERT_RULES_JOB, DAILY_REPORT_JOB } from './reports.js';
 
 export interface ScheduledJob {
   name: string;
@@ -30,6 +30,7 @@ export function scheduledJobs(config: Pick<Config, 'sync' | 'timezone' | 'integr
     ...operations,
     { name: CLEANUP_JOB, schedule: config.sync.cleanupSchedule, timezone: config.timezone },
     ...(report.enabled ? [{ name: DAILY_REPORT_JOB, schedule: report.schedule, timezone: config.timezone }] : []),
+    { name: ALERT_RULES_JOB, schedule: config.notifications.rules.schedule, timezone: config.timezone },
   ];
 }
 

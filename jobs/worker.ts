@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
-import { defineDailyReport } from './reports.js';
+import { defineAlertRules, defineDailyReport } from './reports.js';
 import { scheduledJobs } from './schedules.js';
 import { startStreamConsumers } from './stream-consumers.js';
 
@@ -144,6 +144,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
   defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, orders: ctx.orders, logger, retentionDays: config.sync.retentionDays });
   if (config.notifications.daily_report.enabled) defineDailyReport(agenda, { dailyReport: ctx.dailyReport, logger });
+  defineAlertRules(agenda, { rules: ctx.alertRules, scheduled: jobs.map((j) => j.name), logger });
 
   try {
     for (const job of jobs) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);

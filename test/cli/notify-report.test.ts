@@ -72,4 +72,12 @@ describe('tsunagi notify and report', () => {
     expect(r.stderr).toContain('--date: expected YYYY-MM-DD, got "27/11/2026"');
     expect(existsSync(join(dir, 'no.html'))).toBe(false);
   });
+
+  it('alerts: nothing firing in a healthy sandbox; evaluate checks the rules now', async () => {
+    const evaluated = await runCli(['--json', 'alerts', 'evaluate'], env);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.stdout)).toEqual([]);
+    const list = await runCli(['alerts'], env);
+    expect([list.code, list.stdout.trim()]).toEqual([0, 'No alert is firing.']);
+  });
 });

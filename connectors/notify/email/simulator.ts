@@ -75,15 +75,23 @@ export class SmtpSimulator {
   /** Every message accepted, oldest first. */
   readonly messages: ReceivedMail[] = [];
   private faults: SmtpFault[] = [];
-  private readonly server: SMTPServer;
+  private server: SMTPServer | undefined;
   port = 0;
 
-  constructor(private readonly onAccepted?: (m: ReceivedMail) => void) {
-    this.server = new SMTPServer({
+  constructor(private readonly onAccepted?: (m: ReceivedMail) => void) {}
+
+  /**
+   * Listens on 127.0.0.1 (a port of its own, or the one it had: a server restarted); resolves to the port. Each
+   * start is a new server: a closed one still cuts, a second later, the sessions it finds open.
+   */
+  async listen(port = 0): Promise<number> {
+    const server = new SMTPServer({
       name: 'localhost',
       key: SANDBOX_TLS.key,
       cert: SANDBOX_TLS.cert,
       size: SMTP_MAX_BYTES,
+      // A session still open when the server closes is cut after a second, not the default 30.
+      closeTimeout: 1000,
       authMethods: ['PLAIN', 'LOGIN'],
       logger: false,
       onAuth: (auth, _session, cb) => {
@@ -94,21 +102,20 @@ export class SmtpSimulator {
       onData: (stream, session, cb) => void this.receive(stream, session).then((err) => cb(err), (err: Error) => cb(err)),
     });
     // A client that drops its connection mid-session is no concern of the server's owner.
-    this.server.on('error', () => {});
-  }
-
-  /** Listens on 127.0.0.1; resolves to the port. */
-  async listen(): Promise<number> {
+    server.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
+      server.server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    this.port = (this.server.server.address() as AddressInfo).port;
+    this.server = server;
+    this.port = (server.server.address() as AddressInfo).port;
     return this.port;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    this.server = undefined;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
   /** The next `times` sessions are answered with this reply code at the given step. */
