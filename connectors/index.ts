@@ -2,6 +2,7 @@
 // the sandbox read. A new system is a new folder here and a block in config/integrations.yaml.
 import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integrations/index.js';
 import { amazonConnector } from './amazon/index.js';
+import { damConnector } from './dam/index.js';
 import { notifyConnector } from './notify/index.js';
 import { pimConnector } from './pim/index.js';
 import { pricingEngineConnector } from './pricing-engine/index.js';
@@ -11,7 +12,7 @@ import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
 export const CONNECTORS: ConnectorDescriptor[] = [
-  amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, pricingEngineConnector,
+  amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, pricingEngineConnector, damConnector,
 ];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */

@@ -24,6 +24,7 @@ import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
+import { createMediaHandler } from './media.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
@@ -512,6 +513,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     signingKey: app.config.sandbox ? (opts.jwtSecret ?? signingKey(app.config)) : undefined,
   });
 
+  const media = createMediaHandler({ dir: app.media.storeDir });
+
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((err) => {
       app.logger.error({ err }, 'gateway request failed');
@@ -532,6 +535,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       res.end(await metrics.registry.metrics());
       return;
     }
+    if (await media(req, res, path)) return;
     if (await dashboard(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     let user: Caller;
