@@ -1,6 +1,7 @@
 // The composition root: config → logger → database → event bus → credential store → services → connectors.
 // `npm start`, the CLI, the job worker, tests and benchmarks all build Tsunagi through this one function.
 // The connectors are whatever config/integrations.yaml names, built by their descriptors (connectors/index.ts).
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { connectorRegistry } from '../connectors/index.js';
 import { sandboxListingProvisioner } from './sandbox-listings.js';
@@ -16,6 +17,7 @@ import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type Integ
 import { IntegrationHub } from '../platform/integrations/hub.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { silentLogger } from '../platform/log/index.js';
+import { PROJECT_ROOT } from '../platform/project.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
@@ -24,6 +26,9 @@ import type { OrderFulfilment, OrderSink, OrderSource } from '../subgraphs/order
 import { OrdersService } from '../subgraphs/orders/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
+import type { ImageSource } from '../subgraphs/media/ports.js';
+import { MediaService } from '../subgraphs/media/service.js';
+import { FileMediaStore } from '../subgraphs/media/store.js';
 import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
 import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
@@ -47,6 +52,8 @@ export interface AppContext {
   products: ProductCatalog;
   /** Prices per market, from the pricing engine to the shops. */
   pricing: PricingService;
+  /** Product images per market, from the DAM, stored by content hash. */
+  media: MediaService;
   inventory: InventoryService;
   orders: OrdersService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
@@ -158,9 +165,16 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       alert: (held) =>
         alerts.sendAlert({ type: 'price_changes_held', severity: 'warning', vars: { run_id: held.runId, count: held.count, changes: held.changes } }).then(() => {}),
     });
+    const imageSources = hub.implementing('ImageSource');
+    const media = new MediaService({
+      db, logger, markets: config.markets, settings: config.media,
+      store: new FileMediaStore(config.media.dir ? resolve(PROJECT_ROOT, config.media.dir) : join(config.dataDir, 'media'), config.media.baseUrl),
+      source: imageSources.length ? hub.connector<ImageSource>(imageSources[0]!, 'ImageSource') : null,
+    });
     hub.bind({
       products,
       pricing,
+      media,
       async syncStock({ read, ...o }) {
         const r = await inventory.sync.run({ ...o, from: read, changesOnly: read?.changesOnly });
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
@@ -177,7 +191,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, media, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -23,6 +23,9 @@ import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
 import { Migration20261128090000StockSources } from '../subgraphs/inventory/migrations/Migration20261128090000StockSources.js';
+import { MediaVariant } from '../subgraphs/media/entities/media-variant.js';
+import { ProductImage } from '../subgraphs/media/entities/product-image.js';
+import { Migration20261201120000Media } from '../subgraphs/media/migrations/Migration20261201120000Media.js';
 import { PriceRow } from '../subgraphs/pricing/entities/price.js';
 import { PriceChange } from '../subgraphs/pricing/entities/price-change.js';
 import { PricingRun } from '../subgraphs/pricing/entities/pricing-run.js';
@@ -53,6 +56,7 @@ const migrations = [
   Migration20261201000000IntegrationState,
   Migration20261201100000Products,
   Migration20261201110000Pricing,
+  Migration20261201120000Media,
   Migration20261202000000RealtimeRuns,
   Migration20261202100000Orders,
 ];
@@ -61,7 +65,7 @@ export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
     AlertThrottle, AlertState, IntegrationStateRow,
-    CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange,
+    CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange, MediaVariant, ProductImage,
     Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.

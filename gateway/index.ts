@@ -24,6 +24,7 @@ import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
+import { createMediaHandler } from './media.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { announceWebhookUrls, createWebhookIngress } from './webhooks.js';
@@ -514,6 +515,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   });
 
   const webhooks = createWebhookIngress(app);
+  const media = createMediaHandler({ dir: app.media.storeDir });
+
   const httpServer = createServer((req, res) => {
     handle(req, res).catch((err) => {
       app.logger.error({ err }, 'gateway request failed');
@@ -536,6 +539,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       res.end(await metrics.registry.metrics());
       return;
     }
+    if (await media(req, res, path)) return;
     if (await dashboard(req, res, path)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: `no route ${path}` });
     let user: Caller;

@@ -14,7 +14,7 @@ export interface SimRequest {
 export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
-  /** Objects are sent as JSON; strings as they are (set content-type yourself). */
+  /** Objects are sent as JSON; strings and Buffers as they are (set content-type yourself). */
   body?: unknown;
 }
 
@@ -51,8 +51,9 @@ export class SimulatorServer {
         out = { status: 500, body: { error: `${this.name} simulator failed: ${(err as Error).message}` } };
       }
       const headers = { ...out.headers };
-      let payload: string | undefined;
-      if (typeof out.body === 'string') payload = out.body;
+      let payload: string | Buffer | undefined;
+      // Strings and bytes (files) go as they are.
+      if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) payload = out.body;
       else if (out.body !== undefined) {
         payload = JSON.stringify(out.body);
         headers['content-type'] ??= 'application/json';

@@ -1,4 +1,4 @@
-// The media subgraph: adds images to Product. No image data exists yet, so every answer is empty.
+// The media subgraph: adds each market's images to Product.
 import type { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema } from '../federation.js';
 import { Product, ImageResolver } from './schema/image.js';

@@ -5,7 +5,7 @@ import { gql, metric, metricReaches, seedDemo, startHarness, token, within, wsCl
 
 const PRODUCTS = `query($first: Int, $after: String) {
   products(first: $first, after: $after) {
-    edges { cursor node { sku nameJa nameEn listings { channel code } stock { channel quantity updatedAt } sourceQuantity prices { amount } images { url } } }
+    edges { cursor node { sku nameJa nameEn listings { channel code } stock { channel quantity updatedAt } sourceQuantity prices { amount } images(country: "SG") { url } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
