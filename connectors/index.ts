@@ -3,6 +3,7 @@
 import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integrations/index.js';
 import type { WebhookReceiver } from '../platform/webhooks/index.js';
 import { amazonConnector } from './amazon/index.js';
+import { biConnector } from './bi/index.js';
 import { notifyConnector } from './notify/index.js';
 import { omsConnector } from './oms/index.js';
 import { pimConnector } from './pim/index.js';
@@ -11,7 +12,7 @@ import { shopeeConnector } from './shopee/index.js';
 import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
-export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, omsConnector];
+export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, omsConnector, biConnector];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */
 export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);
