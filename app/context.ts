@@ -24,9 +24,13 @@ import type { OrderFulfilment, OrderSink, OrderSource } from '../subgraphs/order
 import { OrdersService } from '../subgraphs/orders/service.js';
 import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/inventory/ports.js';
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
+import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
+import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
+import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
+import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
   config: Config;
@@ -40,6 +44,8 @@ export interface AppContext {
   catalog: CatalogService;
   /** The catalog's product data (from the product master). */
   products: ProductCatalog;
+  /** Prices per market, from the pricing engine to the shops. */
+  pricing: PricingService;
   inventory: InventoryService;
   orders: OrdersService;
   /** The data mappings (config/data-mappings.json), validated before anything else opens. */
@@ -52,6 +58,8 @@ export interface AppContext {
   connectors: Record<string, unknown>;
   /** send_alert: the operators' alerts and reports, routed to the notify system's channels (and the log). */
   alerts: AlertService;
+  /** The daily report: built for a day, rendered as mail or file, sent by routing. */
+  dailyReport: DailyReportService;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -138,19 +146,33 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         fulfilment: (system) => (hub.implementing('OrderFulfilment').includes(system) ? hub.connector<OrderFulfilment>(system, 'OrderFulfilment') : undefined),
       },
     });
+    const priceSources = hub.implementing('PriceSource');
+    const pricing = new PricingService({
+      db, auditTrail: reporting, logger, markets: config.markets, settings: config.pricing,
+      skus: async () => [...(await catalog.activeMappings()).keys()].sort(),
+      source: priceSources.length ? hub.connector<PriceSource>(priceSources[0]!, 'PriceSource') : null,
+      targets: hub.implementing('PriceTarget').flatMap((name) => hub.connector<PriceTargets>(name, 'PriceTarget').priceTargets()),
+      alert: (held) =>
+        alerts.sendAlert({ type: 'price_changes_held', severity: 'warning', vars: { run_id: held.runId, count: held.count, changes: held.changes } }).then(() => {}),
+    });
     hub.bind({
       products,
+      pricing,
       async syncStock(o) {
-        const r = await inventory.runSync(o);
+        const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
       orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },
+    });
+    const dailyReport = new DailyReportService({
+      db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
+      health: () => Promise.all(hub.systems().map((s) => hub.health(s.name))),
     });
     closers.unshift(() => reporting.flushCalls());
     closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, inventory, orders, mappings, registry, hub, connectors, alerts, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

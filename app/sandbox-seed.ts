@@ -3,7 +3,6 @@
 import { connectorIdOf } from '../platform/integrations/index.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
-import { resetProductSystems, seedProductSystems } from './sandbox-products.js';
 
 export const DEMO_SKUS = 30;
 
@@ -34,7 +33,6 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
     if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
   }
   await ctx.catalog.upsertMappings(rows, { replace: true });
-  await seedProductSystems(ctx.sandbox, skus);
   return { skus: skus.length, mapped: rows.length };
 }
 
@@ -62,7 +60,6 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     // Those with demo listings, and those that only hold what happened (the OMS's orders), start over.
     if ((simulator?.seedDemo || simulator?.controlMethods.includes('reset')) && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
   }
-  await resetProductSystems(ctx.sandbox);
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();

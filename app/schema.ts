@@ -23,6 +23,10 @@ import { SyncRun } from '../subgraphs/inventory/entities/sync-run.js';
 import { Migration20261127090000RunActor } from '../subgraphs/inventory/migrations/Migration20261127090000RunActor.js';
 import { Migration20261127120000RulePolicies } from '../subgraphs/inventory/migrations/Migration20261127120000RulePolicies.js';
 import { Migration20261128090000StockSources } from '../subgraphs/inventory/migrations/Migration20261128090000StockSources.js';
+import { PriceRow } from '../subgraphs/pricing/entities/price.js';
+import { PriceChange } from '../subgraphs/pricing/entities/price-change.js';
+import { PricingRun } from '../subgraphs/pricing/entities/pricing-run.js';
+import { Migration20261201110000Pricing } from '../subgraphs/pricing/migrations/Migration20261201110000Pricing.js';
 import { AlertState } from '../subgraphs/reporting/entities/alert-state.js';
 import { AlertThrottle } from '../subgraphs/reporting/entities/alert-throttle.js';
 import { AuditEntry } from '../subgraphs/reporting/entities/audit-entry.js';
@@ -47,13 +51,15 @@ const migrations = [
   Migration20261130000000Alerts,
   Migration20261201000000IntegrationState,
   Migration20261201100000Products,
+  Migration20261201110000Pricing,
   Migration20261202100000Orders,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
-    AlertThrottle, AlertState, IntegrationStateRow, CatalogProduct, ProductImportRun,
+    AlertThrottle, AlertState, IntegrationStateRow,
+    CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange,
     Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.

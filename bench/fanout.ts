@@ -93,7 +93,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       // A new quantity every round: >= 20 allocates 1/5, so 1000 + 10·round gives each mall a new figure.
       for (const sku of skus) await ctx.sandbox.call('amazon', 'setQuantity', sku, 1000 + 10 * round);
       expected += eventsPerRound * o.subscribers;
-      const report = await ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'bench' });
+      const report = await ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'bench' });
       if (report.status !== 'SUCCESS' || report.updates !== eventsPerRound) {
         throw new Error(`round ${round}: the sync ended ${report.status} with ${report.updates} updates; ${eventsPerRound} expected (${report.errorSummary ?? ''})`);
       }

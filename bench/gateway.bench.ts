@@ -325,13 +325,13 @@ try {
   cleanup.unshift(() => ctx.close());
 
   const seeded = await seedSandbox(ctx, products);
-  const first = await ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'bench' });
+  const first = await ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'bench' });
   if (first.status !== 'SUCCESS') throw new Error(`the seeding sync ended ${first.status}: ${first.errorSummary}`);
   console.log(`seeded ${seeded.skus} SKUs (${seeded.mapped} in the catalog), first sync ${first.updates} updates`);
 
   // The reference answer, straight from the services: what every gateway must return.
   const page = await ctx.catalog.listMappings({ first: PAGE });
-  const stock = await ctx.inventory.stock(page.rows.map((r) => r.sku));
+  const stock = await ctx.inventory.history.stock(page.rows.map((r) => r.sku));
   const reference = {
     products: {
       edges: page.rows.map((m) => {

@@ -54,7 +54,7 @@ try {
 
   const time = async (dryRun: boolean) => {
     const start = performance.now();
-    const report = await ctx.inventory.runSync({ source: 'amazon', dryRun, trigger: 'bench' });
+    const report = await ctx.inventory.sync.run({ source: 'amazon', dryRun, trigger: 'bench' });
     const seconds = (performance.now() - start) / 1000;
     if (report.status !== 'SUCCESS') throw new Error(`${dryRun ? 'dry run' : 'sync'} ended ${report.status}: ${report.errorSummary}`);
     return { seconds, report };

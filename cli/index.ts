@@ -8,6 +8,7 @@ import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerNotify } from './commands/notify.js';
+import { registerReport } from './commands/report.js';
 import { registerOrders } from './commands/orders.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerRules } from './commands/rules.js';
@@ -37,6 +38,7 @@ Examples:
   tsunagi --json status | jq '.[0]'      one JSON document on stdout
   tsunagi integrations list              the external systems, their operations and schedules
   tsunagi notify test                    a test alert on every configured channel, each one's outcome
+  tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
   tsunagi orders failed                  order webhooks and OMS calls that failed for good; orders retry <id>
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
@@ -78,7 +80,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee, registerNotify, registerOrders, registerWebhooks,
+  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks,
 ]) {
   register(program);
 }

@@ -7,12 +7,15 @@ import { biConnector } from './bi/index.js';
 import { notifyConnector } from './notify/index.js';
 import { omsConnector } from './oms/index.js';
 import { pimConnector } from './pim/index.js';
+import { pricingEngineConnector } from './pricing-engine/index.js';
 import { rakutenConnector } from './rakuten/index.js';
 import { shopeeConnector } from './shopee/index.js';
 import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
-export const CONNECTORS: ConnectorDescriptor[] = [amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, omsConnector, biConnector];
+export const CONNECTORS: ConnectorDescriptor[] = [
+  amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, pricingEngineConnector, omsConnector, biConnector,
+];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */
 export const connectorRegistry = (extra: ConnectorDescriptor[] = []) => new IntegrationRegistry([...CONNECTORS, ...extra]);

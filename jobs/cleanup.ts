@@ -7,7 +7,7 @@ import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { EventBus } from '../platform/events/index.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
-import type { InventoryService } from '../subgraphs/inventory/service.js';
+import type { RetentionService } from '../subgraphs/inventory/services/retention.js';
 import type { OrdersService } from '../subgraphs/orders/service.js';
 import type { ReportingService } from '../subgraphs/reporting/service.js';
 
@@ -16,7 +16,7 @@ export const CLEANUP_JOB = 'cleanup';
 const DAY_MS = 86_400_000;
 
 export interface CleanupDeps {
-  inventory: Pick<InventoryService, 'deleteRunsOlderThan' | 'runsOlderThan'>;
+  inventory: { retention: Pick<RetentionService, 'deleteRunsOlderThan' | 'runsOlderThan'> };
   reporting: Pick<ReportingService, 'deleteCallsOlderThan' | 'countCallsOlderThan'>;
   events: Pick<EventBus, 'prune' | 'countOlderThan'>;
   orders: Pick<OrdersService, 'cleanup'>;
@@ -49,7 +49,7 @@ export interface CleanupResult {
 export async function runCleanup(deps: CleanupDeps, olderThanDays: number, opts: CleanupOptions = {}): Promise<CleanupResult> {
   if (!Number.isInteger(olderThanDays) || olderThanDays < 0) throw new Error(`retention must be a whole number of days >= 0, got ${olderThanDays}`);
   const cutoff = new Date((opts.now ?? new Date()).getTime() - olderThanDays * DAY_MS);
-  const preview = await deps.inventory.runsOlderThan(cutoff);
+  const preview = await deps.inventory.retention.runsOlderThan(cutoff);
   const { insideRollbackWindow } = preview;
   if (opts.dryRun) {
     const integrationLog = await deps.reporting.countCallsOlderThan(cutoff);
@@ -66,7 +66,7 @@ export async function runCleanup(deps: CleanupDeps, olderThanDays: number, opts:
         'no longer be rolled back; see what would go with --dry-run, delete them anyway with --force',
     );
   }
-  const { runs, ledgerEntries } = await deps.inventory.deleteRunsOlderThan(cutoff);
+  const { runs, ledgerEntries } = await deps.inventory.retention.deleteRunsOlderThan(cutoff);
   const integrationLog = await deps.reporting.deleteCallsOlderThan(cutoff);
   const events = await deps.events.prune(cutoff);
   const orders = await deps.orders.cleanup(olderThanDays, { now: opts.now });

@@ -6,9 +6,8 @@ import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
 import type { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import type { IntegrationHub } from '../platform/integrations/hub.js';
-import type { InventoryService } from '../subgraphs/inventory/service.js';
 import type { ScheduledJob } from './schedules.js';
-import { runScheduledSync } from './stock-sync.js';
+import { runScheduledSync, type StockSyncDeps } from './stock-sync.js';
 
 /**
  * Agenda hands a job to another worker when its lock is older than this. A full sync under the marketplaces'
@@ -19,7 +18,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 export interface OperationJobDeps {
   hub: Pick<IntegrationHub, 'run'>;
-  inventory: Pick<InventoryService, 'runSync'>;
+  inventory: StockSyncDeps['inventory'];
   logger: Logger;
   alerts: Pick<AlertService, 'sendAlert'>;
 }

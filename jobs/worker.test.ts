@@ -11,7 +11,9 @@ import { FOREIGN_TABLES } from '../platform/db/index.js';
 import { RunLease } from '../subgraphs/inventory/run-lock.js';
 import { createTestApp, seed, type TestApp } from '../test/support/app.js';
 import { CLEANUP_JOB } from './cleanup.js';
+import { DAILY_REPORT_JOB } from './reports.js';
 import { operationJobName } from './schedules.js';
+import { formatReport } from '../subgraphs/inventory/services/report.js';
 import { runScheduledSync } from './stock-sync.js';
 
 /** The stock sync is the sync_schedule entry stock_sync of the source system (config/integrations.yaml). */
@@ -129,10 +131,10 @@ describe('schedules', () => {
     // The worker was down at the scheduled time: the stored occurrence is in the past.
     await seedWork('MISSED');
     await sql.query(`update ${JOB_STORE_TABLE} set next_run_at = now() - interval '1 hour' where name = $1`, [STOCK_SYNC_JOB]);
-    const runsBefore = (await app.ctx.inventory.listRuns(100)).length;
+    const runsBefore = (await app.ctx.inventory.history.listRuns(100)).length;
     await start(changed);
     const runs = await until(async () => {
-      const all = await app.ctx.inventory.listRuns(100);
+      const all = await app.ctx.inventory.history.listRuns(100);
       return all.length > runsBefore && all[0].status !== 'RUNNING' && all;
     });
     expect(runs.length).toBe(runsBefore + 1);
@@ -163,7 +165,7 @@ describe('stock-sync job', () => {
     const worker = await start();
     const job = await runNow(worker, STOCK_SYNC_JOB);
     expect(job.attrs.failReason).toBeUndefined();
-    const run = await app.ctx.inventory.lastRun();
+    const run = await app.ctx.inventory.history.lastRun();
     expect(run).toEqual(expect.objectContaining({ trigger: 'schedule', dryRun: false, status: 'SUCCESS' }));
     expect(run!.updates).toBe(24);
     expect(app.sims.yahoo.getQuantity('Y-OK-0')).toBe(4);
@@ -180,7 +182,7 @@ describe('stock-sync job', () => {
     const worker = await start();
     const job = await runNow(worker, STOCK_SYNC_JOB);
     expect(job.attrs.failReason).toBeUndefined();
-    const run = await app.ctx.inventory.lastRun();
+    const run = await app.ctx.inventory.history.lastRun();
     expect(run).toEqual(expect.objectContaining({ status: 'PARTIAL', updates: 24, failed: 12 }));
 
     const [message] = await hook.waitFor(1);
@@ -199,7 +201,7 @@ describe('stock-sync job', () => {
     app.sims.amazon.faults.add({ path: 'summaries', response: { status: 403, body: { errors: [{ code: 'Unauthorized', message: 'Access to requested resource is denied.' }] } } });
     const worker = await start();
     const job = await runNow(worker, STOCK_SYNC_JOB);
-    const run = await app.ctx.inventory.lastRun();
+    const run = await app.ctx.inventory.history.lastRun();
     expect(run!.status).toBe('FAILED');
     expect(job.attrs.failReason).toContain(`run #${run!.id} FAILED`);
     const [message] = await hook.waitFor(1);
@@ -213,11 +215,11 @@ describe('stock-sync job', () => {
     const other = await new RunLease(app.ctx.db, 'amazon', { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
     expect(other).not.toBeNull();
     try {
-      const runsBefore = (await app.ctx.inventory.listRuns(100)).length;
+      const runsBefore = (await app.ctx.inventory.history.listRuns(100)).length;
       const worker = await start();
       const job = await runNow(worker, STOCK_SYNC_JOB);
       expect(job.attrs.failReason).toBeUndefined();
-      expect((await app.ctx.inventory.listRuns(100)).length).toBe(runsBefore);
+      expect((await app.ctx.inventory.history.listRuns(100)).length).toBe(runsBefore);
       const [message] = await hook.waitFor(1);
       expect(message.text).toContain('WARNING: 定期在庫同期をスキップ');
       expect(JSON.stringify(message)).toContain('another sync run is in progress');
@@ -231,11 +233,16 @@ describe('stock-sync job', () => {
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) });
     const report = await runScheduledSync({ inventory: app.ctx.inventory, logger, alerts: app.ctx.alerts }, 'amazon');
-    expect(lines.map((l) => l.msg)).toEqual([
+    // The lines `tsunagi sync` prints (the one formatting function), one log entry each.
+    expect(lines.map((l) => l.msg)).toEqual(['[INFO] Starting Sync...', ...formatReport(report!)]);
+    // Earlier tests' SKUs may be counted on a Skipped line.
+    expect(lines.map((l) => l.msg).filter((m) => !m.startsWith('Skipped: '))).toEqual([
       '[INFO] Starting Sync...',
       `Amazon Inventory: ${report!.sourceItems} items found`,
       `Mapped SKUs: ${report!.mappedSkus} items`,
       'Updates sent: 24 items',
+      '  yahoo    updates 12, unchanged 0, not listed 0, failed 0',
+      '  rakuten  updates 12, unchanged 0, not listed 0, failed 0',
       `[SUCCESS] Run #${report!.runId}`,
     ]);
   });
@@ -243,7 +250,7 @@ describe('stock-sync job', () => {
   it('alerts critical and rethrows when the run cannot start at all', async () => {
     const sent: AlertRequest[] = [];
     const alerts = { sendAlert: (a: AlertRequest) => (sent.push(a), app.ctx.alerts.sendAlert(a)) };
-    const inventory = { runSync: async () => Promise.reject(new Error('database connection lost')) };
+    const inventory = { sync: { run: async () => Promise.reject(new Error('database connection lost')) } };
     await expect(runScheduledSync({ inventory, logger: pino({ enabled: false }), alerts }, 'amazon')).rejects.toThrow('database connection lost');
     expect(sent).toEqual([{ type: 'sync_not_started', severity: 'critical', message: 'database connection lost' }]);
     const [message] = await hook.waitFor(1);
@@ -257,7 +264,7 @@ describe('stock-sync job', () => {
     const worker = await start();
     const job = await runNow(worker, STOCK_SYNC_JOB);
     expect(job.attrs.failReason).toBeUndefined();
-    expect((await app.ctx.inventory.lastRun())!.status).toBe('PARTIAL');
+    expect((await app.ctx.inventory.history.lastRun())!.status).toBe('PARTIAL');
     expect(await app.ctx.reporting.integrationLog({ system: 'notify', failedOnly: true })).toEqual([
       expect.objectContaining({ operation: 'slack.incomingWebhook', ok: false, status: 404 }),
     ]);
@@ -281,21 +288,21 @@ describe('stock-sync job', () => {
     await blocker.query('commit');
     await blocker.end();
     await stopping;
-    expect(await app.ctx.inventory.lastRun()).toEqual(expect.objectContaining({ trigger: 'schedule', status: 'SUCCESS' }));
+    expect(await app.ctx.inventory.history.lastRun()).toEqual(expect.objectContaining({ trigger: 'schedule', status: 'SUCCESS' }));
   });
 });
 
 describe('cleanup job', () => {
   it('deletes runs, ledgers, integration log and events older than the retention, and keeps newer ones', async () => {
     await seedWork('OLD');
-    const old = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const old = await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const days = app.ctx.config.sync.retentionDays + 1;
     await sql.query(`update sync_run set started_at = started_at - make_interval(days => $1), finished_at = finished_at - make_interval(days => $1) where id <= $2`, [days, old.runId]);
     await sql.query(`update integration_log set at = at - make_interval(days => $1)`, [days]);
     await sql.query(`update event_outbox set created_at = created_at - make_interval(days => $1)`, [days]);
     await seedWork('NEW');
-    const recent = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const recent = await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     await app.ctx.reporting.flushCalls();
     const count = async (q: string, params: unknown[] = []) => Number((await sql.query<{ n: string }>(q, params)).rows[0].n);
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [old.runId])).toBeGreaterThan(0);
@@ -303,15 +310,37 @@ describe('cleanup job', () => {
     const worker = await start();
     const job = await runNow(worker, CLEANUP_JOB);
     expect(job.attrs.failReason).toBeUndefined();
-    expect(await app.ctx.inventory.getRun(old.runId)).toBeNull();
+    expect(await app.ctx.inventory.history.getRun(old.runId)).toBeNull();
     expect(await count('select count(*) as n from sync_run where id <= $1', [old.runId])).toBe(0);
     expect(await count('select count(*) as n from sync_ledger where run_id <= $1', [old.runId])).toBe(0);
     expect(await count("select count(*) as n from integration_log where at < now() - interval '90 days'")).toBe(0);
     expect(await count("select count(*) as n from event_outbox where created_at < now() - interval '90 days'")).toBe(0);
     expect(await count("select count(*) as n from event_outbox where payload @> $1::jsonb", [JSON.stringify([{ runId: recent.runId }])])).toBeGreaterThan(0);
-    expect(await app.ctx.inventory.getRun(recent.runId)).not.toBeNull();
+    expect(await app.ctx.inventory.history.getRun(recent.runId)).not.toBeNull();
     expect(await count('select count(*) as n from sync_ledger where run_id = $1', [recent.runId])).toBe(24);
     expect(await count('select count(*) as n from integration_log')).toBeGreaterThan(0);
+  });
+});
+
+describe('daily report job', () => {
+  it('is scheduled at 09:00 Asia/Tokyo and, run, mails yesterday\'s report', async () => {
+    const worker = await start();
+    expect(await stored(DAILY_REPORT_JOB)).toEqual(expect.objectContaining({ repeatInterval: '0 9 * * *', repeatTimezone: 'Asia/Tokyo' }));
+    const smtp = app.sims.notify.email;
+    const before = smtp.messages.length;
+    const job = await runNow(worker, DAILY_REPORT_JOB);
+    expect(job.attrs.failReason).toBeUndefined();
+    const mail = (await smtp.waitFor(before + 1))[before]!;
+    expect(mail.subject).toBe(`日次レポート ${app.ctx.dailyReport.yesterday()} - Tsunagi`);
+    expect(mail.attachments.map((a) => a.contentType)).toEqual(['image/png', 'image/png']);
+  });
+
+  it('records the job as failed when the mail cannot be delivered', async () => {
+    const smtp = app.sims.notify.email;
+    smtp.failNext({ code: 550, message: 'Mailbox unavailable' });
+    const worker = await start();
+    const job = await runNow(worker, DAILY_REPORT_JOB);
+    expect(job.attrs.failReason).toMatch(/daily report .*: email FAILED: email: SMTP 550/);
   });
 });
 

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import { defineCleanup } from './cleanup.js';
 import { defineOperationJobs } from './operations.js';
+import { defineDailyReport } from './reports.js';
 import { scheduledJobs } from './schedules.js';
 
 /** Agenda's table (PostgreSQL) or collection (MongoDB). platform/db FOREIGN_TABLES keeps MikroORM off it. */
@@ -141,6 +142,7 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
   const jobs = scheduledJobs(config);
   defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });
   defineCleanup(agenda, { inventory: ctx.inventory, reporting: ctx.reporting, events: ctx.events, orders: ctx.orders, logger, retentionDays: config.sync.retentionDays });
+  if (config.notifications.daily_report.enabled) defineDailyReport(agenda, { dailyReport: ctx.dailyReport, logger });
 
   try {
     for (const job of jobs) await scheduleRepeating(agenda, job.name, job.schedule, job.timezone);

@@ -18,7 +18,7 @@ export function registerHealth(program: Command): void {
         const connectors: ConnectorHealth[] = await Promise.all(
           ctx.healthChecks().map((c) => c.health().catch((err: Error) => ({ name: '?', ok: false, detail: err.message, expiresInDays: null }))),
         );
-        const lastRun = await ctx.inventory.lastRun();
+        const lastRun = await ctx.inventory.history.lastRun();
         out.result({ database: { ok: database.ok }, connectors, lastRun });
         const mark = (ok: boolean) => (ok ? '[OK]  ' : '[FAIL]');
         out.line(`${mark(database.ok)} database   ${database.detail}`);

@@ -52,8 +52,9 @@ export function registerShopee(program: Command): void {
           },
         });
         ctx.logger.info({ country, shopId: done.shopId, expiresAt: done.expiresAt }, 'shopee shop authorised');
-        out.result({ country, shopId: done.shopId, shopName: done.shopName, stored: true, expiresAt: done.expiresAt.toISOString() });
-        out.line(`[SUCCESS] ${country} shop ${done.shopId}${done.shopName ? ` (${done.shopName})` : ''} authorised; tokens stored encrypted. The authorisation ends ${out.time(done.expiresAt)}.`);
+        out.result({ country, shopId: done.shopId, shopName: done.shopName, stored: true, expiresAt: done.expiresAt?.toISOString() ?? null });
+        const ends = done.expiresAt ? `The authorisation ends ${out.time(done.expiresAt)}.` : 'Shopee gave no end date for the authorisation (at most 365 days).';
+        out.line(`[SUCCESS] ${country} shop ${done.shopId}${done.shopName ? ` (${done.shopName})` : ''} authorised; tokens stored encrypted. ${ends}`);
       }, (config) => {
         country = market(config, opts.country, '--country');
         if (opts.code !== undefined && !/^[A-Za-z0-9]+$/.test(opts.code)) throw new UsageError('--code: letters and digits only, as in the redirect');

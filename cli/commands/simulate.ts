@@ -16,12 +16,12 @@ export function registerSimulate(program: Command): void {
         const channels = ctx.inventory.sources.resolve(source).channels;
         const head = source.toUpperCase();
         if (quantities.length > 0) {
-          const rows = await ctx.inventory.simulate(source, quantities);
+          const rows = await ctx.inventory.simulation.allocate(source, quantities);
           out.result(rows.map(({ quantity, allocated, channels: each }) => ({ quantity, allocated, channels: each })));
           out.line(table(rows.map((r) => [r.quantity, ...channels.map((c) => r.channels[c] ?? 0)]), [head, ...channels.map((c) => c.toUpperCase())]));
           return;
         }
-        const rows = await ctx.inventory.simulateCurrent(source);
+        const rows = await ctx.inventory.simulation.current(source);
         out.result(rows.map((r) => ({ sku: r.sku, sourceQuantity: r.sourceQuantity, ...r.allocations })));
         out.line(table(rows.map((r) => [r.sku, r.sourceQuantity, ...channels.map((c) => r.allocations[c] ?? '-')]), ['SKU', head, ...channels.map((c) => c.toUpperCase())]));
       }, (config) => {

@@ -17,13 +17,13 @@ export function registerStatus(program: Command): void {
       return runCommand(cmd, async (ctx, out) => {
         if (runId !== undefined) {
           const id = parseNonNegativeInt(runId, 'runId');
-          const run = await ctx.inventory.getRun(id);
+          const run = await ctx.inventory.history.getRun(id);
           if (!run) {
             out.result({ error: `there is no run ${id}`, kind: 'NotFound' });
             out.notice(`[ERROR] there is no run ${id}; tsunagi status lists the recent ones`);
             return EXIT.failed;
           }
-          const page = await ctx.inventory.ledger(id, {
+          const page = await ctx.inventory.history.ledger(id, {
             first: parseNonNegativeInt(opts.first, '--first'),
             after: opts.after === undefined ? undefined : parseNonNegativeInt(opts.after, '--after'),
           });
@@ -32,7 +32,7 @@ export function registerStatus(program: Command): void {
           printRun(run, page.entries, next, out);
           return;
         }
-        const runs = await ctx.inventory.listRuns(limit);
+        const runs = await ctx.inventory.history.listRuns(limit);
         out.result(runs);
         if (runs.length === 0) return out.line('No runs yet. Try: tsunagi sync --dry-run');
         out.line(

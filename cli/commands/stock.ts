@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { runCommand } from '../context.js';
-
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
+import { runCommand } from '../context.js';
 import { EXIT, UsageError } from '../output.js';
+import { printReport } from '../report.js';
 import { signedActor, tokenOption, WRITE_ROLES } from './identity.js';
 
 export function registerStock(program: Command): void {
@@ -13,11 +13,8 @@ export function registerStock(program: Command): void {
       let quantity = 0;
       return runCommand(cmd, async (ctx, out) => {
         const actor = await signedActor(ctx, out, opts.token, WRITE_ROLES);
-        const r = await ctx.inventory.setChannelStock({ channel, sku, quantity, actor: actor.name });
-        const change = r.changes[0];
-        out.result({ runId: r.runId, status: r.status, channel, sku, from: change?.before ?? null, to: change?.after ?? null, errorSummary: r.errorSummary });
-        out.line(change ? `${channel} ${change.code} (${sku}): ${change.before} → ${change.after}` : `${channel} ${sku}: already ${qty}, nothing sent`);
-        out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
+        const r = await ctx.inventory.sync.setChannelStock({ channel, sku, quantity, actor: actor.name });
+        await printReport(r, out);
         return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
       }, (config) => {
         const channels = Object.values(config.sync.sources).flatMap((s) => s.channels);

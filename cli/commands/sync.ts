@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { SourceItem } from '../../subgraphs/inventory/ports.js';
-import type { SyncReport } from '../../subgraphs/inventory/service.js';
+import type { RunReport } from '../../subgraphs/inventory/service.js';
 import { runCommand } from '../context.js';
-import { EXIT, type Output } from '../output.js';
+import { EXIT } from '../output.js';
+import { printReport } from '../report.js';
 import { sourceName, sourceOption } from '../source.js';
 import { operatorName } from './identity.js';
 
@@ -20,49 +21,17 @@ export function registerSync(program: Command): void {
         const from = items && opts.file ? new (await import('../../subgraphs/inventory/inventory-file.js')).InventoryItemsSource(items, opts.file) : undefined;
         const { sourceLabel } = await import('../../subgraphs/inventory/sources.js');
         const progress = (await import('../progress.js')).progressDisplay(out, sourceLabel(source));
-        let report: SyncReport;
+        let report: RunReport;
         try {
-          report = await ctx.inventory.runSync({ source, dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName(), from, onProgress: progress.update });
+          report = await ctx.inventory.sync.run({ source, dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName(), from, onProgress: progress.update });
         } finally {
           progress.stop();
         }
-        printReport(report, out, sourceLabel(report.sourceSystem));
+        await printReport(report, out);
         return report.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
       }, async (config) => {
         source = sourceName(config, opts.source);
         if (opts.file) items = await (await import('../../subgraphs/inventory/inventory-file.js')).readInventoryFile(opts.file);
       });
     });
-}
-
-function printReport(r: SyncReport, out: Output, label: string): void {
-  out.result({
-    runId: r.runId,
-    dryRun: r.dryRun,
-    status: r.status,
-    source: r.sourceSystem,
-    sourceItems: r.sourceItems,
-    mappedSkus: r.mappedSkus,
-    updates: r.updates,
-    failed: r.failed,
-    skipped: r.skipped,
-    channels: r.channels,
-    failures: r.failures.slice(0, 100),
-    errorSummary: r.errorSummary,
-  });
-  if (out.json) return;
-  out.line(`${label} Inventory: ${r.sourceItems} items found`);
-  out.line(`Mapped SKUs: ${r.mappedSkus} items`);
-  out.line(`${r.dryRun ? 'Updates to be sent' : 'Updates sent'}: ${r.updates} items`);
-  if (r.dryRun) out.line('[DRY-RUN] No changes made to API.');
-  for (const [channel, c] of Object.entries(r.channels)) {
-    out.line(`  ${channel.padEnd(8)} updates ${c!.updates}, unchanged ${c!.unchanged}, not listed ${c!.notListed}${r.dryRun ? '' : `, failed ${c!.failed}`}`);
-  }
-  const s = r.skipped;
-  if (s.inactive + s.unmapped + s.notInSource > 0) {
-    out.line(`Skipped: ${s.inactive} inactive in the SKU master, ${s.unmapped} not in the SKU master, ${s.notInSource} mapped but not reported by ${label}`);
-  }
-  for (const f of r.failures.slice(0, 20)) out.line(`  [FAILED] ${f.channel} ${f.code} (${f.sku}) ${f.before ?? '-'} → ${f.after}: ${f.error}`);
-  if (r.failures.length > 20) out.line(`  ... and ${r.failures.length - 20} more failures (tsunagi status / the run ledger)`);
-  out.line(`[${r.status}] Run #${r.runId}${r.errorSummary ? `: ${r.errorSummary}` : ''}`);
 }

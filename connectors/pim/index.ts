@@ -74,6 +74,11 @@ export const pimConnector: ConnectorDescriptor<PimBlock, PimClient> = {
   simulator: {
     create: ({ stateFile, rateLimits }) => new PimSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: ['seed', 'clear', 'reset', 'count', 'update', 'getProduct', 'expireAccessTokens', 'expireCursors'],
+    // The sandbox's demo SKUs get demo product data (names, categories, weights, image references).
+    async seedDemo(call, _block, skus) {
+      await call('clear');
+      await call('seed', skus);
+    },
     sandboxConfig: (block, url) => ({
       ...block,
       endpoints: { ...block.endpoints, api: url },

@@ -31,8 +31,8 @@ export interface AuthorizeOptions {
 export interface Authorized {
   shopId: number;
   shopName: string | null;
-  /** When the seller's authorisation ends (at most 365 days). */
-  expiresAt: Date;
+  /** When the seller's authorisation ends (at most 365 days); null when Shopee gives no date. */
+  expiresAt: Date | null;
 }
 
 const page = (title: string, text: string) =>
@@ -86,7 +86,7 @@ export async function authorizeShop(opts: AuthorizeOptions): Promise<Authorized>
     if (!code || !shopId || !/^\d+$/.test(shopId)) return answer(res, 400, 'Request refused', 'The redirect carries no code and shop_id.');
     busy = true;
     exchange(code, Number(shopId)).then(
-      (done) => answer(res, 200, 'Shopee authorisation complete', escapeHtml(`Tsunagi can update ${shop.country} shop ${done.shopId} until ${done.expiresAt.toISOString()}. You can close this tab.`), () => finish(undefined, done)),
+      (done) => answer(res, 200, 'Shopee authorisation complete', escapeHtml(`Tsunagi can update ${shop.country} shop ${done.shopId}${done.expiresAt ? ` until ${done.expiresAt.toISOString()}` : ''}. You can close this tab.`), () => finish(undefined, done)),
       (err: Error) => answer(res, 502, 'Authorisation failed', escapeHtml(err.message), () => finish(err)),
     );
   });

@@ -284,7 +284,7 @@ describe('authorisation', () => {
     expect(new URL(link).pathname).toBe(PATHS.authPartner);
     expect(new URL(link).searchParams.get('redirect')).toBe(config.redirectUrl);
     expect(done.shopId).toBe(SG);
-    expect(done.expiresAt.getTime() - Date.now()).toBeGreaterThan(364.9 * 86_400_000);
+    expect(done.expiresAt!.getTime() - Date.now()).toBeGreaterThan(364.9 * 86_400_000);
     const refresh = await credentials.get(shopCredential('shopee', config.partnerId, SG, 'refresh_token'));
     expect(sim.knowsRefreshToken(refresh!.value)).toBe(true);
     expect((await credentials.get(shopCredential('shopee', config.partnerId, SG, 'authorization')))!.expiresAt).toEqual(done.expiresAt);

@@ -228,9 +228,9 @@ export class ShopeeClient implements HealthCheck {
 
   /**
    * Trades the authorisation code Shopee sent back (once, within 10 minutes) for the shop's tokens, stores the
-   * refresh token encrypted and records when the authorisation ends. Answers that date.
+   * refresh token encrypted and records when the authorisation ends. Answers that date (null when Shopee gives none).
    */
-  async exchangeCode(shop: ShopConfig, code: string): Promise<{ expiresAt: Date; shopName: string | null }> {
+  async exchangeCode(shop: ShopConfig, code: string): Promise<{ expiresAt: Date | null; shopName: string | null }> {
     const { partnerId } = this.partner();
     const shopId = this.shopIdOf(shop);
     const body = await this.request({ path: PATHS.tokenGet, method: 'POST', operation: 'token/get', body: { code, partner_id: partnerId, shop_id: shopId } });
@@ -240,7 +240,7 @@ export class ShopeeClient implements HealthCheck {
     if (info.region && info.region !== shop.country) {
       this.logger.warn({ shopId, region: info.region, country: shop.country }, 'authorised shop is in another market than config says');
     }
-    const expiresAt = info.expireTime ?? new Date(Date.now() + 365 * DAY_MS);
+    const expiresAt = info.expireTime;
     await this.credentials.put(this.credentialOf(shop, 'authorization'), JSON.stringify({ shopId, authTime: info.authTime, expireTime: expiresAt }), expiresAt);
     return { expiresAt, shopName: info.shopName };
   }

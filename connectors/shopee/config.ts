@@ -26,7 +26,7 @@ export type ItemStatus = (typeof ITEM_STATUSES)[number];
 // Placeholders arrive as strings: '' is unset, digits are an id.
 const optionalId = z.preprocess(
   (v) => (v == null || (typeof v === 'string' && v.trim() === '') ? undefined : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-  z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  z.number({ error: 'a whole number, as Shopee gave it' }).int('a whole number, as Shopee gave it').positive().max(Number.MAX_SAFE_INTEGER).optional(),
 );
 const wholeNumber = (min: number, fallback: number) =>
   z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v), z.number().int().min(min)).default(fallback);

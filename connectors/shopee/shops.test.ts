@@ -108,6 +108,9 @@ describe('stock per shop', () => {
     expect(gone).toEqual({ code: 'GOING', ok: false, error: expect.stringMatching(/^shopee update_stock \(SG\): error_item_not_found: Item_id is not found\./) });
     // The next call reads the shop's changes: the SKU is gone, the new one is found.
     expect(await sg.getStock(['GOING', 'RENAMED'])).toEqual(new Map([['GOING', null], ['RENAMED', 1]]));
+    // A read of items Shopee no longer has answers null for them instead of failing the batch.
+    sim.faults.add({ path: PATHS.itemBaseInfo, times: 1, response: { status: 200, body: { request_id: 'y', error: 'error_item_not_found', message: 'Item_id is not found.' } } });
+    expect(await sg.getStock(['RENAMED'])).toEqual(new Map([['RENAMED', null]]));
   });
 
   test('per-model failures are read from failure_list; the rest of the item is applied; all failing is error_busi_update_stock_failed', async () => {
@@ -166,7 +169,9 @@ describe('the SKU map', () => {
     const { sim, sg } = await harness();
     const a = sim.addItem('SG', { item_sku: 'TWICE', stock: 1 });
     const b = sim.addItem('SG', { models: [{ model_sku: 'TWICE', stock: 2 }] });
-    expect((await sg.refreshItems()).duplicates).toEqual(['TWICE']);
+    sim.addItem('SG', { stock: 1 });
+    expect(await sg.refreshItems()).toMatchObject({ items: 3, skus: 0, duplicates: ['TWICE'], withoutSku: 1 });
+    expect(await sg.refreshItems()).toMatchObject({ withoutSku: 1 });
     expect(await sg.getStock(['TWICE'])).toEqual(new Map([['TWICE', null]]));
     expect(await sg.setStock([{ code: 'TWICE', quantity: 5 }])).toEqual([
       { code: 'TWICE', ok: false, error: `shopee:SG: SKU "TWICE" is on 2 listings (item ${a.itemId}, item ${b.itemId} model ${b.modelIds[0]}); make it unique in the shop` },

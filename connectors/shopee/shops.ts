@@ -64,44 +64,68 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 
 const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-/** SKU → listings, kept per item so an item read again replaces what it had. */
+/** A SKU's one listing, compact: an item without models is its item id alone (700,000 entries for 7 shops of 100,000). */
+type Entry = number | Listing;
+const entryOf = (l: Listing): Entry => (l.modelId === 0 ? l.itemId : l);
+const listingOf = (e: Entry): Listing => (typeof e === 'number' ? { itemId: e, modelId: 0 } : e);
+
+/** SKU → listing, kept per item so an item read again replaces what it had; SKUs on several listings apart. */
 class ItemMap {
-  private readonly bySku = new Map<string, Listing[]>();
-  private readonly byItem = new Map<number, string[]>();
-  withoutSku = 0;
+  private readonly bySku = new Map<string, Entry>();
+  private readonly duplicates = new Map<string, Listing[]>();
+  private readonly byItem = new Map<number, string | string[]>();
+  /** Listings without a SKU, per item (rare). */
+  private readonly blank = new Map<number, number>();
 
   setItem(itemId: number, entries: { sku: string; modelId: number }[]): void {
     this.removeItem(itemId);
     const skus: string[] = [];
     for (const { sku, modelId } of entries) {
       if (sku === '') {
-        this.withoutSku++;
+        this.blank.set(itemId, (this.blank.get(itemId) ?? 0) + 1);
         continue;
       }
-      const list = this.bySku.get(sku);
-      if (list) list.push({ itemId, modelId });
-      else this.bySku.set(sku, [{ itemId, modelId }]);
+      const listing = { itemId, modelId };
+      const one = this.bySku.get(sku);
+      const several = this.duplicates.get(sku);
+      if (several) several.push(listing);
+      else if (one !== undefined) {
+        this.bySku.delete(sku);
+        this.duplicates.set(sku, [listingOf(one), listing]);
+      } else this.bySku.set(sku, entryOf(listing));
       skus.push(sku);
     }
-    this.byItem.set(itemId, skus);
+    this.byItem.set(itemId, skus.length === 1 ? skus[0]! : skus);
   }
 
   removeItem(itemId: number): void {
-    for (const sku of this.byItem.get(itemId) ?? []) {
-      const left = this.bySku.get(sku)!.filter((l) => l.itemId !== itemId);
-      if (left.length) this.bySku.set(sku, left);
-      else this.bySku.delete(sku);
+    this.blank.delete(itemId);
+    const skus = this.byItem.get(itemId);
+    if (skus === undefined) return;
+    for (const sku of typeof skus === 'string' ? [skus] : skus) {
+      const several = this.duplicates.get(sku);
+      if (!several) {
+        this.bySku.delete(sku);
+        continue;
+      }
+      const left = several.filter((l) => l.itemId !== itemId);
+      if (left.length > 1) this.duplicates.set(sku, left);
+      else {
+        this.duplicates.delete(sku);
+        if (left.length === 1) this.bySku.set(sku, entryOf(left[0]!));
+      }
     }
     this.byItem.delete(itemId);
   }
 
   get(sku: string): Listing[] | undefined {
-    return this.bySku.get(sku);
+    const one = this.bySku.get(sku);
+    return one === undefined ? this.duplicates.get(sku) : [listingOf(one)];
   }
 
   summary(readAt: number): ItemMapSummary {
-    const duplicates = [...this.bySku].filter(([, l]) => l.length > 1).map(([sku]) => sku);
-    return { items: this.byItem.size, skus: this.bySku.size - duplicates.length, duplicates, withoutSku: this.withoutSku, readAt: readAt ? new Date(readAt).toISOString() : null };
+    const withoutSku = [...this.blank.values()].reduce((a, b) => a + b, 0);
+    return { items: this.byItem.size, skus: this.bySku.size, duplicates: [...this.duplicates.keys()], withoutSku, readAt: readAt ? new Date(readAt).toISOString() : null };
   }
 }
 
@@ -218,17 +242,32 @@ export class ShopeeShop implements StockTarget {
     });
   }
 
+  /** Items Shopee no longer has in this shop are left out of the answer and dropped from the map. */
   private async baseInfo(itemIds: number[]): Promise<BaseInfo[]> {
     const pages = await pool(chunk([...new Set(itemIds)], ITEMS_PER_INFO_CALL), this.client.config.concurrency, async (ids) => {
-      const body = await this.client.request<{ item_list?: BaseInfo[] }>({ path: PATHS.itemBaseInfo, shop: this.shop, query: { item_id_list: ids.join(',') } });
-      return body.response?.item_list ?? [];
+      const body = await this.gone(ids, () => this.client.request<{ item_list?: BaseInfo[] }>({ path: PATHS.itemBaseInfo, shop: this.shop, query: { item_id_list: ids.join(',') } }));
+      const items = body?.response?.item_list ?? [];
+      const answered = new Set(items.map((i) => i.item_id));
+      for (const id of ids) if (!answered.has(id)) this.map.removeItem(id);
+      return items;
     });
     return pages.flat();
   }
 
   private async models(itemId: number): Promise<ModelInfo[]> {
-    const body = await this.client.request<{ model?: ModelInfo[] }>({ path: PATHS.modelList, shop: this.shop, query: { item_id: itemId } });
-    return body.response?.model ?? [];
+    const body = await this.gone([itemId], () => this.client.request<{ model?: ModelInfo[] }>({ path: PATHS.modelList, shop: this.shop, query: { item_id: itemId } }));
+    return body?.response?.model ?? [];
+  }
+
+  /** A read of items Shopee says are gone (not found, or not this shop's) answers undefined instead of failing. */
+  private async gone<T>(itemIds: number[], read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof ShopeeApiError && ITEM_GONE.has(err.baseCode))) throw err;
+      for (const id of itemIds) this.map.removeItem(id);
+      return undefined;
+    }
   }
 
   private sellerStock(info: StockInfo | undefined, where: string): number {
@@ -280,9 +319,8 @@ export class ShopeeShop implements StockTarget {
 
   private async readAll(): Promise<void> {
     const started = Date.now();
-    const ids = await this.listItems({});
     const map = new ItemMap();
-    for (const [itemId, entries] of await this.readItems(ids)) map.setItem(itemId, entries);
+    await this.readListed({}, map);
     this.map = map;
     this.readAt = started;
     this.watermark = Math.floor(started / 1000);
@@ -296,13 +334,15 @@ export class ShopeeShop implements StockTarget {
   private async readChanged(): Promise<void> {
     const started = Date.now();
     this.lastMissRead = started;
-    const ids = await this.listItems({ update_time_from: Math.max(0, this.watermark - OVERLAP_SECONDS), update_time_to: Math.floor(started / 1000) });
-    for (const [itemId, entries] of await this.readItems(ids)) this.map.setItem(itemId, entries);
+    await this.readListed({ update_time_from: Math.max(0, this.watermark - OVERLAP_SECONDS), update_time_to: Math.floor(started / 1000) }, this.map);
     this.watermark = Math.floor(started / 1000);
   }
 
-  private async listItems(window: { update_time_from?: number; update_time_to?: number }): Promise<number[]> {
-    const ids: number[] = [];
+  /**
+   * Lists the items (pages of 100, one after another: offsets must follow next_offset) and reads each page's
+   * details while the next page loads, with at most `concurrency` pages' details in flight.
+   */
+  private async readListed(window: { update_time_from?: number; update_time_to?: number }, into: ItemMap): Promise<void> {
     const pages = this.client.paginate<{ item_id: number }>(
       { path: PATHS.itemList, shop: this.shop, query: { item_status: this.client.config.itemStatuses, ...window } },
       ITEM_LIST_PAGE,
@@ -311,8 +351,22 @@ export class ShopeeShop implements StockTarget {
         return { items: page.item ?? [], hasNext: page.has_next_page === true, nextOffset: page.next_offset };
       },
     );
-    for await (const page of pages) for (const item of page) ids.push(item.item_id);
-    return ids;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    for await (const page of pages) {
+      if (failure) break;
+      while (inFlight.size >= this.client.config.concurrency) await Promise.race(inFlight);
+      const details = this.readItems(page.map((i) => i.item_id)).then(
+        (items) => {
+          for (const [itemId, entries] of items) into.setItem(itemId, entries);
+        },
+        (err: unknown) => void (failure ??= err),
+      );
+      inFlight.add(details);
+      void details.finally(() => inFlight.delete(details));
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
   }
 
   /** Each item's SKUs: item_sku for an item without models, else its models' model_sku. */

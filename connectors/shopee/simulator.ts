@@ -9,7 +9,8 @@ import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/s
 import { TokenBucket } from '../../platform/http/token-bucket.js';
 import type { RateLimit } from '../../platform/http/index.js';
 import { PATHS, signature, signatureBase } from './client.js';
-import { ITEM_STATUSES, type ItemStatus, type ShopeeConfig } from './config.js';
+import type { ItemStatus, ShopeeConfig } from './config.js';
+import { fail, ok, rid, SimProducts } from './simulator-products.js';
 import { SimMarket, type ItemSpec, type SimShop } from './simulator-state.js';
 
 /** The public test partner the sandbox accepts (not a secret: `tsunagi sandbox credentials` prints it). */
@@ -50,11 +51,7 @@ export interface ShopeeSimulatorOptions {
   authorizationDays?: number;
 }
 
-const rid = () => randomBytes(16).toString('hex');
-const ok = (fields: Record<string, unknown> = {}, warning = ''): SimResponse => ({ status: 200, body: { request_id: rid(), error: '', message: '', warning, ...fields } });
-const fail = (error: string, message: string, fields: Record<string, unknown> = {}): SimResponse => ({ status: 200, body: { request_id: rid(), error, message, ...fields } });
 const now = () => Math.floor(Date.now() / 1000);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 interface Authorised {
   shop: SimShop;
@@ -64,6 +61,7 @@ interface Authorised {
 export class ShopeeSimulator {
   readonly faults = new FaultPlan();
   readonly market: SimMarket;
+  private readonly products: SimProducts;
   /** Counts for tests: refreshes granted, rate-limited calls, calls per path. */
   readonly counts = { refreshes: 0, busy: 0, calls: {} as Record<string, number> };
   private readonly server: SimulatorServer;
@@ -72,7 +70,6 @@ export class ShopeeSimulator {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly accessTokens = new Map<string, { shopId: number; expiresAt: number }>();
   private readonly codes = new Map<string, { shopId: number; expiresAt: number }>();
-  private readonly listCache = new Map<number, { key: string; ids: number[] }>();
   private readonly ttl: { access: number; refresh: number; code: number; window: number; authorization: number };
 
   constructor(opts: ShopeeSimulatorOptions = {}) {
@@ -86,6 +83,7 @@ export class ShopeeSimulator {
       authorization: (opts.authorizationDays ?? 365) * 86_400,
     };
     this.market = new SimMarket(opts.stateFile);
+    this.products = new SimProducts(this.market);
     this.server = new SimulatorServer('shopee', async (req) => {
       await this.faults.wait(req);
       this.counts.calls[req.path] = (this.counts.calls[req.path] ?? 0) + 1;
@@ -217,10 +215,10 @@ export class ShopeeSimulator {
       case PATHS.tokenGet: return this.publicCall(req, 'POST', (body) => this.tokenGet(body));
       case PATHS.accessTokenGet: return this.publicCall(req, 'POST', (body) => this.accessTokenGet(body));
       case PATHS.shopInfo: return this.shopCall(req, 'GET', ({ shop }) => this.shopInfo(shop));
-      case PATHS.itemList: return this.shopCall(req, 'GET', ({ shop }) => this.itemList(shop, req.query));
-      case PATHS.itemBaseInfo: return this.shopCall(req, 'GET', ({ shop }) => this.itemBaseInfo(shop, req.query));
-      case PATHS.modelList: return this.shopCall(req, 'GET', ({ shop }) => this.modelList(shop, req.query));
-      case PATHS.updateStock: return this.shopCall(req, 'POST', ({ shop, body }) => this.updateStock(shop, body));
+      case PATHS.itemList: return this.shopCall(req, 'GET', ({ shop }) => this.products.itemList(shop, req.query));
+      case PATHS.itemBaseInfo: return this.shopCall(req, 'GET', ({ shop }) => this.products.itemBaseInfo(shop, req.query));
+      case PATHS.modelList: return this.shopCall(req, 'GET', ({ shop }) => this.products.modelList(shop, req.query));
+      case PATHS.updateStock: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updateStock(shop, body));
       default: return { status: 404, body: { request_id: rid(), error: 'error_not_found', message: `no such API: ${req.path}` } };
     }
   }
@@ -351,112 +349,6 @@ export class ShopeeSimulator {
     return ok({
       shop_name: shop.shop_name, region: shop.region, status: 'NORMAL', is_cb: true, auth_time: shop.auth_time, expire_time: shop.expire_time,
     });
-  }
-
-  private itemList(shop: SimShop, q: URLSearchParams): SimResponse {
-    const offset = Number(q.get('offset') ?? '');
-    const pageSize = Number(q.get('page_size') ?? '');
-    if (!Number.isInteger(offset) || offset < 0 || q.get('offset') === null) return fail('error_param', 'Wrong parameters, detail: offset is required (an integer >= 0).');
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return fail('error_param', 'Wrong parameters, detail: page_size must be 1 to 100.');
-    const statuses = q.getAll('item_status');
-    if (statuses.length === 0 || statuses.some((s) => !(ITEM_STATUSES as readonly string[]).includes(s))) return fail('error_param_item_status', 'Item status error.');
-    const from = q.get('update_time_from');
-    const to = q.get('update_time_to');
-    if (from !== null && to !== null && Number(to) < Number(from)) return fail('error_update_time_range', 'Update_time_to should be later than update_time_from.');
-    const key = `${shop.version}|${statuses.sort().join(',')}|${from}|${to}`;
-    let cached = this.listCache.get(shop.shop_id);
-    if (cached?.key !== key) {
-      const ids = [...shop.items.values()]
-        .filter((i) => statuses.includes(i.item_status) && (from === null || i.update_time >= Number(from)) && (to === null || i.update_time <= Number(to)))
-        .map((i) => i.item_id)
-        .sort((a, b) => a - b);
-      this.listCache.set(shop.shop_id, (cached = { key, ids }));
-    }
-    const page = cached.ids.slice(offset, offset + pageSize);
-    const next = offset + page.length;
-    const item = page.map((id) => {
-      const i = shop.items.get(id)!;
-      return { item_id: i.item_id, item_status: i.item_status, update_time: i.update_time };
-    });
-    return ok({ response: { item, total_count: cached.ids.length, has_next_page: next < cached.ids.length, next_offset: next } });
-  }
-
-  private itemBaseInfo(shop: SimShop, q: URLSearchParams): SimResponse {
-    // UNCONFIRMED which form the server wants: both a comma-joined list and repeated keys are taken.
-    const ids = q.getAll('item_id_list').flatMap((v) => v.split(',')).filter((v) => v !== '').map(Number);
-    if (ids.length === 0 || ids.some((n) => !Number.isSafeInteger(n))) return fail('error_param', 'Wrong parameters, detail: item_id_list is required.');
-    if (ids.length > 50) return fail('error_query_over_itemid_size', 'Wrong parameters, detail: at most 50 item ids.');
-    const item_list = ids.flatMap((id) => {
-      const i = shop.items.get(id);
-      if (!i) return [];
-      return [{
-        item_id: i.item_id, item_sku: i.item_sku, item_status: i.item_status, update_time: i.update_time, has_model: i.models !== null,
-        ...(i.models ? {} : { stock_info_v2: this.stockInfo(i.stock, i.reserved) }),
-      }];
-    });
-    if (item_list.length === 0) return fail('error_item_not_found', 'Item_id is not found.');
-    return ok({ response: { item_list } });
-  }
-
-  private modelList(shop: SimShop, q: URLSearchParams): SimResponse {
-    const itemId = Number(q.get('item_id'));
-    const owner = this.market.itemShop.get(itemId);
-    if (owner === undefined) return fail('error_item_not_found', 'Item_id is not found.');
-    if (owner !== shop.shop_id) return fail('error_item_not_belong_shop', 'Item not belong to shop.');
-    const item = shop.items.get(itemId)!;
-    const model = (item.models ?? []).map((m) => ({ model_id: m.model_id, model_sku: m.model_sku, stock_info_v2: this.stockInfo(m.stock, m.reserved) }));
-    return ok({ response: { tier_variation: [], model } });
-  }
-
-  private updateStock(shop: SimShop, body: Record<string, unknown>): SimResponse {
-    if (!isInt(body.item_id)) return fail('product.error_param', 'invalid field ItemId: value must Not Null');
-    const list = body.stock_list;
-    if (!Array.isArray(list) || list.length < 1 || list.length > 50) {
-      return fail('error_param', 'Parameter is not match the constraints, stock_list length should be between 1 to 50.');
-    }
-    const owner = this.market.itemShop.get(body.item_id);
-    if (owner === undefined) return fail('error_item_not_found', 'Item_id is not found.');
-    if (owner !== shop.shop_id) return fail('error_item_not_belong_shop', 'Item not belong to shop.');
-    const item = shop.items.get(body.item_id)!;
-    const seen = new Set<number>();
-    const plan: { modelId: number; stock: number; location: string | undefined; target: { stock: number; reserved: number } }[] = [];
-    for (const entry of list as Record<string, unknown>[]) {
-      const modelId = entry?.model_id === undefined ? 0 : entry.model_id;
-      if (!isInt(modelId)) return fail('error_param', 'Wrong model_id.');
-      if (seen.has(modelId)) return fail('error_param', 'Repeat model_id.');
-      seen.add(modelId);
-      if (modelId === 0 && item.models) return fail('error_edit_item_stock_for_item_has_model', "Can't to edit item stock directly while item has models.");
-      const target = modelId === 0 ? item : item.models?.find((m) => m.model_id === modelId);
-      if (!target) return fail('error_param', 'Wrong model_id.');
-      const seller = entry.seller_stock;
-      if (!Array.isArray(seller) || seller.length !== 1 || !isInt((seller[0] as Record<string, unknown>)?.stock)) {
-        return fail('error_param', 'Parameter is not match the constraints, seller_stock needs one entry with an integer stock.');
-      }
-      const { stock, location_id } = seller[0] as { stock: number; location_id?: string };
-      if (stock < 0) return fail('error_param', 'Parameter is not match the constraints, stock should be greater than or equal to 0.');
-      plan.push({ modelId, stock, location: location_id, target });
-    }
-    const failure_list: { model_id: number; failed_reason: string }[] = [];
-    const success_list: { model_id: number; location_id: string; stock: number }[] = [];
-    for (const p of plan) {
-      if (p.stock < p.target.reserved) failure_list.push({ model_id: p.modelId, failed_reason: 'Total stock must be more than reserved stock.' });
-      else {
-        p.target.stock = p.stock;
-        success_list.push({ model_id: p.modelId, location_id: p.location ?? '-', stock: p.stock });
-      }
-    }
-    this.market.changed();
-    const response = { failure_list, success_list };
-    if (success_list.length === 0) return fail('error_busi_update_stock_failed', 'Update stock failed, please check failure_list for detailed reason', { response });
-    return ok({ response }, failure_list.length ? 'Some models failed: see failure_list.' : '');
-  }
-
-  private stockInfo(stock: number, reserved: number) {
-    return {
-      summary_info: { total_reserved_stock: reserved, total_available_stock: stock },
-      seller_stock: [{ location_id: '-', stock, if_saleable: true }],
-      shopee_stock: [],
-    };
   }
 
   private authorise(shop: SimShop): void {

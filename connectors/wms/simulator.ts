@@ -133,7 +133,9 @@ export class WmsSimulator {
 
   /** Sets SKUs' stock without emitting frames (the warehouse as it stands): the sandbox's demo data, benchmarks. */
   seed(skus: string[], available: number, location = 'TKY-A-01'): void {
-    for (const sku of skus) this.write(sku, available, { location });
+    // One moment for the whole seed, however long writing it takes: as a WMS's bulk load would stamp it.
+    const at = this.tick();
+    for (const sku of skus) this.write(sku, available, { location }, at);
     this.state.changed();
   }
 
@@ -219,14 +221,18 @@ export class WmsSimulator {
     return this.ftp.read(path);
   }
 
-  private write(sku: string, available: number, opts: { reserved?: number; location?: string }): SimItem {
+  /** Timestamps never go back, so that a changed item always sorts after every unchanged one. */
+  private tick(): string {
+    this.lastMs = Math.max(Date.now(), this.lastMs);
+    return new Date(this.lastMs).toISOString();
+  }
+
+  private write(sku: string, available: number, opts: { reserved?: number; location?: string }, at = this.tick()): SimItem {
     if (typeof sku !== 'string' || sku.trim() === '' || sku.length > MAX_SKU_LENGTH) throw new Error(`wms simulator: a SKU is 1–${MAX_SKU_LENGTH} characters, got "${sku}"`);
     for (const [what, n] of [['available', available], ['reserved', opts.reserved ?? 0]] as const) {
       if (!Number.isSafeInteger(n) || n < 0) throw new Error(`wms simulator: ${what} for ${sku} must be a whole number >= 0, got ${n}`);
     }
-    // Timestamps never go back, so that a changed item always sorts after every unchanged one.
-    this.lastMs = Math.max(Date.now(), this.lastMs);
-    const updatedAt = new Date(this.lastMs).toISOString();
+    const updatedAt = at;
     const prior = this.state.data.items[sku];
     const item: SimItem = { sku, available, reserved: opts.reserved ?? prior?.reserved ?? 0, location: opts.location ?? prior?.location ?? 'TKY-A-01', updatedAt };
     this.state.data.items[sku] = item;

@@ -394,5 +394,5 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   };
 }
 
-export type { NotificationsConfig } from './notifications.js';
 export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';
+export type { NotificationsConfig } from './notifications.js';

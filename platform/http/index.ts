@@ -56,7 +56,10 @@ export class CircuitOpenError extends UpstreamError {
 export interface HttpResponse {
   status: number;
   headers: Headers;
+  /** The body as text; empty for a `bytes` request. */
   text: string;
+  /** The body as bytes, for a `bytes` request (files such as images). */
+  bytes?: Buffer;
   json<T = unknown>(): T;
 }
 
@@ -82,6 +85,8 @@ export interface RequestOptions {
    * place of the status check. undefined = success; otherwise the error to throw, retried when `retryable`.
    */
   judge?: (res: HttpResponse) => Verdict | undefined;
+  /** Read a successful body as bytes (`HttpResponse.bytes`), refusing one larger than maxBytes without reading on. */
+  bytes?: { maxBytes: number };
 }
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
@@ -90,6 +95,14 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 export interface Verdict {
   error: Error;
   retryable: boolean;
+}
+
+/** A body larger than the caller accepts: not retried, the rest is never read. */
+export class ResponseTooLargeError extends Error {
+  constructor(url: URL, maxBytes: number) {
+    super(`${url.origin}${url.pathname}: the body is larger than ${maxBytes} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
 }
 
 export interface HttpClientOptions {
@@ -116,6 +129,26 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 }
 
 const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
+
+/** Reads a body up to `maxBytes`: a declared or actual larger one is refused and the connection given up. */
+async function readBytes(res: Response, maxBytes: number, url: URL): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new ResponseTooLargeError(url, maxBytes);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body ?? []) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      await res.body?.cancel().catch(() => {});
+      throw new ResponseTooLargeError(url, maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
 
 export class HttpClient {
   readonly system: string;
@@ -174,6 +207,8 @@ export class HttpClient {
       } catch (err) {
         lastError = err as Error;
         lastStatus = null;
+        // Too large stays too large: the caller's limit, not the remote's failure.
+        if (err instanceof ResponseTooLargeError) break;
         remoteFailure = true;
       }
       if (attempts > this.policy.retries || req.signal?.aborted) break;
@@ -225,6 +260,10 @@ export class HttpClient {
       body,
       signal: req.signal ? AbortSignal.any([AbortSignal.timeout(this.policy.timeoutMs), req.signal]) : AbortSignal.timeout(this.policy.timeoutMs),
     });
+    if (req.bytes && res.status < 400) {
+      const bytes = await readBytes(res, req.bytes.maxBytes, url);
+      return { status: res.status, headers: res.headers, text: '', bytes, json: () => { throw new Error(`${url.pathname} was read as bytes`); } };
+    }
     const text = await res.text();
     return {
       status: res.status,

@@ -25,8 +25,9 @@ export interface Notification {
   fields?: [string, string][];
   /** A line under the message (where it came from: the hub, a run). */
   footer?: string;
-  /** A full HTML body for channels that take one (mail); the others use title, text and fields. */
-  html?: string;
+  /** A whole document for channels that take one (mail: its HTML and plain-text parts); the others use title, text and fields. */
+  document?: { html: string; text: string };
+  /** With the document: files, and images its HTML shows by Content-ID. */
   attachments?: NotificationAttachment[];
 }
 

@@ -8,6 +8,15 @@ import type { AuditPort, AuditRecord } from '../../platform/audit.js';
 
 const OPERATION_METHODS = [RUN_METHOD, DRY_RUN_METHOD];
 
+export interface CallStats {
+  system: string;
+  calls: number;
+  failed: number;
+  /** The latest failure: "operation: error". */
+  lastError: string | null;
+  lastFailedAt: Date | null;
+}
+
 export class ReportingService implements AuditPort {
   private pending: CallOutcome[] = [];
   private flushing: Promise<void> | undefined;
@@ -80,6 +89,25 @@ export class ReportingService implements AuditPort {
       if (last) out.set(system, { at: last.at, operation: last.operation, ok: last.ok, dryRun: last.method === DRY_RUN_METHOD, error: last.error ?? null });
     }
     return out;
+  }
+
+  /**
+   * External calls (operation runs left out) in [from, to), per system: how many, how many failed, and the latest
+   * failure. Systems with no call are absent.
+   */
+  async callStats(from: Date, to: Date): Promise<CallStats[]> {
+    await this.flushCalls();
+    const rows = await this.db.em().execute<{ system: string; calls: string; failed: string; last_error: string | null; last_failed_at: Date | null }[]>(
+      `select system, count(*) as calls, count(*) filter (where not ok) as failed,
+              (array_agg(coalesce(operation || ': ' || error, operation) order by id desc) filter (where not ok))[1] as last_error,
+              max(at) filter (where not ok) as last_failed_at
+         from integration_log where at >= ? and at < ? and method not in (?, ?)
+        group by system order by system`,
+      [from, to, ...OPERATION_METHODS],
+    );
+    return rows.map((r) => ({
+      system: r.system, calls: Number(r.calls), failed: Number(r.failed), lastError: r.last_error, lastFailedAt: r.last_failed_at ? new Date(r.last_failed_at) : null,
+    }));
   }
 
   /** Deletes integration-log rows older than the cutoff (the audit trail is kept). */

@@ -59,7 +59,7 @@ describe.each([['the embedded database', false], ['a PostgreSQL server', true]])
       expect(report.updates).toBeGreaterThan(0);
       const synced = await take(report.updates, 'sync');
       expect(new Set(synced.map((c) => c.runId))).toEqual(new Set([report.runId]));
-      const { entries } = await hub.inventory.ledger(report.runId, { first: 1000 });
+      const { entries } = await hub.inventory.history.ledger(report.runId, { first: 1000 });
       expect(synced.map((c) => `${c.channel}:${c.sku}:${c.before}→${c.after}`).sort()).toEqual(
         entries.map((e) => `${e.channel}:${e.sku}:${e.before}→${e.after}`).sort(),
       );
@@ -69,7 +69,7 @@ describe.each([['the embedded database', false], ['a PostgreSQL server', true]])
       const undo = JSON.parse(rollback.stdout);
       expect(undo.changes).toHaveLength(report.updates);
       const undone = await take(undo.changes.length, 'rollback');
-      expect(new Set(undone.map((c) => c.runId))).toEqual(new Set([undo.rollbackRunId]));
+      expect(new Set(undone.map((c) => c.runId))).toEqual(new Set([undo.runId]));
       const last = undone.at(-1)!.eventId;
       await events.return!();
       await metricReaches(baseOf(gateway.url), 'tsunagi_graphql_subscriptions_active', 0);

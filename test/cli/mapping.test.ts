@@ -46,7 +46,7 @@ describe('tsunagi mapping', () => {
     const r = await runCli(['mapping', 'list', '--json'], env);
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; fields: { from: string; to: string; transforms: { name: string }[] }[] }[];
-    expect(list.map((m) => m.name)).toEqual(['wms_to_shopee', 'shopee_to_oms', 'pim_to_shopee', 'wms_stream_to_shopee']);
+    expect(list.map((m) => m.name)).toEqual(['wms_to_shopee', 'shopee_to_oms', 'pim_to_catalog', 'pim_to_shopee', 'wms_stream_to_shopee']);
     expect(list[1].fields).toContainEqual(expect.objectContaining({ from: 'create_time', to: 'ordered_at', transforms: [{ name: 'isoDate', args: { unit: 'seconds' } }] }));
   });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { cliEnv, ROOT, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { ORDER_CREDENTIALS, SHOPEE_CREDENTIALS } from '../support/credentials.js';
+import { PRODUCTION_CREDENTIALS } from '../support/credentials.js';
 
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -142,9 +142,7 @@ describe('the operator CLI', () => {
     expect(again.find((c) => c.name === 'rakuten')!.expiresAt).toBe(health.find((c) => c.name === 'rakuten')!.expiresAt);
 
     const production = cliEnv({
-      ...env, AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
-      YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x', ...SHOPEE_CREDENTIALS, ...ORDER_CREDENTIALS,
-      PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', WMS_API_KEY: 'x',
+      ...env, ...PRODUCTION_CREDENTIALS,
     });
     const outside = await runCli(['sandbox', 'reset'], production);
     expect(outside.code).toBe(2);

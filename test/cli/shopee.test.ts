@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnv, runCli } from '../support/cli.js';
-import { SHOPEE_CREDENTIALS } from '../support/credentials.js';
+import { PRODUCTION_CREDENTIALS } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 const MARKETS = ['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'];
@@ -89,8 +89,7 @@ describe('tsunagi and the Shopee shops (sandbox)', () => {
       shops: MARKETS.map((c) => ({ country: c, shopId: expect.any(Number) })),
     });
     const production = cliEnv({
-      ...env, AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
-      YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x', ...SHOPEE_CREDENTIALS,
+      ...env, ...PRODUCTION_CREDENTIALS,
     });
     const refused = await runCli(['--json', 'sandbox', 'credentials'], production);
     expect(refused.code).toBe(2);

@@ -7,15 +7,11 @@ import { join } from 'node:path';
 import { issueToken } from '../../platform/auth/tokens.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { ORDER_CREDENTIALS, SHOPEE_CREDENTIALS } from '../support/credentials.js';
+import { PRODUCTION_CREDENTIALS } from '../support/credentials.js';
 
 const SECRET = 's'.repeat(40);
 const key = new TextEncoder().encode(SECRET);
-const CREDENTIALS = {
-  AMAZON_LWA_CLIENT_ID: 'x', AMAZON_LWA_CLIENT_SECRET: 'x', AMAZON_LWA_REFRESH_TOKEN: 'x', YAHOO_SELLER_ID: 'x',
-  YAHOO_CLIENT_ID: 'x', YAHOO_CLIENT_SECRET: 'x', RAKUTEN_SERVICE_SECRET: 'x', RAKUTEN_LICENSE_KEY: 'x', ...SHOPEE_CREDENTIALS, ...ORDER_CREDENTIALS,
-  PIM_CLIENT_ID: 'x', PIM_SECRET: 'x', PIM_USERNAME: 'x', PIM_PASSWORD: 'x', WMS_API_KEY: 'x',
-};
+const CREDENTIALS = PRODUCTION_CREDENTIALS;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = <T = any>(r: { stdout: string }): T => JSON.parse(r.stdout) as T;
 

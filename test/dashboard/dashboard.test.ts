@@ -143,7 +143,7 @@ describe('the dashboard, as an operator uses it', () => {
     await page.locator('table.stock tr[data-channel="yahoo"]').waitFor();
     await expect(page.locator('table.stock tr.source').textContent()).resolves.toContain('20');
     // A manual set through the service (as the CLI does): the page hears it over graphql-ws.
-    await h.app.ctx.inventory.setChannelStock({ sku: 'AMZ-000001', channel: 'yahoo', quantity: 7, actor: 'cli-user' });
+    await h.app.ctx.inventory.sync.setChannelStock({ sku: 'AMZ-000001', channel: 'yahoo', quantity: 7, actor: 'cli-user' });
     await page.locator('ol.feed li', { hasText: /AMZ-000001 yahoo: 4 → 7/ }).waitFor();
     await page.locator('#show-stock').click();
     await expect(page.locator('table.stock tr[data-channel="yahoo"]').textContent()).resolves.toContain('7');

@@ -153,7 +153,7 @@ describe('JWT auth with a JWKS URL', () => {
   test('a role still applies: a partner token may read but not change anything', async () => {
     const res = await gql(gateway.url, 'mutation { runStockSync(dryRun: true) { runId } }', {}, await idpToken({ role: 'partner' }));
     expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+    expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
   });
 
   test('other keys, audiences, issuers, missing roles and HS256 tokens are refused with 401', async () => {

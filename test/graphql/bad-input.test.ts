@@ -183,7 +183,7 @@ describe('huge lists', () => {
     await refused(body('{ __typename }', { junk: Array.from({ length: 1001 }, () => 0) }), 400, 'QUERY_TOO_COMPLEX', /exceeds the limit of 1000/);
     const tiers = [{ min: 0, share: '1/2', extra: Array.from({ length: 2000 }, () => 1) }];
     await refused(body('mutation($t: [AllocationTierInput!]!) { proposeAllocationRules(tiers: $t) { id } }', { t: tiers }), 400, 'QUERY_TOO_COMPLEX');
-    expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+    expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
   });
 
   test('a literal list of 1,001 SKUs is refused; 100,000 stop at the token limit', async () => {

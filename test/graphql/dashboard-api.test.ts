@@ -71,20 +71,20 @@ describe('startStockSync', () => {
         yield [{ sku: 'AMZ-000001', quantity: 20 }];
       },
     };
-    const run = await within(h.app.ctx.inventory.startSync({ source: 'amazon', dryRun: true, trigger: 'test', from: source }), 5000, 'startSync');
-    expect(run.status).toBe('RUNNING');
+    const runId = await within(h.app.ctx.inventory.sync.start({ source: 'amazon', dryRun: true, trigger: 'test', from: source }), 5000, 'startSync');
+    expect((await h.app.ctx.inventory.history.getRun(runId))!.status).toBe('RUNNING');
     release();
     await within((async () => {
-      while ((await h.app.ctx.inventory.getRun(run.id))!.status === 'RUNNING') await new Promise((r) => setTimeout(r, 20));
+      while ((await h.app.ctx.inventory.history.getRun(runId))!.status === 'RUNNING') await new Promise((r) => setTimeout(r, 20));
     })(), 5000, 'the gated run to end');
-    expect((await h.app.ctx.inventory.getRun(run.id))!.status).toBe('SUCCESS');
+    expect((await h.app.ctx.inventory.history.getRun(runId))!.status).toBe('SUCCESS');
   });
 
   test('a partner may not start one, and nothing runs', async () => {
-    const before = (await h.app.ctx.inventory.listRuns()).length;
+    const before = (await h.app.ctx.inventory.history.listRuns()).length;
     const res = await gql(h.gateway.url, 'mutation { startStockSync(dryRun: true) { id } }', {}, await token('partner'));
     expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect((await h.app.ctx.inventory.listRuns()).length).toBe(before);
+    expect((await h.app.ctx.inventory.history.listRuns()).length).toBe(before);
   });
 });
 
@@ -142,8 +142,9 @@ describe('what the Status, Simulate and Health widgets read', () => {
 
   test('health lists the scheduled jobs with their next run in the configured timezone', async () => {
     const res = await gql(h.gateway.url, '{ health { schedules { name schedule timezone nextRunAt } } }', {}, await token('partner'));
-    const schedules: { name: string; nextRunAt: string }[] = res.body.data!.health.schedules;
-    const [sync, cleanup] = ['amazon.stock_sync', 'cleanup'].map((name) => schedules.find((s) => s.name === name)!);
+    const schedules = res.body.data!.health.schedules as { name: string; schedule: string; timezone: string; nextRunAt: string }[];
+    const sync = schedules.find((s) => s.name === 'amazon.stock_sync')!;
+    const cleanup = schedules.find((s) => s.name === 'cleanup');
     expect(sync).toEqual(expect.objectContaining({ name: 'amazon.stock_sync', schedule: '0 4 * * *', timezone: 'Asia/Tokyo' }));
     expect(cleanup).toEqual(expect.objectContaining({ name: 'cleanup', schedule: '30 2 * * *' }));
     const next = new Date(sync.nextRunAt);
@@ -222,5 +223,25 @@ describe('serving the dashboard', () => {
     } finally {
       await unbuilt.close();
     }
+  });
+});
+
+// Last: its runs (a manual set, a dry rollback) would change what the run-history tests above see.
+describe('the run reports', () => {
+  test("runStockSync, rollbackStockSync and setChannelStock carry the report's text, the lines the CLI prints", async () => {
+    const operator = await token('operator', 'op-text');
+    const dry = (await gql(h.gateway.url, 'mutation { runStockSync(dryRun: true) { runId kind sourceSystem updates text } }', {}, operator)).body.data!.runStockSync;
+    expect(dry).toMatchObject({ kind: 'SYNC', sourceSystem: 'amazon' });
+    const lines = dry.text.split('\n');
+    expect(lines.slice(0, 3)).toEqual([expect.stringMatching(/^Amazon Inventory: \d+ items found$/), expect.stringMatching(/^Mapped SKUs: \d+ items$/), `Updates to be sent: ${dry.updates} items`]);
+    expect(lines.slice(-2)).toEqual(['[DRY-RUN] No changes made to API.', `[SUCCESS] Run #${dry.runId}`]);
+
+    const set = (await gql(h.gateway.url, 'mutation { setChannelStock(sku: "AMZ-000001", channel: "yahoo", quantity: 3) { runId text } }', {}, operator)).body.data!.setChannelStock;
+    expect(set.text).toMatch(new RegExp(`^yahoo \\S+ \\(AMZ-000001\\): \\d+ → 3\n\\[SUCCESS\\] Run #${set.runId}$`));
+    const undo = (await gql(h.gateway.url, 'mutation { rollbackStockSync(dryRun: true) { runId rollbackOf updates text } }', {}, operator)).body.data!.rollbackStockSync;
+    expect(undo).toMatchObject({ rollbackOf: set.runId, updates: 1 });
+    expect(undo.text.split('\n')).toEqual([
+      `[DRY-RUN] Rollback of run #${set.runId}: 1 change(s)`, expect.stringMatching(/^ {2}yahoo +\S+ \(AMZ-000001\): 3 → \d+$/), '[DRY-RUN] No changes made to API.', `[SUCCESS] Rollback run #${undo.runId}`,
+    ]);
   });
 });

@@ -84,7 +84,7 @@ test('a subgraph refuses an actor whose role is unknown, over HTTP and WebSocket
   await client.iterate({ query: '{ __typename }' }).next().catch(() => undefined);
   expect(await within(closed, 5000, 'the refusal')).toBe(4403);
   await client.dispose();
-  expect(await app.ctx.inventory.listRuns()).toEqual([]);
+  expect(await app.ctx.inventory.history.listRuns()).toEqual([]);
 });
 
 test('clients get codes and safe messages only: no stack trace, file path or upstream address', async () => {
@@ -206,7 +206,7 @@ test('a change made while the subgraph is down reaches the subscriber once it is
     const events = subscriber.iterate<{ stockChanged: { sku: string; after: number; eventId: string } }>({ query });
     await upstreamReaches(1);
     app.sims.amazon.setQuantity('AMZ-000001', 60);
-    await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     const first = (await within(events.next(), 10_000, 'the event before the restart')).value!.data!.stockChanged;
     expect(first).toMatchObject({ sku: 'AMZ-000001', after: 12 });
 
@@ -214,14 +214,14 @@ test('a change made while the subgraph is down reaches the subscriber once it is
     await stopServer('inventory');
     // While the inventory subgraph is away, another process (the CLI, a worker) changes stock.
     app.sims.amazon.setQuantity('AMZ-000001', 80);
-    await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     await startServer('inventory', port);
 
     const missed = (await within(events.next(), 15_000, 'the change made during the restart')).value!.data!.stockChanged;
     expect(missed).toMatchObject({ sku: 'AMZ-000001', after: 16 });
     expect(missed.eventId).not.toBe(first.eventId);
     app.sims.amazon.setQuantity('AMZ-000001', 100);
-    await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     expect((await within(events.next(), 10_000, 'the next live event')).value!.data!.stockChanged).toMatchObject({ after: 20 });
     await events.return?.();
   } finally {

@@ -28,7 +28,7 @@ test('without a token the API answers 401 and runs nothing', async () => {
   const res = await gql(h.gateway.url, SYNC, { dryRun: false });
   expect(res.status).toBe(401);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+  expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
 });
 
 test('a partner may read products but not sync: FORBIDDEN, no run recorded', async () => {
@@ -39,14 +39,14 @@ test('a partner may read products but not sync: FORBIDDEN, no run recorded', asy
   const res = await gql(h.gateway.url, SYNC, { dryRun: false }, partner);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   expect(res.body.data).toBeNull();
-  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+  expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
 });
 
 test('setChannelStock with a negative quantity answers BAD_USER_INPUT naming the argument, and changes nothing', async () => {
   const operator = await token('operator');
   const res = await gql(h.gateway.url, 'mutation { setChannelStock(sku: "AMZ-000001", channel: "yahoo", quantity: -3) { runId status } }', {}, operator);
   expect(res.body.errors?.[0]).toMatchObject({ message: 'quantity must be a whole number from 0 to 999999999, got -3', extensions: { code: 'BAD_USER_INPUT', argumentName: 'quantity' } });
-  expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+  expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
 });
 
 test('an operator syncs by mutation; a subscriber sees each change with its product resolved across subgraphs', async () => {
@@ -151,7 +151,7 @@ test('subscribers of one operation share its execution: each gets every event un
   await metricReaches(base, 'tsunagi_graphql_subscriptions_active', open + 2);
 
   await h.app.sandbox.call('amazon', 'setQuantity', 'AMZ-000001', 40);
-  const report = await h.app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+  const report = await h.app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
   expect(report.status).toBe('SUCCESS');
   // 40 → 1/5 = 8 on Rakuten.
   for (const next of nexts) expect((await within(next, 5000, 'the shared event')).value).toEqual({ data: { stockChanged: { sku: 'AMZ-000001', after: 8 } } });

@@ -125,7 +125,7 @@ describe('CSRF prevention', () => {
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(/Cross-Site Request Forgery/);
     }
-    expect(await h.app.ctx.inventory.listRuns()).toEqual([]);
+    expect(await h.app.ctx.inventory.history.listRuns()).toEqual([]);
   });
 });
 

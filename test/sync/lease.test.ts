@@ -8,7 +8,7 @@ import type { AppContext } from '../../app/context.js';
 import { LedgerEntry } from '../../subgraphs/inventory/entities/ledger-entry.js';
 import { SyncRun } from '../../subgraphs/inventory/entities/sync-run.js';
 import type { StockTarget, StockUpdate } from '../../subgraphs/inventory/ports.js';
-import type { SyncReport } from '../../subgraphs/inventory/service.js';
+import type { RunReport } from '../../subgraphs/inventory/service.js';
 import { createTestApp, seed, type TestApp } from '../support/app.js';
 import { SERVER_URL } from '../support/db.js';
 
@@ -94,10 +94,10 @@ describe('the run lease on a PostgreSQL server', () => {
   const setAmazon = (quantity: number) => skus.forEach((sku) => app.sims.amazon.setQuantity(sku, quantity));
 
   /** Retries a sync on the other instance until the lease lets it run. */
-  async function takeOver(): Promise<SyncReport> {
+  async function takeOver(): Promise<RunReport> {
     const since = Date.now();
     for (;;) {
-      const r = await settle(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
+      const r = await settle(other.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' }));
       if (!(r instanceof Error)) return r;
       expect(r.message).toMatch(/another sync run is in progress/);
       expect(Date.now() - since).toBeLessThan(15_000);
@@ -130,15 +130,15 @@ describe('the run lease on a PostgreSQL server', () => {
   });
 
   it('keeps the lease when the run\'s backends are terminated: no second run or rollback starts beside it', async () => {
-    const first = settle(app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
+    const first = settle(app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' }));
     await waitFor('the first run to apply a batch', async () => {
       const run = await runningRun();
       return Boolean(run && (await applied(run.id)) > 0);
     });
     await terminateBackends();
-    const second = await settle(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' }));
-    const rollback = await settle(other.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' }));
-    const report = (await first) as SyncReport;
+    const second = await settle(other.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' }));
+    const rollback = await settle(other.inventory.rollback.run({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' }));
+    const report = (await first) as RunReport;
     expect(['SUCCESS', 'INTERRUPTED']).toContain(report.status);
     if (report.status === 'SUCCESS') {
       // It finished holding the lease throughout, so nothing else could start meanwhile.
@@ -152,7 +152,7 @@ describe('the run lease on a PostgreSQL server', () => {
 
   it('stops sending once it cannot renew the lease; another process takes over only after it expired', async () => {
     setAmazon(100);
-    const first = app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const first = app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     let runId = 0;
     await waitFor('the run to apply a batch', async () => {
       const run = await runningRun();
@@ -182,21 +182,21 @@ describe('the run lease on a PostgreSQL server', () => {
     expect(dead.errorSummary).toMatch(/stopped renewing the run lease/);
     // The interrupted run still shows what it set out to do and how far it got.
     expect(dead).toMatchObject({ sourceItems: SKUS, mappedSkus: SKUS, updates: 2 * SKUS });
-    const views = await app.ctx.inventory.listRuns(5);
+    const views = await app.ctx.inventory.history.listRuns(5);
     expect(views.find((v) => v.id === runId)).toMatchObject({ status: 'INTERRUPTED', sourceItems: SKUS, mappedSkus: SKUS, updates: 2 * SKUS });
     await expectLedgerMatchesChannels();
   }, 60_000);
 
   it('a rollback takes the same lease: it cannot overlap a sync, nor a sync a rollback', async () => {
     setAmazon(75);
-    const sync = other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const sync = other.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     await waitFor('the sync to start sending', async () => calls.some((c) => c.who === 'B' && c.end === Number.POSITIVE_INFINITY));
-    await expect(app.ctx.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' })).rejects.toThrow(/another sync run is in progress/);
+    await expect(app.ctx.inventory.rollback.run({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' })).rejects.toThrow(/another sync run is in progress/);
     expect((await sync).status).toBe('SUCCESS');
 
-    const rollback = app.ctx.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' });
+    const rollback = app.ctx.inventory.rollback.run({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' });
     await waitFor('the rollback to start sending', async () => calls.some((c) => c.who === 'A' && c.end === Number.POSITIVE_INFINITY));
-    await expect(other.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' })).rejects.toThrow(/another sync run is in progress/);
+    await expect(other.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' })).rejects.toThrow(/another sync run is in progress/);
     expect((await rollback).status).toBe('SUCCESS');
     await expectLedgerMatchesChannels();
   }, 60_000);
@@ -206,7 +206,7 @@ describe('the run lease on a PostgreSQL server', () => {
     setAmazon(40);
     app.sims.rakuten.faults.slow({ path: 'bulk-upsert', ms: SLOW_MS });
     try {
-      const first = app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+      const first = app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
       let slow: Call | undefined;
       await waitFor('a slow Rakuten write in flight', async () => {
         slow = calls.find((c) => c.who === 'A' && c.channel === 'rakuten' && c.end === Number.POSITIVE_INFINITY && performance.now() - c.start > SLOW_CALL_MS + 300);

@@ -55,32 +55,32 @@ describe('stock sources, each with its own channels and policy', () => {
 
   it("a run changes only its source's channels, by its source's policy, and records its source", async () => {
     await seed(['S-1', 'S-2'], 10, 3);
-    const depot = await app.ctx.inventory.runSync({ source: 'depot', dryRun: false, trigger: 'test' });
+    const depot = await app.ctx.inventory.sync.run({ source: 'depot', dryRun: false, trigger: 'test' });
     expect(depot).toMatchObject({ status: 'SUCCESS', sourceSystem: 'depot', updates: 2 });
     expect(Object.keys(depot.channels)).toEqual(['outlet']);
     // shared, buffer 1: 10 − 1; yahoo untouched until amazon's run (tiers: 10 → 1/4 → 2).
     expect([outlet('S-1'), yahoo('S-1')]).toEqual([9, 3]);
-    const amazon = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const amazon = await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     expect(amazon).toMatchObject({ status: 'SUCCESS', sourceSystem: 'amazon', updates: 4 });
     expect([outlet('S-1'), yahoo('S-1')]).toEqual([9, 2]);
-    expect((await app.ctx.inventory.getRun(depot.runId))!.sourceSystem).toBe('depot');
-    expect((await app.ctx.inventory.listRuns(10, { sourceSystem: 'amazon' })).map((r) => r.id)).toEqual([amazon.runId]);
+    expect((await app.ctx.inventory.history.getRun(depot.runId))!.sourceSystem).toBe('depot');
+    expect((await app.ctx.inventory.history.listRuns(10, { sourceSystem: 'amazon' })).map((r) => r.id)).toEqual([amazon.runId]);
     const ledger = await app.ctx.db.em().find(LedgerEntry, { runId: depot.runId });
     expect(new Set(ledger.map((e) => e.channel))).toEqual(new Set(['outlet']));
     // Each source's own figure is its snapshot.
-    expect((await app.ctx.inventory.stock(['S-1'], ['amazon', 'depot'])).map((s) => [s.channel, s.quantity])).toEqual([['amazon', 10], ['depot', 10]]);
+    expect((await app.ctx.inventory.history.stock(['S-1'], ['amazon', 'depot'])).map((s) => [s.channel, s.quantity])).toEqual([['amazon', 10], ['depot', 10]]);
   });
 
   it("one source's run never blocks another's: the lease is per source", async () => {
     await seed(['L-1'], 20, 0);
     const held = await new RunLease(app.ctx.db, 'amazon', { leaseMs: 30_000, heartbeatMs: 5000 }).acquire();
     try {
-      await expect(app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' })).rejects.toThrow(
+      await expect(app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' })).rejects.toThrow(
         /^another sync run is in progress for the source amazon/,
       );
-      await expect(app.ctx.inventory.setChannelStock({ channel: 'yahoo', sku: 'L-1', quantity: 1, actor: 'op' })).rejects.toThrow(/for the source amazon/);
-      expect(await app.ctx.inventory.runSync({ source: 'depot', dryRun: false, trigger: 'test' })).toMatchObject({ status: 'SUCCESS', updates: 1 });
-      expect(await app.ctx.inventory.setChannelStock({ channel: 'outlet', sku: 'L-1', quantity: 5, actor: 'op' })).toMatchObject({ status: 'SUCCESS', sourceSystem: 'depot' });
+      await expect(app.ctx.inventory.sync.setChannelStock({ channel: 'yahoo', sku: 'L-1', quantity: 1, actor: 'op' })).rejects.toThrow(/for the source amazon/);
+      expect(await app.ctx.inventory.sync.run({ source: 'depot', dryRun: false, trigger: 'test' })).toMatchObject({ status: 'SUCCESS', updates: 1 });
+      expect(await app.ctx.inventory.sync.setChannelStock({ channel: 'outlet', sku: 'L-1', quantity: 5, actor: 'op' })).toMatchObject({ status: 'SUCCESS', sourceSystem: 'depot' });
     } finally {
       await held!.release();
     }
@@ -97,8 +97,8 @@ describe('stock sources, each with its own channels and policy', () => {
     expect(await app.ctx.inventory.rules.current('depot')).toMatchObject({ ruleSetId: split.id, policy: { kind: 'split', weights: { outlet: 1 } } });
     // The other source keeps its own: the configured tiers.
     expect(await app.ctx.inventory.rules.current('amazon')).toMatchObject({ ruleSetId: null, policy: { kind: 'tiers' } });
-    await app.ctx.inventory.runSync({ source: 'depot', dryRun: false, trigger: 'test' });
-    await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
+    await app.ctx.inventory.sync.run({ source: 'depot', dryRun: false, trigger: 'test' });
+    await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     expect([outlet('P-1'), yahoo('P-1')]).toEqual([12, 3]);
 
     // Approving amazon's next policy supersedes only amazon's.
@@ -117,20 +117,20 @@ describe('stock sources, each with its own channels and policy', () => {
 
   it("rollback undoes a source's most recent run, whichever source ran last", async () => {
     await seed(['R-1'], 8, 4);
-    const amazon = await app.ctx.inventory.runSync({ source: 'amazon', dryRun: false, trigger: 'test' });
-    const depot = await app.ctx.inventory.runSync({ source: 'depot', dryRun: false, trigger: 'test' });
+    const amazon = await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
+    const depot = await app.ctx.inventory.sync.run({ source: 'depot', dryRun: false, trigger: 'test' });
     expect([yahoo('R-1'), outlet('R-1')]).toEqual([2, 7]);
-    await expect(app.ctx.inventory.rollback({ dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow('source: name the stock source (one of amazon, depot)');
-    await expect(app.ctx.inventory.rollback({ runId: amazon.runId, source: 'depot', dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow(
+    await expect(app.ctx.inventory.rollback.run({ dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow('source: name the stock source (one of amazon, depot)');
+    await expect(app.ctx.inventory.rollback.run({ runId: amazon.runId, source: 'depot', dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow(
       `runId: run ${amazon.runId} synced amazon, not depot`,
     );
-    const undone = await app.ctx.inventory.rollback({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'op' });
+    const undone = await app.ctx.inventory.rollback.run({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'op' });
     expect(undone).toMatchObject({ rollbackOf: amazon.runId, status: 'SUCCESS' });
     expect([yahoo('R-1'), outlet('R-1')]).toEqual([4, 7]);
-    expect((await app.ctx.inventory.getRun(undone.runId))!.sourceSystem).toBe('amazon');
+    expect((await app.ctx.inventory.history.getRun(undone.runId))!.sourceSystem).toBe('amazon');
     // The run id picks its source.
-    expect(await app.ctx.inventory.rollback({ runId: depot.runId, dryRun: false, trigger: 'test', actor: 'op' })).toMatchObject({ rollbackOf: depot.runId });
+    expect(await app.ctx.inventory.rollback.run({ runId: depot.runId, dryRun: false, trigger: 'test', actor: 'op' })).toMatchObject({ rollbackOf: depot.runId });
     expect(outlet('R-1')).toBe(4);
-    await expect(app.ctx.inventory.rollback({ source: 'depot', dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow(/already rolled back/);
+    await expect(app.ctx.inventory.rollback.run({ source: 'depot', dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow(/already rolled back/);
   });
 });

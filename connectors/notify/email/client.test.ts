@@ -55,11 +55,12 @@ it('delivers over STARTTLS with AUTH: Japanese subject, text and HTML parts, to 
   expect(outcomes).toEqual([expect.objectContaining({ system: 'notify', operation: 'email.send', method: 'SMTP', status: 250, ok: true, attempts: 1, url: `smtp://127.0.0.1:${smtp.port}` })]);
 });
 
-it('sends a given HTML body with an inline image the HTML refers to by Content-ID', async () => {
+it('sends a given document (HTML and text parts) with an inline image the HTML refers to by Content-ID', async () => {
   const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } }).png().toBuffer();
-  await channel().send({ ...alert, html: '<html><body><img src="cid:chart@tsunagi" alt="chart" /></body></html>', attachments: [{ filename: 'chart.png', contentType: 'image/png', content: png, cid: 'chart@tsunagi' }] });
+  await channel().send({ ...alert, document: { html: '<html><body><img src="cid:chart@tsunagi" alt="chart" /></body></html>', text: 'the report, as text' }, attachments: [{ filename: 'chart.png', contentType: 'image/png', content: png, cid: 'chart@tsunagi' }] });
   const [mail] = await smtp.waitFor(1);
   expect(mail!.html).toContain('src="cid:chart@tsunagi"');
+  expect(mail!.text).toBe('the report, as text');
   expect(mail!.attachments).toEqual([expect.objectContaining({ filename: 'chart.png', contentType: 'image/png', cid: 'chart@tsunagi' })]);
   expect(Buffer.compare(mail!.attachments[0]!.content, png)).toBe(0);
 });

@@ -38,7 +38,7 @@ export function emailText(n: Notification): string {
   return [n.text, fields.length ? fields.join('\n') : '', `-- \n${n.footer ?? 'Tsunagi'}`].filter(Boolean).join('\n\n');
 }
 
-/** The HTML part of an alert that brings none: the same content, inline-styled, in tables (what mail clients render). */
+/** The HTML part of an alert that brings no document: the same content, inline-styled, in tables (what mail clients render). */
 export function emailHtml(n: Notification): string {
   const colour = { critical: '#b00020', warning: '#a15c00', info: '#1f4e79' }[n.severity];
   const rows = (n.fields ?? [])
@@ -92,8 +92,8 @@ export class EmailChannel implements NotifyChannel {
       from: this.opts.from,
       to: this.opts.to,
       subject: n.title,
-      text: emailText(n),
-      html: n.html ?? emailHtml(n),
+      text: n.document?.text ?? emailText(n),
+      html: n.document?.html ?? emailHtml(n),
       attachments: (n.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, cid: a.cid })),
     };
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** The last quantity Tsunagi read from or wrote to a channel (amazon = the FBA source figure). */
+/** The last quantity Tsunagi read from or wrote to a channel (a stock source system's name: that source's own figure). */
 export const StockSnapshot = defineEntity({
   name: 'StockSnapshot',
   tableName: 'stock_snapshot',

@@ -32,7 +32,7 @@ function runUser(run: Pick<SyncRun, 'trigger' | 'source'>): string | null {
 export function runById(ctx: SubgraphContext, id: number): Promise<SyncRun | null> {
   return loader<number, SyncRun | null>(ctx, 'reporting.run', (ids) =>
     Promise.all(ids.map(async (i) => {
-      const run = await ctx.services.inventory.getRun(i);
+      const run = await ctx.services.inventory.history.getRun(i);
       return run ? runView(run) : null;
     })),
   ).load(id);
@@ -50,7 +50,7 @@ export class SyncRunResolver {
     @Arg('source', () => String, { nullable: true, description: 'Only runs of this stock source (sync.sources).' }) source?: string | null,
   ): Promise<SyncRun[]> {
     const filter = { status: oneOf('status', status, RUN_STATUSES), kind: oneOf('kind', kind, RUN_KINDS), sourceSystem: oneOf('source', source, ctx.services.inventory.sources.names) };
-    return (await ctx.services.inventory.listRuns(clamp(limit), filter)).map(runView);
+    return (await ctx.services.inventory.history.listRuns(clamp(limit), filter)).map(runView);
   }
 
   @Authorized(...READ)
@@ -75,7 +75,7 @@ export class SyncRunResolver {
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('sku', () => String, { nullable: true, description: 'Only entries whose SKU contains this text (any case).' }) sku?: string | null,
   ): Promise<LedgerConnection> {
-    const page = await ctx.services.inventory.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined, sku: sku || undefined });
+    const page = await ctx.services.inventory.history.ledger(run.id, { first: clamp(first), after: after ? Number(after) : undefined, sku: sku || undefined });
     const edges = page.entries.map((e) => ({ cursor: String(e.id), node: { ...e, before: e.before ?? null, error: e.error ?? null } }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -97,8 +97,9 @@ export class ReportingResolver {
       (err: Error): ComponentHealth => ({ name: 'database', ok: false, detail: err.message, expiresInDays: null }),
     );
     const connectors = await Promise.all(ctx.services.healthChecks().map((c) => c.health()));
-    const components = [database, ...connectors];
-    const last = await ctx.services.inventory.lastRun();
+    // A system with several channels (a marketplace's shops) is followed by each of them, with its own expiry.
+    const components = [database, ...connectors.flatMap((c) => [c, ...(c.parts ?? [])])];
+    const last = await ctx.services.inventory.history.lastRun();
     const schedules = ctx.services.schedules().map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
     return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules };
   }

@@ -27,6 +27,7 @@ export const ALERT_TYPES: Record<string, string[]> = {
   credential_expiring: ['system', 'days', 'expires_at', 'detail'],
   disk_space: ['dir', 'path', 'free_mb', 'free_percent', 'min_free_mb', 'min_free_percent'],
   alert_resolved: ['alert', 'since', 'duration'],
+  price_changes_held: ['run_id', 'count', 'changes'],
   /** An order webhook or call out (the OMS, tracking back) that became a dead letter. */
   order_failed: ['id', 'kind', 'order', 'system'],
 };
@@ -50,8 +51,8 @@ export interface AlertRequest {
   fields?: Record<string, string | number>;
   /** These channels instead of the routing's. */
   channels?: string[];
-  /** A full HTML body and attachments for the channels that take them (mail). */
-  html?: string;
+  /** A whole document (HTML and plain text) and its attachments, for the channels that take them (mail). */
+  document?: { html: string; text: string };
   attachments?: NotificationAttachment[];
   /** false: not held back by the throttle (reports, tests, alert rules, which have windows of their own). */
   throttle?: boolean;
@@ -123,8 +124,9 @@ export class AlertService {
   }
 
   /** Title (first language) and text (a paragraph per language) of an alert. */
-  render(type: string, vars: Record<string, string | number>): { title: string; text: string } {
-    const { templates, languages } = this.deps.config;
+  render(type: string, given: Record<string, string | number>): { title: string; text: string } {
+    const { templates, languages, company } = this.deps.config;
+    const vars: Record<string, string | number> = { company, type, ...given };
     const template = templates[type] ?? templates.default!;
     const fill = (s: string) => s.replace(PLACEHOLDER, (_m, name: string) => (vars[name] === undefined ? '' : String(vars[name]))).trim();
     const texts = [...new Set(languages.map((l) => fill(template[l].text)).filter(Boolean))];
@@ -157,7 +159,7 @@ export class AlertService {
       type: req.type, severity: req.severity, title: rendered.title, text,
       fields: Object.entries(req.fields ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
       footer: `${company} · Tsunagi${req.runId === undefined ? '' : ` · run #${req.runId}`}`,
-      html: req.html, attachments: req.attachments,
+      document: req.document, attachments: req.attachments,
     };
     const entry = { alert: { type: req.type, severity: req.severity, channels, runId: req.runId } };
     const line = `[ALERT] ${rendered.title}: ${text}`;
