@@ -162,7 +162,10 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         const r = await inventory.sync.run(o);
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
-      orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },
+      orders: {
+        recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q),
+        receive: (receiver, system, body, messages) => orders.receive(receiver, system, body, messages),
+      },
     });
     const dailyReport = new DailyReportService({
       db, activity: new RunActivity(db), reporting, alerts, config: config.notifications, timezone: config.timezone,
