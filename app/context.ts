@@ -179,7 +179,10 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         const r = await inventory.sync.run({ ...o, from: read, changesOnly: read?.changesOnly });
         return { runId: r.runId, status: r.status, updates: r.updates, failed: r.failed, errorSummary: r.errorSummary };
       },
-      orders: { recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q) },
+      orders: {
+        recordShipments: (shipments) => orders.recordShipments(shipments), salesPage: (q) => orders.sales.page(q),
+        receive: (receiver, system, body, messages) => orders.receive(receiver, system, body, messages),
+      },
     });
     const health = () => Promise.all(hub.systems().map((s) => hub.health(s.name)));
     const dailyReport = new DailyReportService({ db, activity: new RunActivity(db), reporting, alerts, health, config: config.notifications, timezone: config.timezone });

@@ -4,6 +4,7 @@ import { IntegrationRegistry, type ConnectorDescriptor } from '../platform/integ
 import type { WebhookReceiver } from '../platform/webhooks/index.js';
 import { amazonConnector } from './amazon/index.js';
 import { damConnector } from './dam/index.js';
+import { biConnector } from './bi/index.js';
 import { notifyConnector } from './notify/index.js';
 import { omsConnector } from './oms/index.js';
 import { pimConnector } from './pim/index.js';
@@ -14,7 +15,7 @@ import { wmsConnector } from './wms/index.js';
 import { yahooConnector } from './yahoo/index.js';
 
 export const CONNECTORS: ConnectorDescriptor[] = [
-  amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, pricingEngineConnector, omsConnector, damConnector,
+  amazonConnector, yahooConnector, rakutenConnector, notifyConnector, shopeeConnector, wmsConnector, pimConnector, pricingEngineConnector, omsConnector, damConnector, biConnector,
 ];
 
 /** The shipped connectors plus any a caller adds (tests add throwaway ones). */

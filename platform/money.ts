@@ -22,10 +22,18 @@ export const isCurrency = (code: string): boolean => CURRENCIES.has(code);
 /** A currency code in config: checked against ISO 4217. */
 export const currencySchema = z.string().refine(isCurrency, 'not an ISO 4217 currency code (e.g. SGD)');
 
+const DIGITS = new Map<string, number>();
+
 /** The currency's ISO 4217 minor-unit digits: JPY 0, SGD 2, TWD 2 (whatever a marketplace accepts), BHD 3. */
 export function isoDigits(currency: string): number {
-  if (!isCurrency(currency)) throw new Error(`"${currency}" is not an ISO 4217 currency code`);
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+  let digits = DIGITS.get(currency);
+  if (digits === undefined) {
+    if (!isCurrency(currency)) throw new Error(`"${currency}" is not an ISO 4217 currency code`);
+    // Building a NumberFormat costs tens of microseconds: once per currency (exports format a million amounts).
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+    DIGITS.set(currency, digits);
+  }
+  return digits;
 }
 
 const TEN = 10n;

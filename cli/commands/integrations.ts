@@ -53,12 +53,15 @@ export function registerIntegrations(program: Command): void {
     .option('--input <file.json>', 'the operation input (JSON object)')
     .option('-f, --file <path>', 'a file the operation reads (its input.file), e.g. a product export')
     .option('--sku <sku>', 'one SKU only (its input.sku)')
+    .option('--from <date>', 'the first day of a window (its input.from, YYYY-MM-DD), e.g. a sales export')
+    .option('--to <date>', 'the last day of that window (its input.to, YYYY-MM-DD)')
     .addHelpText(
       'after',
       '\nExamples:\n  tsunagi integrations run amazon stock_sync --dry-run\n  tsunagi integrations run yahoo get_stock --input codes.json' +
-        '\n  tsunagi integrations run pim products-csv -f products.csv\n  tsunagi integrations run dam images-sync --sku AMZ-000001',
+        '\n  tsunagi integrations run pim products-csv -f products.csv\n  tsunagi integrations run dam images-sync --sku AMZ-000001' +
+        '\n  tsunagi integrations run bi sales-export --from 2026-11-01 --to 2026-11-30',
     )
-    .action((system: string, operation: string, opts: { dryRun?: boolean; input?: string; file?: string; sku?: string }, cmd: Command) =>
+    .action((system: string, operation: string, opts: { dryRun?: boolean; input?: string; file?: string; sku?: string; from?: string; to?: string }, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         let input: Record<string, unknown> = {};
         if (opts.input) {
@@ -70,6 +73,8 @@ export function registerIntegrations(program: Command): void {
         // Paths are taken from where the operator stands.
         if (opts.file !== undefined) input = { ...input, file: resolve(opts.file) };
         if (opts.sku !== undefined) input = { ...input, sku: opts.sku };
+        if (opts.from !== undefined) input = { ...input, from: opts.from };
+        if (opts.to !== undefined) input = { ...input, to: opts.to };
         const result = await ctx.hub.run({ system, operation, input, dryRun: Boolean(opts.dryRun), trigger: 'cli', actor: operatorName() });
         out.result(result);
         out.line(`[SUCCESS] ${system} ${operation}${result.dryRun ? ' (dry run)' : ''} in ${result.durationMs} ms`);

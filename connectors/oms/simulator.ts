@@ -144,7 +144,7 @@ export class OmsSimulator {
     return o ? { ...this.view(o), document: o.document } : null;
   }
 
-  /** Every API call answers 503 for this long (the OMS is down). */
+  /** Every API call answers 503, without Retry-After, for this long (the OMS is down). */
   down(seconds: number): void {
     this.downUntil = Date.now() + seconds * 1000;
   }
@@ -232,7 +232,8 @@ export class OmsSimulator {
 
   private handle(req: SimRequest): SimResponse {
     if (req.path === '/health') return { status: 200, body: { ok: true } };
-    if (Date.now() < this.downUntil) return error(503, 'unavailable', 'the OMS is down for maintenance', {}, { 'retry-after': String(Math.ceil((this.downUntil - Date.now()) / 1000)) });
+    // An outage says nothing of when it ends (no Retry-After): callers back off on their own.
+    if (Date.now() < this.downUntil) return error(503, 'unavailable', 'the OMS is down');
     const fault = this.faults.match(req);
     if (fault) return fault;
     if (this.bucket && !this.bucket.take()) {

@@ -10,10 +10,12 @@ import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
 import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
 
 const market = z.string().regex(/^[A-Z]{2}$/, 'a market code such as SG');
+/** Rounds of 100 lost pushes one run takes at most. */
+const LOST_PUSH_ROUNDS = 50;
 
 export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   id: 'shopee',
-  implements: ['StockTarget', 'HealthCheck'],
+  implements: ['StockTarget', 'HealthCheck', 'OrderSource', 'OrderFulfilment'],
   configSchema: shopeeConfigSchema,
   credentials: (b) => ({
     'auth.partner_id': b.auth.partner_id?.toString(),
@@ -39,6 +41,31 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       })),
       run: (shops, { input }) => shops.refreshItems(input.country),
     },
+    'push-recover': {
+      description: 'pushes Shopee could not deliver (get_lost_push_message): written to the orders inbox as delivered ones are, then confirmed',
+      changes: true,
+      input: z.strictObject({}),
+      output: z.strictObject({ pushes: z.number().int(), messages: z.number().int(), added: z.number().int() }),
+      async run(shops, { system, dryRun, services }) {
+        if (!services.orders) throw new Error('push-recover needs the orders module');
+        const out = { pushes: 0, messages: 0, added: 0 };
+        // Shopee gives the earliest 100 at a time; each batch is confirmed only once it is in the inbox.
+        for (let round = 0; round < LOST_PUSH_ROUNDS; round++) {
+          const lost = await shops.orders.lostPushes();
+          for (const push of lost.pushes) {
+            const { messages } = shopeePushReceiver.decode({ rawBody: Buffer.from(push.body), headers: {}, url: '', now: Date.now() });
+            out.pushes++;
+            out.messages += messages.length;
+            // Into the inbox of this connector's webhook route (orders.webhooks.shopee): a push already delivered is a duplicate there.
+            if (!dryRun) out.added += await services.orders.receive('shopee', system, push.body, messages);
+          }
+          if (dryRun || lost.lastMessageId === null) break;
+          await shops.orders.confirmLostPushes(lost.lastMessageId);
+          if (!lost.more) break;
+        }
+        return out;
+      },
+    },
     get_stock: {
       description: 'seller_stock one shop holds for the given SKUs (read only; null where it has no listing with that SKU)',
       changes: false,
@@ -52,6 +79,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
     controlMethods: [
       'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setReserved', 'setSku', 'setItemStatus',
       'clear', 'reset', 'issueTokens', 'knowsRefreshToken', 'expireAccessTokens', 'setAuthorizationEnd',
+      'setWebhookUrl', 'placeOrder', 'setOrderStatus', 'getOrder', 'listOrders', 'lostPushes',
     ],
     sandboxConfig: (block, url) => ({
       ...block,

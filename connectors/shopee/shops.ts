@@ -3,7 +3,9 @@
 // get_item_base_info + get_model_list, re-reads what changed when a SKU is missing, and all of it when the map
 // is older than config says. Stock is seller_stock; update_stock takes one item and up to 50 models per call.
 import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
+import type { OrderFulfilment, OrderSource, SourceOrder } from '../../subgraphs/orders/ports.js';
 import { PATHS, ShopeeApiError, type ShopeeClient } from './client.js';
+import { ORDERS_PER_DETAIL_CALL, ShopeeOrders } from './orders.js';
 import type { ShopConfig } from './config.js';
 
 /** get_item_base_info takes up to 50 item ids; update_stock up to 50 models of one item; get_item_list pages of 100. */
@@ -387,11 +389,29 @@ export class ShopeeShop implements StockTarget {
 }
 
 /** What the descriptor builds: the client and one stock target per configured shop. */
-export class ShopeeShops implements HealthCheck {
+export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment {
   readonly shops: ShopeeShop[];
+  /** The shops' orders (orders.ts): the orders module's source, and where tracking numbers go back. */
+  readonly orders: ShopeeOrders;
+  readonly orderMapping = 'shopee_to_oms';
+  readonly lineMapping = 'shopee_to_oms_line';
+  readonly maxFetch = ORDERS_PER_DETAIL_CALL;
 
   constructor(readonly client: ShopeeClient) {
     this.shops = client.config.shops.map((s) => new ShopeeShop(client, s));
+    this.orders = new ShopeeOrders(client);
+  }
+
+  get system(): string {
+    return this.client.config.system;
+  }
+
+  fetchOrders(accountRef: string | undefined, orderSns: string[]): Promise<SourceOrder[]> {
+    return this.orders.fetchOrders(accountRef, orderSns);
+  }
+
+  shipOrder(order: { channel: string; accountRef?: string; orderSn: string; trackingNumber: string }): Promise<{ trackingNumber: string }> {
+    return this.orders.shipOrder(order);
   }
 
   /** The stock target of a channel (`shopee:SG`) or a market (`SG`). */

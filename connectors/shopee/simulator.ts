@@ -12,6 +12,8 @@ import { PATHS, signature, signatureBase } from './client.js';
 import type { ItemStatus, ShopeeConfig } from './config.js';
 import { fail, ok, rid, SimProducts } from './simulator-products.js';
 import { SimMarket, type ItemSpec, type SimShop } from './simulator-state.js';
+import { ORDER_PATHS } from './orders.js';
+import { SimOrders, type PushSent, type SimOrder } from './simulator-orders.js';
 
 /** The public test partner the sandbox accepts (not a secret: `tsunagi sandbox credentials` prints it). */
 export const SHOPEE_SANDBOX_PARTNER = { partnerId: 1_000_001, partnerKey: 'tsunagi-sandbox-shopee-partner-key' } as const;
@@ -62,6 +64,7 @@ export class ShopeeSimulator {
   readonly faults = new FaultPlan();
   readonly market: SimMarket;
   private readonly products: SimProducts;
+  readonly orders: SimOrders;
   /** Counts for tests: refreshes granted, rate-limited calls, calls per path. */
   readonly counts = { refreshes: 0, busy: 0, calls: {} as Record<string, number> };
   private readonly server: SimulatorServer;
@@ -84,6 +87,7 @@ export class ShopeeSimulator {
     };
     this.market = new SimMarket(opts.stateFile);
     this.products = new SimProducts(this.market);
+    this.orders = new SimOrders(opts.stateFile?.replace(/(\.json)?$/, '-orders.json'), this.market, this.partner.partnerKey, (region) => SHOPEE_MARKETS[region] ?? 'USD');
     this.server = new SimulatorServer('shopee', async (req) => {
       await this.faults.wait(req);
       this.counts.calls[req.path] = (this.counts.calls[req.path] ?? 0) + 1;
@@ -102,6 +106,7 @@ export class ShopeeSimulator {
   async close(): Promise<void> {
     await this.server.close();
     this.market.flush();
+    this.orders.flush();
   }
 
   // ---- control methods (tests, `tsunagi sandbox`); shops by market code, channel or shop id ----
@@ -175,6 +180,7 @@ export class ShopeeSimulator {
 
   /** The first-start state: empty catalogues, no authorisation, no token issued so far valid. */
   reset(): void {
+    this.orders.reset();
     this.clear();
     for (const s of this.market.shops.values()) Object.assign(s, { auth_time: 0, expire_time: 0 });
     this.market.refreshTokens.clear();
@@ -207,6 +213,34 @@ export class ShopeeSimulator {
     this.market.changed();
   }
 
+  // ---- orders and pushes (simulator-orders.ts) ----
+
+  /** Where pushes go (the hub's /webhooks/shopee; the gateway sets it at start in sandbox mode). */
+  setWebhookUrl(url: string | null): void {
+    this.orders.setPushUrl(url);
+  }
+
+  /** A buyer orders a SKU in a shop (its stock drops); the push goes to the hub. */
+  placeOrder(shop: string | number, sku: string, quantity: number, opts: { price?: number; status?: string } = {}): Promise<{ order: SimOrder; push: PushSent | null }> {
+    return this.orders.placeOrder(this.market.shop(shop), { sku, quantity, ...opts });
+  }
+
+  setOrderStatus(orderSn: string, status: string): Promise<PushSent | null> {
+    return this.orders.setStatus(orderSn, status);
+  }
+
+  getOrder(orderSn: string): SimOrder {
+    return this.orders.order(orderSn);
+  }
+
+  listOrders(): SimOrder[] {
+    return this.orders.list();
+  }
+
+  lostPushes(): { id: number; shop_id: number; code: number; timestamp: number; data: string }[] {
+    return this.orders.lost();
+  }
+
   // ---- protocol ----
 
   private handle(req: SimRequest): SimResponse | Promise<SimResponse> {
@@ -219,6 +253,13 @@ export class ShopeeSimulator {
       case PATHS.itemBaseInfo: return this.shopCall(req, 'GET', ({ shop }) => this.products.itemBaseInfo(shop, req.query));
       case PATHS.modelList: return this.shopCall(req, 'GET', ({ shop }) => this.products.modelList(shop, req.query));
       case PATHS.updateStock: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updateStock(shop, body));
+      case ORDER_PATHS.orderList: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderList(shop, req.query));
+      case ORDER_PATHS.orderDetail: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderDetail(shop, req.query));
+      case ORDER_PATHS.shippingParameter: return this.shopCall(req, 'GET', ({ shop }) => this.orders.shippingParameter(shop, req.query));
+      case ORDER_PATHS.shipOrder: return this.shopCall(req, 'POST', ({ shop, body }) => this.orders.shipOrder(shop, body));
+      case ORDER_PATHS.trackingNumber: return this.shopCall(req, 'GET', ({ shop }) => this.orders.trackingNumber(shop, req.query));
+      case ORDER_PATHS.lostPushes: return this.partnerCall(req, 'GET', () => this.orders.lostPushes());
+      case ORDER_PATHS.confirmLostPushes: return this.partnerCall(req, 'POST', (body) => this.orders.confirmLostPushes(body));
       default: return { status: 404, body: { request_id: rid(), error: 'error_not_found', message: `no such API: ${req.path}` } };
     }
   }
@@ -271,7 +312,19 @@ export class ShopeeSimulator {
     return then(parsed.body);
   }
 
-  private shopCall(req: SimRequest, method: string, then: (a: Authorised) => SimResponse): SimResponse {
+  /** A partner-level call (the push APIs): signed like a public one, for no shop. */
+  private partnerCall(req: SimRequest, method: string, then: (body: Record<string, unknown>) => SimResponse): SimResponse {
+    const common = this.common(req, method);
+    if ('status' in common) return common;
+    if (this.throttled(`${this.partner.partnerId}`)) return fail('error_system_busy', 'Our system is taking some time to respond, please try later.');
+    const expected = signature(this.partner.partnerKey, signatureBase(this.partner.partnerId, req.path, common.timestamp));
+    if (req.query.get('sign') !== expected) return fail('error_sign', 'Wrong sign.');
+    const parsed = this.parseBody(req);
+    if ('refused' in parsed) return parsed.refused;
+    return then(parsed.body);
+  }
+
+  private shopCall(req: SimRequest, method: string, then: (a: Authorised) => SimResponse | Promise<SimResponse>): SimResponse | Promise<SimResponse> {
     const common = this.common(req, method);
     if ('status' in common) return common;
     const accessToken = req.query.get('access_token');

@@ -1,6 +1,7 @@
 // The interfaces the orders module talks to. Connectors implement them (the channel an order comes from, the
 // OMS it goes to); the module never knows which system is behind one.
 import { AppError } from '../../platform/errors.js';
+import type { InboxMessage } from '../../platform/webhooks/index.js';
 import type { SalesOrder, SalesQuery } from './services/sales.js';
 
 /** One order as its channel has it now, ready for the channel's mappings (config/data-mappings.json). */
@@ -78,6 +79,8 @@ export interface OrderOperations {
   recordShipments(shipments: Shipment[]): Promise<number>;
   /** Orders changed after `after` (and placed in [placedFrom, placedTo) when given), oldest change first, with their lines. */
   salesPage(q: SalesQuery): Promise<SalesOrder[]>;
+  /** Writes webhook messages recovered another way (a sender's list of lost pushes) to the inbox; returns how many were new. */
+  receive(receiver: string, system: string, body: string, messages: InboxMessage[]): Promise<number>;
 }
 
 declare module '../../platform/integrations/index.js' {

@@ -23,7 +23,7 @@ describe('tsunagi integrations', () => {
     const r = await runCli(['--json', 'integrations', 'list'], env);
     expect(r.code).toBe(0);
     const systems = JSON.parse(r.stdout) as { name: string; authType: string; health: { ok: boolean }; operations: { name: string; schedule: string | null }[] }[];
-    expect(systems.map((s) => [s.name, s.authType])).toEqual([['amazon', 'lwa'], ['yahoo', 'yconnect'], ['rakuten', 'esa'], ['shopee', 'shopee_hmac'], ['notify', 'per_channel'], ['wms', 'api_key'], ['pim', 'oauth2'], ['pricing-engine', 'api_key'], ['oms', 'oauth2'], ['dam', 'api_key']]);
+    expect(systems.map((s) => [s.name, s.authType])).toEqual([['amazon', 'lwa'], ['yahoo', 'yconnect'], ['rakuten', 'esa'], ['shopee', 'shopee_hmac'], ['notify', 'per_channel'], ['wms', 'api_key'], ['pim', 'oauth2'], ['pricing-engine', 'api_key'], ['oms', 'oauth2'], ['dam', 'api_key'], ['bi', 'api_key']]);
     expect(systems[0]!.operations).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'stock_sync', schedule: '0 4 * * *' })]));
     expect(systems.every((s) => s.health.ok)).toBe(true);
     const text = await runCli(['integrations', 'list'], env);

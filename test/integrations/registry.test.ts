@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('its config block', () => {
   test('is refused, naming the system, when no connector is registered for it', () => {
     expect(() => loadConfig(configWith(BLOCK), env)).toThrow(ConfigError);
-    expect(() => loadConfig(configWith(BLOCK), env)).toThrow(/^config: parcel-hub\.connector: no connector "parcel-hub" is registered \(known: amazon, yahoo, rakuten, notify, shopee, wms, pim, pricing-engine, oms, dam\)/);
+    expect(() => loadConfig(configWith(BLOCK), env)).toThrow(/^config: parcel-hub\.connector: no connector "parcel-hub" is registered \(known: amazon, yahoo, rakuten, notify, shopee, wms, pim, pricing-engine, oms, dam, bi\)/);
   });
 
   test('is checked by the schema in its folder: every error names the system and the key', () => {
@@ -92,7 +92,7 @@ describe('its config block', () => {
 describe('the hub', () => {
   test('lists it with its operation, schedule, auth type and health, beside the shipped systems', async () => {
     const systems = await ctx.hub.list();
-    expect(systems.map((s) => s.name)).toEqual(['amazon', 'yahoo', 'rakuten', 'shopee', 'notify', 'wms', 'pim', 'pricing-engine', 'oms', 'dam', 'parcel-hub']);
+    expect(systems.map((s) => s.name)).toEqual(['amazon', 'yahoo', 'rakuten', 'shopee', 'notify', 'wms', 'pim', 'pricing-engine', 'oms', 'dam', 'bi', 'parcel-hub']);
     const hub = systems.find((s) => s.name === 'parcel-hub')!;
     expect(hub).toEqual(expect.objectContaining({ connector: 'parcel-hub', type: 'logistics', authType: 'api_key', lastRun: null }));
     expect(hub.operations).toEqual([{ name: 'push', description: 'send one parcel', changes: true, schedule: '*/5 * * * *' }]);

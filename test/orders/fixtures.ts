@@ -9,6 +9,8 @@ export interface DetailOptions {
   status?: string;
   /** Unix seconds. */
   updateTime?: number;
+  /** Unix seconds; default 2025-11-24T16:00:00Z (2025-11-25 01:00 in Tokyo). */
+  createTime?: number;
   items?: { sku: string; quantity: number; price: number; modelSku?: string }[];
   buyerUserId?: number;
   withAddress?: boolean;
@@ -17,7 +19,7 @@ export interface DetailOptions {
 /** A get_order_detail record with item_list, recipient_address, total_amount and buyer_user_id. */
 export function orderDetail(o: DetailOptions): Record<string, unknown> {
   const items = o.items ?? [{ sku: 'AMZ-000001', quantity: 2, price: 12.5 }];
-  const created = 1_764_000_000;
+  const created = o.createTime ?? 1_764_000_000;
   return {
     order_sn: o.orderSn, region: o.region ?? 'SG', currency: o.currency ?? 'SGD', cod: false, order_status: o.status ?? 'READY_TO_SHIP',
     message_to_seller: '', create_time: created, update_time: o.updateTime ?? created, days_to_ship: 3, ship_by_date: created + 3 * 86_400,

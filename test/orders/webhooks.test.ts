@@ -133,12 +133,4 @@ describe('POST /webhooks/oms/shipment', () => {
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/data.tracking_number/);
   });
-
-  it('a signed push becomes work for the processor: without an order source it is retried later, not lost', async () => {
-    await shopee(push('SG-PUSH-9'));
-    await h.app.ctx.orders.pipeline.runOnce();
-    const [row] = await h.app.ctx.db.em().execute<{ attempts: number; last_error: string; state: string }[]>("select attempts, last_error, state from order_inbox where order_ref = 'SG-PUSH-9'");
-    expect(row).toMatchObject({ attempts: 1, state: 'pending' });
-    expect(row!.last_error).toMatch(/no connector gives the orders of system shopee/);
-  });
 });

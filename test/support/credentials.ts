@@ -6,9 +6,10 @@ export const SHOPEE_CREDENTIALS = {
   ...Object.fromEntries(['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'].map((c, i) => [`SHOPEE_SHOP_ID_${c}`, String(14701711 + i)])),
 };
 
-/** The order systems' (the OMS): OAuth client and the Standard Webhooks secret its webhooks are signed with. */
+/** The order systems': the OMS (OAuth client, Standard Webhooks secret) and BI (API key, buyer key secret). */
 export const ORDER_CREDENTIALS = {
   OMS_CLIENT_ID: 'x', OMS_CLIENT_SECRET: 'x', OMS_WEBHOOK_SECRET: 'whsec_eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4',
+  BI_API_KEY: 'x', BI_BUYER_KEY_SECRET: 'x'.repeat(32),
 };
 
 export const PRODUCTION_CREDENTIALS: Record<string, string> = {

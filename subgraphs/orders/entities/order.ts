@@ -23,7 +23,8 @@ export const Order = defineEntity({
     orderSn: p.string(),
     status: p.string().index(),
     channelStatus: p.string(),
-    placedAt: p.datetime().index(),
+    /** Milliseconds, as JavaScript holds them (pages compare what they read back). */
+    placedAt: p.datetime().length(3),
     /** The channel's own last-change time: older news never overwrites newer. */
     sourceUpdatedAt: p.datetime(),
     totalMinor: p.bigint('number'),
@@ -42,7 +43,10 @@ export const Order = defineEntity({
     completedAt: p.datetime().nullable(),
     buyerDeletedAt: p.datetime().nullable(),
     createdAt: p.datetime(),
-    updatedAt: p.datetime().index(),
+    /** Milliseconds, as JavaScript holds them: exports page by (updatedAt, id) and must read back exactly what they compare. */
+    updatedAt: p.datetime().length(3),
   },
   uniques: [{ properties: ['channel', 'orderSn'] }],
+  // The list pages by (placedAt, id) newest first, exports by (updatedAt, id) or (placedAt, id).
+  indexes: [{ properties: ['placedAt', 'id'] }, { properties: ['updatedAt', 'id'] }],
 });
