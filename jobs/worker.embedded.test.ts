@@ -67,7 +67,7 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   const job = await runNow(STOCK_SYNC_JOB);
   expect(Date.now() - started).toBeLessThan(20_000);
   expect(job.attrs.failReason).toBeUndefined();
-  const first = await ctx.inventory.history.lastRun();
+  const [first] = await ctx.inventory.history.listRuns(1, { sourceSystem: 'amazon' });
   expect(first).toEqual(expect.objectContaining({ trigger: 'schedule', status: 'SUCCESS' }));
   expect(first!.updates).toBeGreaterThan(0);
   expect(hook.messages).toHaveLength(0);
@@ -76,7 +76,7 @@ it('runs the stock sync through Agenda at once, and alerts on PARTIAL', async ()
   await seedSandbox(ctx, DEMO_SKUS);
   sandbox.simulators!.yahoo.faults.add({ path: 'setStock', response: { status: 400, body: '<Error><Message>maintenance</Message><Code>ed-1</Code></Error>' } });
   await runNow(STOCK_SYNC_JOB);
-  const second = await ctx.inventory.history.lastRun();
+  const [second] = await ctx.inventory.history.listRuns(1, { sourceSystem: 'amazon' });
   expect(second!.status).toBe('PARTIAL');
   const [message] = await hook.waitFor(1);
   expect(message.text).toContain(`在庫同期 #${second!.id} 一部失敗 (PARTIAL)`);
