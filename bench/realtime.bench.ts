@@ -75,8 +75,13 @@ const onApplied = (_source: string, changes: { seq?: number; at?: string }[]) =>
 };
 const waitUntil = async (what: string, test: () => boolean, ms: number) => {
   const until = Date.now() + ms;
+  let said = Date.now();
   while (!test()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (${events} changes applied, last seq ${lastSeq})`);
+    if (Date.now() - said > 5000) {
+      said = Date.now();
+      console.error(`[PROGRESS] waiting for ${what}: ${events} changes applied, last seq ${lastSeq}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 };
@@ -101,7 +106,7 @@ try {
     await waitUntil('the first start to read the warehouse', () => caughtUp >= skus, 120_000);
     const burstStart = Date.now();
     const sent = await ask<{ sent: number; latestSeq: number }>({ burst: { skus: active, rate, seconds } });
-    await waitUntil('the consumer to apply every change', () => lastSeq >= sent.latestSeq, 120_000);
+    await waitUntil('the consumer to apply every change', () => lastSeq >= sent.latestSeq, 600_000);
     const checked = await ask<{ checked: number; mismatches: string[]; mismatchCount: number }>({ verify: { skus: active, shops: SHOPS, divisor: 7 } });
 
     const processed = events / ((lastAppliedAt - burstStart) / 1000);
