@@ -113,6 +113,8 @@ try {
     latencies.sort((a, b) => a - b);
     const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const runs = await ctx.inventory.history.listRuns(10, { kind: 'REALTIME' });
+    for (const r of runs) console.log(`REALTIME run #${r.id}: ${r.status}, ${r.updates} writes, ${r.failed} refused${r.errorSummary ? ` (${r.errorSummary})` : ''}`);
     const lost = checked.mismatchCount + (sent.sent - events);
     console.log(`changes sent by the WMS: ${sent.sent} at ${rate}/s for ${seconds} s; applied: ${events} (${processed.toFixed(0)}/s)`);
     console.log(`latency frame → last Shopee call: p50 ${at(50)} ms, p99 ${at(99)} ms (target < ${TARGETS.p99Ms}), max ${latencies.at(-1)} ms`);
