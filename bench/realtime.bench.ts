@@ -7,7 +7,7 @@
 // Usage: npm run bench:realtime -- --skus 10000 --rate 500 --seconds 20
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -104,9 +104,17 @@ try {
   const running = startStreamConsumers(ctx, { lease: { leaseMs: 30_000, heartbeatMs: 5000 }, standbyMs: 200, onApplied });
   try {
     await waitUntil('the first start to read the warehouse', () => caughtUp >= skus, 120_000);
+    const cpuMs = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const hubCpuBefore = cpuMs();
+    const simCpuBefore = (await ask<{ cpuMs: number }>({ cpu: true })).cpuMs;
     const burstStart = Date.now();
     const sent = await ask<{ sent: number; latestSeq: number }>({ burst: { skus: active, rate, seconds } });
     await waitUntil('the consumer to apply every change', () => lastSeq >= sent.latestSeq, 600_000);
+    const hubCpu = cpuMs() - hubCpuBefore;
+    const simCpu = (await ask<{ cpuMs: number }>({ cpu: true })).cpuMs - simCpuBefore;
     const checked = await ask<{ checked: number; mismatches: string[]; mismatchCount: number }>({ verify: { skus: active, shops: SHOPS, divisor: 7 } });
 
     const processed = events / ((lastAppliedAt - burstStart) / 1000);
@@ -120,6 +128,9 @@ try {
     console.log(`latency frame → last Shopee call: p50 ${at(50)} ms, p99 ${at(99)} ms (target < ${TARGETS.p99Ms}), max ${latencies.at(-1)} ms`);
     console.log(`shops checked against the warehouse: ${checked.checked}, wrong ${checked.mismatchCount} (target ${TARGETS.lost})${checked.mismatches.length ? `: ${checked.mismatches.join('; ')}` : ''}`);
     console.log(`peak RSS of the hub process: ${peakRssMb.toFixed(0)} MB`);
+    // CPU time does not grow with other work on the machine: what one core could sustain, load aside.
+    console.log(`CPU per change: hub ${(hubCpu / events).toFixed(2)} ms, simulators ${(simCpu / events).toFixed(2)} ms` +
+      ` (one core each: ${(1000 / (hubCpu / events)).toFixed(0)} and ${(1000 / (simCpu / events)).toFixed(0)} changes/s); load average ${loadavg()[0]!.toFixed(1)}`);
     console.log(`realtime-bench events=${events} rate=${processed.toFixed(0)} p50_ms=${at(50)} p99_ms=${at(99)} peak_rss_mb=${peakRssMb.toFixed(0)}`);
     if (lost > 0) process.exitCode = 1;
   } finally {

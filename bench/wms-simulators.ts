@@ -1,14 +1,16 @@
 // The sandbox's simulators in a process of their own for bench:realtime, plus the WMS's side of the benchmark: it
 // makes the warehouse changes at the asked rate (so the hub process only consumes) and checks the shops against
 // the warehouse at the end. Usage: node dist/bench/wms-simulators.js <dataDir>; prints "ready", then answers one
-// JSON line per command read from stdin: {"burst": {skus, rate, seconds}} and {"verify": {skus, shops, divisor}}.
+// JSON line per command read from stdin: {"burst": {skus, rate, seconds}}, {"verify": {skus, shops, divisor}} and
+// {"cpu": true} (this process's CPU time so far, ms).
 import { createInterface } from 'node:readline';
 import { openSandbox } from '../connectors/sandbox/index.js';
 import type { WmsSimulator } from '../connectors/wms/simulator.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: wms-simulators.js <dataDir>');
-const sandbox = await openSandbox({ dataDir, rateLimits: false });
+// Shared through dataDir, state in memory: writing 70,000 listings to disk after every change would load this process.
+const sandbox = await openSandbox({ dataDir, rateLimits: false, persist: false });
 const wms = sandbox.simulators!.wms as WmsSimulator;
 const shopee = sandbox.simulators!.shopee as unknown as { getQuantity(shop: string, sku: string): number | null };
 process.stdout.write('ready\n');
@@ -48,7 +50,13 @@ function verify(skus: string[], shops: string[], divisor: number): { checked: nu
 }
 
 for await (const line of createInterface({ input: process.stdin })) {
-  const command = JSON.parse(line) as { burst?: { skus: string[]; rate: number; seconds: number }; verify?: { skus: string[]; shops: string[]; divisor: number } };
-  const answer = command.burst ? await burst(command.burst.skus, command.burst.rate, command.burst.seconds) : verify(command.verify!.skus, command.verify!.shops, command.verify!.divisor);
+  const command = JSON.parse(line) as { burst?: { skus: string[]; rate: number; seconds: number }; verify?: { skus: string[]; shops: string[]; divisor: number }; cpu?: true };
+  const cpu = () => {
+    const { user, system } = process.cpuUsage();
+    return { cpuMs: (user + system) / 1000 };
+  };
+  const answer = command.burst
+    ? await burst(command.burst.skus, command.burst.rate, command.burst.seconds)
+    : command.verify ? verify(command.verify.skus, command.verify.shops, command.verify.divisor) : cpu();
   process.stdout.write(`${JSON.stringify(answer)}\n`);
 }

@@ -21,6 +21,19 @@ export const chunk = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
+/**
+ * A signal aborted with `parent`, for one write batch. Calls compose their timeouts with it (AbortSignal.any) rather
+ * than with the lease's long-lived signal: Node walks a signal's whole list of dependants each time one of them is
+ * collected, which over a long run or a stream's session grows quadratic.
+ */
+function batchSignal(parent: AbortSignal): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, done: () => parent.removeEventListener('abort', abort) };
+}
+
 export interface StockChangedEvent {
   sku: string;
   channel: string;
@@ -61,8 +74,9 @@ export class Sender {
       await lease.check();
       const ids = await this.insertLedger(runId, batch);
       let results: Map<string, { ok: boolean; error?: string }>;
+      const abandon = batchSignal(lease.signal);
       try {
-        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: lease.signal });
+        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: abandon.signal });
         results = new Map(answer.map((r) => [r.code, r]));
       } catch (err) {
         // Abandoned because the lease was lost: whether the channel applied the batch is unknown, so its entries
@@ -70,6 +84,8 @@ export class Sender {
         if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the run lease was lost');
         const error = (err as Error).message;
         results = new Map(batch.map((c) => [c.code, { ok: false, error }]));
+      } finally {
+        abandon.done();
       }
       const settled = batch.map((c, i) => {
         const r = results.get(c.code) ?? { ok: false, error: 'the channel did not answer for this item' };
@@ -104,12 +120,15 @@ export class Sender {
         for (const batch of chunk(changes, link.target.maxWriteBatch)) {
           await lease.check();
           let results: Map<string, { ok: boolean; error?: string }>;
+          const abandon = batchSignal(lease.signal);
           try {
-            const answer = await link.target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: lease.signal });
+            const answer = await link.target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: abandon.signal });
             results = new Map(answer.map((r) => [r.code, r]));
           } catch (err) {
             if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the lease was lost');
             results = new Map(batch.map((c) => [c.code, { ok: false, error: (err as Error).message }]));
+          } finally {
+            abandon.done();
           }
           for (const c of batch) {
             const r = results.get(c.code) ?? { ok: false, error: 'the channel did not answer for this item' };
