@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../app/context.js';
 import type { Database } from '../platform/db/index.js';
 import { newHolder, tryAcquireLease } from '../platform/db/lease.js';
-import type { StockStream } from '../subgraphs/inventory/ports.js';
+import type { SourceChange, StockStream } from '../subgraphs/inventory/ports.js';
 import { HeldLease, LeaseLostError, type LeaseSettings } from '../subgraphs/inventory/run-lock.js';
-import type { RealtimeSync } from '../subgraphs/inventory/services/realtime.js';
+import type { RealtimeOutcome, RealtimeSync } from '../subgraphs/inventory/services/realtime.js';
 
 /** The lease of a source's stream: one consumer at a time. */
 export const streamLeaseName = (source: string) => `stock-stream:${source}`;
@@ -17,6 +17,8 @@ export interface StreamConsumerOptions {
   lease: LeaseSettings;
   /** How often a standing-by worker tries to take the stream over. Default: the lease's heartbeat. */
   standbyMs?: number;
+  /** Hears each batch once applied (benchmarks time it). */
+  onApplied?: (source: string, changes: SourceChange[], outcome: RealtimeOutcome) => void;
 }
 
 export interface StreamConsumers {
@@ -104,6 +106,7 @@ class StreamConsumer {
       // Not handled means not acknowledged: the next holder of the stream gets this batch again.
       if (lease.lost) throw new LeaseLostError(lease.lost);
       const r = await this.realtime.apply(this.source, changes, lease);
+      this.opts.onApplied?.(this.source, changes, r);
       if (r.updates > 0 || r.waitedMs > 0) {
         this.logger.debug({ source: this.source, changes: changes.length, skus: r.skus, updates: r.updates, failed: r.failures.length, runId: r.runId, waitedMs: r.waitedMs }, 'real-time batch');
       }

@@ -22,7 +22,7 @@ export function registerRollback(program: Command): void {
         return r.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
       }, (config) => {
         id = runId === undefined ? undefined : parseNonNegativeInt(runId, 'runId');
-        // A run id says which source; without one, --source or the only source.
+        // A run id says which source; without one, --source or the first source.
         source = id !== undefined && opts.source === undefined ? undefined : sourceName(config, opts.source);
       });
     });

@@ -40,6 +40,8 @@ export interface Sandbox {
 export interface SandboxOptions {
   /** Where state persists; undefined = memory only and never shared. */
   dataDir?: string;
+  /** false: shared through dataDir, but the simulators keep their state in memory only (benchmarks). */
+  persist?: boolean;
   /** false removes the simulators' rate limits (benchmarks); batching limits stay. */
   rateLimits?: boolean;
   /** The connectors whose simulators run (default: every shipped connector that has one). */
@@ -87,7 +89,7 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
   const simulators: Record<string, Simulator> = {};
   const controlMethods: Record<string, string[]> = {};
   for (const d of simulated) {
-    simulators[d.id] = d.simulator!.create({ stateFile: dir ? join(dir, `${d.id}.json`) : undefined, rateLimits });
+    simulators[d.id] = d.simulator!.create({ stateFile: dir && opts.persist !== false ? join(dir, `${d.id}.json`) : undefined, rateLimits });
     controlMethods[d.id] = d.simulator!.controlMethods;
   }
   const call = async <T,>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T> => {

@@ -220,7 +220,7 @@ export class WmsClient implements StockSource, StockStream, HealthCheck {
 
   /** The stream as the inventory's real-time feed takes it: each change's SKU and available figure. */
   openChanges(handler: (changes: SourceChange[]) => Promise<void>): WmsStream {
-    return this.openStream((changes) => handler(changes.map((c) => ({ sku: c.sku, quantity: c.available, ...(c.seq === undefined ? {} : { seq: c.seq }) }))));
+    return this.openStream((changes) => handler(changes.map((c) => ({ sku: c.sku, quantity: c.available, at: c.updatedAt, ...(c.seq === undefined ? {} : { seq: c.seq }) }))));
   }
 
   /** The stream's state as its consumer (any process) last reported it; undefined when never consumed. */

@@ -128,10 +128,16 @@ describe('bad settings are refused at load, naming the key', () => {
     };
     /** A second stock source with a channel of its own. */
     const secondSource = (t: string) => `${t}${copyOf(t, 'amazon', 'depot')}${copyOf(t, 'rakuten', 'outlet')}`;
-    const SOURCES = '  sources:\n    amazon:\n      channels: [yahoo, rakuten]\n';
+    const WMS = '    # The warehouse feeds the seven Shopee shops, equal shares rounded down: together never more than it holds.\n    wms:\n      channels: [shopee:SG, shopee:MY, shopee:TH, shopee:TW, shopee:PH, shopee:VN, shopee:BR]\n      policy:\n        kind: split\n        weights: { shopee:SG: 1, shopee:MY: 1, shopee:TH: 1, shopee:TW: 1, shopee:PH: 1, shopee:VN: 1, shopee:BR: 1 }\n';
+    const AMAZON = '  sources:\n    amazon:\n      channels: [yahoo, rakuten]\n';
+    const SOURCES = `${AMAZON}${WMS}`;
 
-    test('the shipped config: amazon feeds yahoo and rakuten by the tiers', () => {
-      expect(load({}).sync.sources).toEqual({ amazon: { channels: ['yahoo', 'rakuten'] } });
+    test('the shipped config: amazon feeds yahoo and rakuten by the tiers, the WMS the seven Shopee shops by an equal split', () => {
+      const shops = ['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'].map((c) => `shopee:${c}`);
+      expect(load({}).sync.sources).toEqual({
+        amazon: { channels: ['yahoo', 'rakuten'] },
+        wms: { channels: shops, policy: { kind: 'split', weights: Object.fromEntries(shops.map((s) => [s, 1])) } },
+      });
     });
 
     test('the settings they replaced are refused, naming where they went', () => {
@@ -145,7 +151,7 @@ describe('bad settings are refused at load, naming the key', () => {
     test('a source that is not a stock source, and a channel no system serves', () => {
       const path = variant('unknown', (t) => t.replace(SOURCES, '  sources:\n    yahoo:\n      channels: [rakuten, ebay]\n'));
       const message = failure(() => load({}, path)).message;
-      expect(message).toMatch(/^config: sync\.sources\.yahoo: no system "yahoo" in integrations\.yaml is a stock source \(stock sources: amazon\)$/m);
+      expect(message).toMatch(/^config: sync\.sources\.yahoo: no system "yahoo" in integrations\.yaml is a stock source \(stock sources: amazon, wms\)$/m);
       expect(message).toMatch(/^config: sync\.sources\.yahoo\.channels\.1: "ebay" is not a channel: no system in integrations\.yaml serves it \(channels: yahoo, rakuten, shopee:SG, shopee:MY, shopee:TH, shopee:TW, shopee:PH, shopee:VN, shopee:BR\)$/m);
     });
 
@@ -159,9 +165,9 @@ describe('bad settings are refused at load, naming the key', () => {
     });
 
     test("a policy with a split weight for a channel the source does not feed, or a bad value, or a bad tier table", () => {
-      const stranger = variant('weights', (t) => t.replace(SOURCES, `${SOURCES}      policy: { kind: split, weights: { yahoo: 2, outlet: 1 } }\n`));
+      const stranger = variant('weights', (t) => t.replace(AMAZON, `${AMAZON}      policy: { kind: split, weights: { yahoo: 2, outlet: 1 } }\n`));
       expect(failure(() => load({}, stranger)).message).toMatch(/^config: sync\.sources\.amazon\.policy\.weights\.outlet: not a channel of this source \(its channels: yahoo, rakuten\)$/m);
-      const fraction = variant('fraction', (t) => t.replace(SOURCES, `${SOURCES}      policy: { kind: shared, buffer: 1.5 }\n`));
+      const fraction = variant('fraction', (t) => t.replace(AMAZON, `${AMAZON}      policy: { kind: shared, buffer: 1.5 }\n`));
       expect(failure(() => load({}, fraction)).message).toMatch(/^config: sync\.sources\.amazon\.policy\.buffer: must be a whole number$/m);
       const gap = variant('gap', (t) => t.replace('- { min: 1, max: 5, share: "1/2" }', '- { min: 2, max: 5, share: "1/2" }'));
       expect(failure(() => load({}, gap)).message).toMatch(/^config: sync\.allocation\.tiers: gap: quantities 1\.\.1 have no tier$/m);

@@ -22,6 +22,8 @@ export interface SourceChange {
   quantity: number;
   /** The source's sequence number of the change, where it has one. */
   seq?: number;
+  /** When the source made the change (ISO 8601), where it says. */
+  at?: string;
 }
 
 /** A source that also streams its changes as they happen (the real-time feed). */

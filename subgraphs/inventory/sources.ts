@@ -70,14 +70,11 @@ export class StockSources {
   }
 
   /**
-   * The source named, or the first configured when none is named (what the operations manual's routine syncs);
-   * bad input (naming `argument`) when the name is unknown.
+   * The source named, or the first configured when none is named (the manual's routine, `tsunagi sync`, is the first
+   * source's); bad input (naming `argument`) when the name is unknown.
    */
   resolve(name: string | null | undefined, argument = 'source'): StockSourceSetup {
-    if (name == null || name === '') {
-      if (!this.all[0]) throw new InvalidInputError(argument, `${argument}: no stock source is configured (config sync.sources)`);
-      return this.all[0];
-    }
+    if (name == null || name === '') return this.all[0]!;
     const found = this.byName.get(name);
     if (!found) throw new InvalidInputError(argument, `${argument}: unknown stock source "${name}"; sources: ${this.names.join(', ')}`);
     return found;

@@ -210,15 +210,19 @@ describe('allocation rule approval', () => {
     expect(proposed.body.data!.proposeStockPolicy).toEqual({ id, source: 'amazon', status: 'PROPOSED', policy: { kind: 'split', weights, buffer: null } });
 
     const shown = (await gql(h.gateway.url, POLICIES, {}, operator)).body.data!.stockPolicies;
+    const shops = ['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'].map((c) => `shopee:${c}`);
     expect(shown).toEqual([{
       source: 'amazon', channels: ['yahoo', 'rakuten'], ruleSetId: expect.any(Number), policy: { kind: 'tiers', tiers: expect.any(Array), weights: [], buffer: null },
       pending: expect.arrayContaining([{ id, policy: { kind: 'split' } }]),
+    }, {
+      // The warehouse's configured equal split; no proposal of its own.
+      source: 'wms', channels: shops, ruleSetId: null, policy: { kind: 'split', tiers: [], weights: shops.map((channel) => ({ channel, weight: 1 })), buffer: null }, pending: [],
     }]);
     // Partners read the policy in force, not the proposals.
     const partner = await gql(h.gateway.url, '{ stockPolicies { source policy { kind } pending { id } } }', {}, await token('partner', 'p-1'));
     expect(partner.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await gql(h.gateway.url, '{ stockPolicies { source policy { kind } } }', {}, await token('partner', 'p-1'))).body.data).toEqual({
-      stockPolicies: [{ source: 'amazon', policy: { kind: 'tiers' } }],
+      stockPolicies: [{ source: 'amazon', policy: { kind: 'tiers' } }, { source: 'wms', policy: { kind: 'split' } }],
     });
 
     // Bad input names the key; nothing is proposed.
@@ -230,7 +234,7 @@ describe('allocation rule approval', () => {
       extensions: { code: 'BAD_USER_INPUT', argumentName: 'policy' }, message: expect.stringMatching(/^invalid policy: policy\.buffer: /),
     });
     expect(await refused({ s: 'nowhere', p: { kind: 'shared', buffer: 1 } })).toMatchObject({
-      extensions: { code: 'BAD_USER_INPUT', argumentName: 'source' }, message: 'source: unknown stock source "nowhere"; sources: amazon',
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'source' }, message: 'source: unknown stock source "nowhere"; sources: amazon, wms',
     });
     expect((await gql(h.gateway.url, POLICIES, {}, operator)).body.data!.stockPolicies[0].pending.map((p: { id: number }) => p.id)).toContain(id);
 

@@ -120,8 +120,8 @@ describe('stock sources, each with its own channels and policy', () => {
     const amazon = await app.ctx.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' });
     const depot = await app.ctx.inventory.sync.run({ source: 'depot', dryRun: false, trigger: 'test' });
     expect([yahoo('R-1'), outlet('R-1')]).toEqual([2, 7]);
-    // No source named: the first configured one's.
-    expect(await app.ctx.inventory.rollback.run({ dryRun: true, trigger: 'test', actor: 'op' })).toMatchObject({ rollbackOf: amazon.runId });
+    // Naming no source: the first configured (amazon), whichever ran last.
+    expect(await app.ctx.inventory.rollback.run({ dryRun: true, trigger: 'test', actor: 'op' })).toMatchObject({ rollbackOf: amazon.runId, sourceSystem: 'amazon' });
     await expect(app.ctx.inventory.rollback.run({ runId: amazon.runId, source: 'depot', dryRun: true, trigger: 'test', actor: 'op' })).rejects.toThrow(
       `runId: run ${amazon.runId} synced amazon, not depot`,
     );

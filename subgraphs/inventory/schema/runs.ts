@@ -72,7 +72,7 @@ export class RunResolver {
     @Ctx() ctx: SubgraphContext,
     @Arg('dryRun', () => Boolean) dryRun: boolean,
     @Arg('runId', () => Int, { nullable: true, description: "Must be its source's most recent applied run when given; its source is used." }) runId?: number | null,
-    @Arg('source', () => String, { nullable: true, description: 'The stock source (sync.sources) when no runId is given; default: the only one.' }) source?: string | null,
+    @Arg('source', () => String, { nullable: true, description: 'The stock source (sync.sources) when no runId is given; default: the first listed there.' }) source?: string | null,
   ): Promise<RollbackReport> {
     const actor = actorOf(ctx).name;
     const from = runId == null ? sourceOf(ctx, source) : (source ?? undefined);

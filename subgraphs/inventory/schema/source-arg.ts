@@ -1,7 +1,7 @@
-// The optional \`source\` argument of the inventory fields: a stock source of sync.sources, the only one by default.
+// The optional \`source\` argument of the inventory fields: a stock source of sync.sources, the first listed by default.
 import type { SubgraphContext } from '../../federation.js';
 
-export const SOURCE_ARG = { nullable: true, description: 'The stock source (sync.sources); default: the only one, when there is one.' } as const;
+export const SOURCE_ARG = { nullable: true, description: 'The stock source (sync.sources); default: the first listed there.' } as const;
 
-/** The source an argument names, or the only one (bad input naming the argument otherwise). */
+/** The source an argument names, or the first configured (bad input naming the argument when unknown). */
 export const sourceOf = (ctx: SubgraphContext, source: string | null | undefined) => ctx.services.inventory.sources.resolve(source).name;

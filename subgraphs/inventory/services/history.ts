@@ -58,8 +58,11 @@ export class HistoryService {
     return row ? runView(row) : null;
   }
 
+  /** The last batch run (sync, rollback, stock set); a stream's REALTIME runs have their state in the stream's health. */
   async lastRun(): Promise<RunView | null> {
-    return (await this.listRuns(1))[0] ?? null;
+    await this.deps.runs.recoverExpired();
+    const row = await this.deps.db.em().findOne(SyncRun, { kind: { $ne: 'REALTIME' } }, { orderBy: { id: 'desc' } });
+    return row ? runView(row) : null;
   }
 
   /** A run's ledger, keyset-paginated by entry id; `sku` keeps the entries whose SKU contains it (any case). */

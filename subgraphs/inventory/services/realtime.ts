@@ -98,21 +98,19 @@ export class RealtimeSync {
 
     const run = await this.hourRun(setup, lease.holder);
     outcome.runId = run.id;
-    // Channels side by side; every send is waited for before a failure is reported, so nothing goes on behind it.
-    const sent = await Promise.allSettled(
-      planned.map(async ({ link, writes }) => {
-        if (writes.length === 0) return;
-        const failures = await sender.send(run.id, link, writes, lease);
-        outcome.failures.push(...failures);
+    outcome.updates = total;
+    try {
+      outcome.failures = await sender.sendTogether(run.id, planned.filter((p) => p.writes.length > 0).map((p) => ({ link: p.link, changes: p.writes })), lease);
+    } finally {
+      // Counted as planned; a batch stopped by a lost lease is settled (and recounted) by the next consumer's recover().
+      for (const { link, writes } of planned) {
+        if (writes.length === 0) continue;
         const counts = (run.channels[link.channel] ??= { updates: 0, failed: 0 });
         counts.updates += writes.length;
-        counts.failed += failures.length;
-      }),
-    );
-    outcome.updates = total;
-    await this.record(run, latest.size, plan.mapped.length, total, outcome.failures);
-    const stopped = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (stopped) throw stopped.reason;
+        counts.failed += outcome.failures.filter((f) => f.channel === link.channel).length;
+      }
+      await this.record(run, latest.size, plan.mapped.length, total, outcome.failures);
+    }
     return outcome;
   }
 

@@ -21,6 +21,19 @@ export const chunk = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
+/**
+ * A signal aborted with `parent`, for one write batch. Calls compose their timeouts with it (AbortSignal.any) rather
+ * than with the lease's long-lived signal: Node walks a signal's whole list of dependants each time one of them is
+ * collected, which over a long run or a stream's session grows quadratic.
+ */
+function batchSignal(parent: AbortSignal): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, done: () => parent.removeEventListener('abort', abort) };
+}
+
 export interface StockChangedEvent {
   sku: string;
   channel: string;
@@ -61,8 +74,9 @@ export class Sender {
       await lease.check();
       const ids = await this.insertLedger(runId, batch);
       let results: Map<string, { ok: boolean; error?: string }>;
+      const abandon = batchSignal(lease.signal);
       try {
-        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: lease.signal });
+        const answer = await target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: abandon.signal });
         results = new Map(answer.map((r) => [r.code, r]));
       } catch (err) {
         // Abandoned because the lease was lost: whether the channel applied the batch is unknown, so its entries
@@ -70,6 +84,8 @@ export class Sender {
         if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the run lease was lost');
         const error = (err as Error).message;
         results = new Map(batch.map((c) => [c.code, { ok: false, error }]));
+      } finally {
+        abandon.done();
       }
       const settled = batch.map((c, i) => {
         const r = results.get(c.code) ?? { ok: false, error: 'the channel did not answer for this item' };
@@ -80,6 +96,58 @@ export class Sender {
       await this.settle(runId, channel, settled, applied);
       await onBatch?.(batch.length);
     }
+    return failures;
+  }
+
+  /**
+   * Sends several channels' changes at once, for the real-time feed where a batch is small and latency counts: one
+   * ledger insert (PENDING) before any call, the channels side by side (each channel's write batches in turn, each
+   * after the lease is proven again), and one settling (ledger, snapshots, one stockChanged event) once every call
+   * answered. A lost lease stops the calls not yet made; what was answered is settled first, the rest stays PENDING
+   * for the next holder to settle. Resolves with the items the channels refused.
+   */
+  async sendTogether(runId: number, work: readonly { link: ChannelLink; changes: readonly StockChange[] }[], lease: HeldLease): Promise<ItemFailure[]> {
+    const all = work.flatMap((w) => w.changes);
+    if (all.length === 0) return [];
+    await lease.check();
+    const ids = await this.insertLedger(runId, all);
+    const idOf = new Map(all.map((c, i) => [c, ids[i]!]));
+    const settled: { id: number; result: LedgerResult; error: string | null }[] = [];
+    const applied: StockChange[] = [];
+    const failures: ItemFailure[] = [];
+    const calls = await Promise.allSettled(
+      work.map(async ({ link, changes }) => {
+        for (const batch of chunk(changes, link.target.maxWriteBatch)) {
+          await lease.check();
+          let results: Map<string, { ok: boolean; error?: string }>;
+          const abandon = batchSignal(lease.signal);
+          try {
+            const answer = await link.target.setStock(batch.map((c) => ({ code: c.code, quantity: c.after })), { signal: abandon.signal });
+            results = new Map(answer.map((r) => [r.code, r]));
+          } catch (err) {
+            if (lease.signal.aborted) throw new LeaseLostError(lease.lost ?? 'the lease was lost');
+            results = new Map(batch.map((c) => [c.code, { ok: false, error: (err as Error).message }]));
+          } finally {
+            abandon.done();
+          }
+          for (const c of batch) {
+            const r = results.get(c.code) ?? { ok: false, error: 'the channel did not answer for this item' };
+            settled.push({ id: idOf.get(c)!, result: r.ok ? 'APPLIED' : 'FAILED', error: r.ok ? null : (r.error ?? 'rejected') });
+            if (r.ok) applied.push(c);
+            else failures.push({ ...c, error: r.error ?? 'rejected by the channel' });
+          }
+        }
+      }),
+    );
+    await this.deps.events.transactional(async (em, emit) => {
+      await this.settleLedger(settled, em);
+      const byChannel = new Map<string, StockChange[]>();
+      for (const c of applied) byChannel.set(c.channel, [...(byChannel.get(c.channel) ?? []), c]);
+      for (const [channel, changes] of byChannel) await this.saveSnapshots(channel, changes.map((c) => ({ sku: c.sku, code: c.code, quantity: c.after })), em);
+      await publishChanges(runId, applied, emit);
+    });
+    const stopped = calls.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (stopped) throw stopped.reason;
     return failures;
   }
 
