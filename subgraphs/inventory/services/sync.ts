@@ -46,11 +46,12 @@ export interface SyncDeps {
 /** Source SKUs planned together: one catalog lookup, then each channel read and compared. */
 const PLAN_PAGE = 2000;
 
-/** Like Promise.all, but waits for every task to stop before reporting the first error: nothing keeps sending behind the caller's back. */
-async function allOrFirstError(tasks: Promise<unknown>[]): Promise<void> {
+/** Like Promise.all, but waits for every task to stop before reporting the first error: nothing goes on behind the caller's back. */
+async function allOrFirstError<T>(tasks: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export class SyncService {
@@ -133,7 +134,7 @@ export class SyncService {
       await sender.saveSnapshots(setup.name, plan.mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
       toRead += plan.wanted.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
       // Channels are independent systems with their own limits: work on them side by side.
-      const changesBy = await Promise.all(
+      const changesBy = await allOrFirstError(
         setup.links.map(async (link, i) => {
           const wanted = plan.wanted[i]!;
           const current = await sender.readChannel(link.target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
