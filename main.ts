@@ -8,7 +8,9 @@ import { startWorker } from './jobs/worker.js';
 import { ConfigError, type Config } from './platform/config/index.js';
 import { loadConfig } from './app/config.js';
 import { createLogger } from './platform/log/index.js';
+import { keepHeapCompact } from './platform/heap.js';
 
+keepHeapCompact();
 let config: Config;
 try {
   config = loadConfig();

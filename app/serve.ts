@@ -8,6 +8,7 @@ import { startWorker } from '../jobs/worker.js';
 import { ConfigError, type Config } from '../platform/config/index.js';
 import { loadConfig } from './config.js';
 import { createLogger } from '../platform/log/index.js';
+import { keepHeapCompact } from '../platform/heap.js';
 import { startGateway } from '../gateway/index.js';
 import { startSubgraphServer } from '../gateway/subgraph-server.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/supergraph.js';
@@ -25,6 +26,7 @@ const subgraph = (nameArg ?? process.env.TSUNAGI_SUBGRAPH) as SubgraphName | und
 if (role !== 'gateway' && role !== 'subgraph' && role !== 'worker') fail(`unknown role ${role ?? '(none)'}`);
 if (role === 'subgraph' && !SUBGRAPH_NAMES.includes(subgraph!)) fail(`unknown subgraph ${subgraph ?? '(none)'}`);
 
+keepHeapCompact();
 let config: Config;
 try {
   config = loadConfig();

@@ -44,6 +44,7 @@ export async function runCommand(cmd: Command, body: CommandBody, check?: (confi
       timezone: config.timezone,
     });
     await check?.(config);
+    (await import('../platform/heap.js')).keepHeapCompact();
     const { createContext } = await import('../app/context.js');
     ctx = await createContext({ config, logger });
     for (const line of banner(config, ctx)) out.notice(line);

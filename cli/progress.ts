@@ -19,35 +19,48 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-/** `source`: the source's label as report lines show it (sourceLabel). */
+/**
+ * `source`: the source's label as report lines show it (sourceLabel). A run reads, compares and sends page by
+ * page, so its phases go on side by side: one bar each, kept until the run ends.
+ */
 export function progressDisplay(out: Output, source: string, stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
   if (out.json) return { update: () => {}, stop: () => {} };
   const tty = stream.isTTY === true;
-  let bar: cliProgress.SingleBar | undefined;
-  let phase: RunProgressEvent['phase'] | undefined;
+  const multi = tty
+    ? new cliProgress.MultiBar({
+      stream, hideCursor: true, clearOnComplete: false, etaBuffer: 50,
+      format: '{label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted} | {duration_formatted}',
+    })
+    : undefined;
+  const bars = new Map<RunProgressEvent['phase'], cliProgress.SingleBar>();
+  const barFor = (phase: Exclude<RunProgressEvent['phase'], 'finished'>, total: number, done: number) => {
+    let bar = bars.get(phase);
+    if (bar) return bar;
+    const label = PHASES[phase](source);
+    if (multi) bar = multi.create(total, done, { label: label.padEnd(16) });
+    else {
+      // Not a terminal: each phase writes its own line every LINE_EVERY_MS, and its last when the run ends.
+      bar = new cliProgress.SingleBar({
+        stream, noTTYOutput: true, notTTYSchedule: LINE_EVERY_MS, etaBuffer: 50,
+        format: `[PROGRESS] ${label}: {value}/{total} ({percentage}%), ETA {eta_formatted}, elapsed {duration_formatted}`,
+      });
+      bar.start(total, done);
+    }
+    bars.set(phase, bar);
+    return bar;
+  };
   const stop = () => {
-    bar?.stop();
-    bar = undefined;
+    if (multi) multi.stop();
+    else for (const bar of bars.values()) bar.stop();
+    bars.clear();
   };
   return {
     update(e) {
       if (e.phase === 'finished') return stop();
       const total = Math.max(e.total, e.done);
-      if (e.phase !== phase) {
-        stop();
-        phase = e.phase;
-        const label = PHASES[e.phase](source);
-        bar = new cliProgress.SingleBar({
-          stream, noTTYOutput: true, notTTYSchedule: LINE_EVERY_MS, hideCursor: tty, clearOnComplete: !tty, etaBuffer: 50,
-          format: tty
-            ? `${label.padEnd(16)} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted} | {duration_formatted}`
-            : `[PROGRESS] ${label}: {value}/{total} ({percentage}%), ETA {eta_formatted}, elapsed {duration_formatted}`,
-        });
-        bar.start(total, e.done);
-        return;
-      }
-      if (bar && total !== bar.getTotal()) bar.setTotal(total);
-      bar?.update(e.done);
+      const bar = barFor(e.phase, total, e.done);
+      if (total !== bar.getTotal()) bar.setTotal(total);
+      bar.update(e.done);
     },
     stop,
   };

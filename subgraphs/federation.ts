@@ -15,7 +15,7 @@ import {
 import type { AppContext } from '../app/context.js';
 import { scheduledJobs, type ScheduledJob } from '../jobs/schedules.js';
 import { AppError, type ErrorCode } from '../platform/errors.js';
-import { ROLES, type Actor, type Role } from './inventory/rules.js';
+import { ROLES, type Actor, type Role } from '../platform/auth/roles.js';
 
 export type { Actor, Role };
 

@@ -5,11 +5,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import type { Actor, Role } from '../../subgraphs/inventory/rules.js';
+import { ROLES, type Actor, type Role } from '../../platform/auth/roles.js';
 import { UsageError, type Output } from '../output.js';
 
-// The roles of subgraphs/inventory/rules.ts, without loading the module (it brings the ORM) for `--help`.
-const ROLES: Role[] = ['operator', 'manager', 'admin', 'partner'];
 /** Roles that may change state (as the API's WRITE); partners read only. */
 export const WRITE_ROLES: Role[] = ['operator', 'manager', 'admin'];
 
@@ -32,7 +30,7 @@ export function tokenOption(cmd: Command): Command {
  * The caller of a command that needs a role: the verified subject and role of --token / TSUNAGI_TOKEN, refused
  * (UNAUTHENTICATED) when missing outside sandbox mode or invalid, FORBIDDEN when its role is not in `roles`.
  */
-export async function signedActor(ctx: AppContext, out: Output, token: string | undefined, roles: Role[] = ROLES): Promise<Actor> {
+export async function signedActor(ctx: AppContext, out: Output, token: string | undefined, roles: readonly Role[] = ROLES): Promise<Actor> {
   const { AuthError, apiTokenVerifier, authenticate } = await import('../../platform/auth/tokens.js');
   const jwt = (token ?? process.env.TSUNAGI_TOKEN)?.trim();
   let actor: Actor;

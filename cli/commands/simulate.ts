@@ -21,7 +21,8 @@ export function registerSimulate(program: Command): void {
           out.line(table(rows.map((r) => [r.quantity, ...channels.map((c) => r.channels[c] ?? 0)]), [head, ...channels.map((c) => c.toUpperCase())]));
           return;
         }
-        const rows = await ctx.inventory.simulation.current(source);
+        const rows = [];
+        for await (const page of ctx.inventory.simulation.current(source)) rows.push(...page);
         out.result(rows.map((r) => ({ sku: r.sku, sourceQuantity: r.sourceQuantity, ...r.allocations })));
         out.line(table(rows.map((r) => [r.sku, r.sourceQuantity, ...channels.map((c) => r.allocations[c] ?? '-')]), ['SKU', head, ...channels.map((c) => c.toUpperCase())]));
       }, (config) => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ROLES, type Actor, type Role } from '../../subgraphs/inventory/rules.js';
+import { ROLES, type Actor, type Role } from './roles.js';
 import { AppError } from '../errors.js';
 
 const ISSUER = 'tsunagi';

@@ -162,6 +162,26 @@ export class CatalogService {
     return new Map(rows.map((r) => [r.sku, { isActive: r.is_active, listings: r.listings }]));
   }
 
+  /**
+   * The flag and listings of the given SKUs, as the sync engine looks them up page by page (no import times, no
+   * ordering); SKUs without a mapping are absent.
+   */
+  async syncMappings(skus: readonly string[]): Promise<Map<string, { isActive: boolean; listings: ListingCodes }>> {
+    if (skus.length === 0) return new Map();
+    const rows = await this.mappings('where m.sku in (select json_array_elements_text(?::json))', [JSON.stringify(skus)], '', false);
+    return new Map(rows.map((r) => [r.sku, { isActive: r.is_active, listings: r.listings }]));
+  }
+
+  /** How many active SKUs have a listing on any of the channels. */
+  async countActiveListed(channels: readonly string[]): Promise<number> {
+    const [row] = await this.db.em().execute<{ n: number }[]>(
+      `select count(*)::int as n from sku_mapping m
+       where m.is_active and exists (select 1 from listing l where l.sku = m.sku and l.channel in (select json_array_elements_text(?::json)))`,
+      [JSON.stringify(channels)],
+    );
+    return row!.n;
+  }
+
   /** The listings of every active SKU. */
   async activeMappings(): Promise<Map<string, ListingCodes>> {
     const rows = await this.mappings('where m.is_active', [], '', false);

@@ -3,18 +3,13 @@
 import type { Database } from '../../platform/db/index.js';
 import { formatShare, parseTiers, type AllocationTier, type TierInput } from './allocation.js';
 import type { AuditPort } from '../../platform/audit.js';
+import type { Actor } from '../../platform/auth/roles.js';
 import { AllocationRuleSet, RULE_STATUSES, type StoredPolicy } from './entities/allocation-rule-set.js';
 import { parsePolicy, type StockPolicy } from './policies.js';
 import type { InferEntity } from '@mikro-orm/core';
 import { InvalidInputError, RuleChangeError } from './errors.js';
 import type { SourceSettings } from './sources.js';
 
-export type Role = 'operator' | 'manager' | 'admin' | 'partner';
-export const ROLES: readonly Role[] = ['operator', 'manager', 'admin', 'partner'];
-export interface Actor {
-  name: string;
-  role: Role;
-}
 
 export type RuleSetStatus = (typeof RULE_STATUSES)[number];
 

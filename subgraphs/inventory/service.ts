@@ -24,7 +24,6 @@ export type { RunProgressEvent } from './services/runs.js';
 export type { StockChangedEvent } from './services/sending.js';
 export type { SimulatedAllocation, SkuPreview } from './services/simulation.js';
 export type { SyncOptions } from './services/sync.js';
-export type { Actor } from './rules.js';
 
 export interface InventoryDeps {
   db: Database;

@@ -8,7 +8,7 @@ import type { Database } from '../../platform/db/index.js';
 import { AppError, ForbiddenError, InvalidInputError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log/index.js';
 import { decimalToMinor } from '../../platform/money.js';
-import type { Actor } from '../inventory/rules.js';
+import type { Actor } from '../../platform/auth/roles.js';
 import { PriceRow } from './entities/price.js';
 import { PriceChange, type PriceChangeStatus } from './entities/price-change.js';
 import { PricingRun, type PricingRunKind } from './entities/pricing-run.js';

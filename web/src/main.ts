@@ -53,6 +53,9 @@ const state = {
   stock: null as Q.ProductStock | null | undefined,
   stockError: null as string | null,
   feed: [] as Q.StockChange[],
+  /** The stock sources; the picker shows when there are several. `source` null: the server's default, the only one. */
+  sources: [] as Q.StockSource[],
+  source: null as string | null,
 };
 
 const root = document.querySelector<HTMLElement>('#app')!;
@@ -142,7 +145,27 @@ function signIn(token: string): void {
   timers.push(window.setInterval(() => state.tab === 'status' && void loadRuns(), RUNS_REFRESH_MS));
   timers.push(window.setInterval(() => state.tab === 'health' && void loadHealth(), HEALTH_REFRESH_MS));
   void loadRuns();
+  void loadSources();
   update();
+}
+
+async function loadSources(): Promise<void> {
+  const data = await call((api) => api.request<{ stockPolicies: Q.StockSource[] }>(Q.SOURCES)).catch(() => null);
+  if (!data) return;
+  state.sources = data.stockPolicies;
+  if (state.sources.length > 1 && !state.sources.some((s) => s.source === state.source)) state.source = state.sources[0]!.source;
+  update();
+}
+
+/** The stock source the Actions and Simulate pages work on, when there is more than one. */
+function sourcePicker() {
+  if (state.sources.length < 2) return nothing;
+  return html`<label class="source-picker">${t('stockSource')} <select id="source" @change=${(e: Event) => {
+    state.source = (e.target as HTMLSelectElement).value;
+    [state.dryReport, state.rollbackPreview, state.sim, state.inventory, state.rules, state.ruleSets] = [null, null, null, null, null, null];
+    if (state.tab === 'simulate') selectTab('simulate');
+    update();
+  }}>${state.sources.map((s) => html`<option value=${s.source} ?selected=${s.source === state.source}>${s.source} → ${s.channels.join(', ')}</option>`)}</select></label>`;
 }
 
 function signOut(message: string | null = null): void {
@@ -335,14 +358,14 @@ async function act(fn: () => Promise<void>): Promise<void> {
 
 const dryRun = () => act(async () => {
   state.rollbackPreview = null;
-  const data = await call((api) => api.request<{ runStockSync: Q.SyncReport }>(Q.DRY_RUN));
+  const data = await call((api) => api.request<{ runStockSync: Q.SyncReport }>(Q.DRY_RUN, { source: state.source }));
   if (!data) return;
   state.dryReport = data.runStockSync;
   void loadRuns();
 });
 
 const syncNow = () => act(async () => {
-  const data = await call((api) => api.request<{ startStockSync: { id: number } }>(Q.START_SYNC));
+  const data = await call((api) => api.request<{ startStockSync: { id: number } }>(Q.START_SYNC, { source: state.source }));
   if (!data) return;
   const runId = data.startStockSync.id;
   state.dryReport = null;
@@ -356,7 +379,7 @@ const syncNow = () => act(async () => {
 
 const previewRollback = () => act(async () => {
   state.dryReport = null;
-  const data = await call((api) => api.request<{ rollbackStockSync: Q.RollbackReport }>(Q.ROLLBACK, { dryRun: true }));
+  const data = await call((api) => api.request<{ rollbackStockSync: Q.RollbackReport }>(Q.ROLLBACK, { dryRun: true, source: state.source }));
   if (data) state.rollbackPreview = data.rollbackStockSync;
 });
 
@@ -386,7 +409,7 @@ function actionsView() {
   const r = state.dryReport;
   const rb = state.rollbackPreview;
   return html`<section class="card" id="actions-widget" aria-labelledby="actions-title">
-    <header class="card-head"><h2 id="actions-title">${t('tabActions')}</h2></header>
+    <header class="card-head"><h2 id="actions-title">${t('tabActions')}</h2>${sourcePicker()}</header>
     <p>${t('actionsIntro')}</p>
     <div class="buttons">
       <button type="button" id="dry-run" ?disabled=${state.busy} @click=${dryRun}>${t('startDryRun')}</button>
@@ -479,7 +502,7 @@ async function simulate(): Promise<void> {
     return update();
   }
   try {
-    const data = await call((api) => api.request<{ simulateAllocation: Q.Preview[] }>(Q.SIMULATE, { quantities }));
+    const data = await call((api) => api.request<{ simulateAllocation: Q.Preview[] }>(Q.SIMULATE, { quantities, source: state.source }));
     if (data) [state.sim, state.simError] = [data.simulateAllocation, null];
   } catch (err) {
     state.simError = errorText(err);
@@ -490,7 +513,7 @@ async function simulate(): Promise<void> {
 async function loadInventory(): Promise<void> {
   try {
     const data = await call((api) => api.request<{ simulateInventory: Q.InventoryPage }>(Q.INVENTORY, {
-      sku: state.inventorySku || null, first: INVENTORY_PAGE, offset: state.inventoryOffset,
+      sku: state.inventorySku || null, first: INVENTORY_PAGE, offset: state.inventoryOffset, source: state.source,
     }));
     if (data) state.inventory = data.simulateInventory;
   } catch (err) {
@@ -501,11 +524,11 @@ async function loadInventory(): Promise<void> {
 
 async function loadRules(): Promise<void> {
   try {
-    const data = await call((api) => api.request<{ allocationRules: Q.Rules }>(Q.RULES));
+    const data = await call((api) => api.request<{ allocationRules: Q.Rules }>(Q.RULES, { source: state.source }));
     if (data) state.rules = data.allocationRules;
     // Rule sets are staff data: partners see the rules in force only.
     if (canWrite()) {
-      const sets = await call((api) => api.request<{ allocationRuleSets: Q.RuleSet[] }>(Q.RULE_SETS));
+      const sets = await call((api) => api.request<{ allocationRuleSets: Q.RuleSet[] }>(Q.RULE_SETS, { source: state.source }));
       if (sets) state.ruleSets = sets.allocationRuleSets;
     }
   } catch (err) {
@@ -528,7 +551,7 @@ function simulateView() {
   const inv = state.inventory;
   const pending = (state.ruleSets ?? []).filter((r) => r.status === 'PROPOSED');
   return html`<section class="card" id="simulate-widget" aria-labelledby="simulate-title">
-    <header class="card-head"><h2 id="simulate-title">${t('tabSimulate')}</h2></header>
+    <header class="card-head"><h2 id="simulate-title">${t('tabSimulate')}</h2>${sourcePicker()}</header>
     <form class="inline" @submit=${(e: Event) => (e.preventDefault(), void simulate())}>
       <label>${t('quantities')} <input name="quantities" .value=${state.simInput} @input=${(e: Event) => (state.simInput = (e.target as HTMLInputElement).value)} /></label>
       <button type="submit" id="simulate">${t('simulate')}</button>

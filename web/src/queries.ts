@@ -20,6 +20,7 @@ export interface Health {
   lastRun: Pick<Run, 'id' | 'kind' | 'status' | 'startedAt'> | null;
 }
 export interface Tier { min: number; max: number | null; share: string }
+export interface StockSource { source: string; channels: string[] }
 export interface Preview { quantity: number; allocated: number; tier: Tier | null }
 export interface InventoryPage { total: number; items: { sku: string; sourceQuantity: number; channels: { channel: string; quantity: number | null }[] }[] }
 export interface Rules { ruleSetId: number | null; tiers: Tier[] }
@@ -36,18 +37,19 @@ export const RUN_LEDGER = `query RunLedger($id: Int!, $first: Int!, $after: Stri
     edges { cursor node { id channel sku code before after result error at } } pageInfo { hasNextPage endCursor } } } }`;
 export const PROGRESS = 'subscription Progress($runId: Int!) { syncRunProgress(runId: $runId) { runId phase done total status } }';
 export const STOCK_CHANGED = 'subscription StockFeed { stockChanged { sku channel before after runId at } }';
-export const DRY_RUN = `mutation DryRun { runStockSync(dryRun: true) {
+export const SOURCES = 'query Sources { stockPolicies { source channels } }';
+export const DRY_RUN = `mutation DryRun($source: String) { runStockSync(dryRun: true, source: $source) {
   runId status sourceItems mappedSkus updates failed channels { channel updates unchanged notListed } changes { channel sku code before after } } }`;
-export const START_SYNC = 'mutation StartSync { startStockSync(dryRun: false) { id } }';
-export const ROLLBACK = `mutation Rollback($dryRun: Boolean!, $runId: Int) { rollbackStockSync(dryRun: $dryRun, runId: $runId) {
+export const START_SYNC = 'mutation StartSync($source: String) { startStockSync(dryRun: false, source: $source) { id } }';
+export const ROLLBACK = `mutation Rollback($dryRun: Boolean!, $runId: Int, $source: String) { rollbackStockSync(dryRun: $dryRun, runId: $runId, source: $source) {
   runId rollbackOf status changes { channel sku code from to } } }`;
 export const HEALTH = `query Health { health { ok components { name ok detail expiresInDays }
   schedules { name schedule timezone nextRunAt } lastRun { id kind status startedAt } } }`;
-export const SIMULATE = `query Simulate($quantities: [Int!]!) { simulateAllocation(quantities: $quantities) { quantity allocated tier { ${TIER} } } }`;
-export const INVENTORY = `query Inventory($sku: String, $first: Int!, $offset: Int!) { simulateInventory(sku: $sku, first: $first, offset: $offset) {
+export const SIMULATE = `query Simulate($quantities: [Int!]!, $source: String) { simulateAllocation(quantities: $quantities, source: $source) { quantity allocated tier { ${TIER} } } }`;
+export const INVENTORY = `query Inventory($sku: String, $first: Int!, $offset: Int!, $source: String) { simulateInventory(sku: $sku, first: $first, offset: $offset, source: $source) {
   total items { sku sourceQuantity channels { channel quantity } } } }`;
-export const RULES = `query Rules { allocationRules { ruleSetId tiers { ${TIER} } } }`;
-export const RULE_SETS = `query RuleSets { allocationRuleSets(limit: 20) { id status reason proposedBy proposedAt tiers { ${TIER} } } }`;
+export const RULES = `query Rules($source: String) { allocationRules(source: $source) { ruleSetId tiers { ${TIER} } } }`;
+export const RULE_SETS = `query RuleSets($source: String) { allocationRuleSets(limit: 20, source: $source) { id status reason proposedBy proposedAt tiers { ${TIER} } } }`;
 export const APPROVE = `mutation Approve($id: Int!) { decision: approveAllocationRules(proposalId: $id) { id status } }`;
 export const REJECT = `mutation Reject($id: Int!) { decision: rejectAllocationRules(proposalId: $id) { id status } }`;
 export const PRODUCT_STOCK = `query ProductStock($sku: String!) { product(sku: $sku) { sku sourceQuantity stock { channel code quantity updatedAt } } }`;

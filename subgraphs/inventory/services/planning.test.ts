@@ -10,17 +10,20 @@ describe('planFromSource', () => {
     ['B', { isActive: true, listings: { rakuten: 'r-b' } }],
     ['OFF', { isActive: false, listings: { yahoo: 'Y-OFF' } }],
     ['GONE', { isActive: true, listings: { yahoo: 'Y-GONE' } }],
+    ['ELSEWHERE', { isActive: true, listings: { outlet: 'o-elsewhere' } }],
   ]);
 
   it('allocates active mapped SKUs to the channels they are listed on, counting every skip', () => {
-    const source = new Map([['A', 20], ['B', 5], ['OFF', 30], ['NEW', 8]]);
+    const source = new Map([['A', 20], ['B', 5], ['OFF', 30], ['NEW', 8], ['ELSEWHERE', 3]]);
     const plan = planFromSource(source, mappings, tiers, ['yahoo', 'rakuten']);
-    expect(plan.mapped).toEqual([{ sku: 'A', quantity: 20 }, { sku: 'B', quantity: 5 }]);
+    expect(plan.mapped).toEqual([{ sku: 'A', quantity: 20 }, { sku: 'B', quantity: 5 }, { sku: 'ELSEWHERE', quantity: 3 }]);
     expect(plan.wanted).toEqual([
       [{ sku: 'A', code: 'Y-A', after: 4 }],
       [{ sku: 'A', code: 'r-a', after: 4 }, { sku: 'B', code: 'r-b', after: 2 }],
     ]);
-    expect(plan.skipped).toEqual({ inactive: 1, unmapped: 1, notInSource: 1 });
+    expect(plan.skipped).toEqual({ inactive: 1, unmapped: 1 });
+    // Mapped and listed on one of these channels: what the run compares with the master's count of such SKUs.
+    expect(plan.listed).toBe(2);
   });
 
   it('gives each channel its own share under a split policy, never more than the source together', () => {

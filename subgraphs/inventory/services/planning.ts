@@ -1,5 +1,5 @@
 // Sync planning: what each channel should hold, and which changes that takes. Pure: no database, no network; the
-// run feeds it what the source and the channels reported.
+// run feeds it what the source and the channels reported, a page at a time.
 import type { ListingCodes } from '../../catalog/service.js';
 import { allocateByPolicy, type StockPolicy } from '../policies.js';
 import type { Channel } from '../ports.js';
@@ -32,12 +32,15 @@ export interface SourcePlan {
   mapped: { sku: string; quantity: number }[];
   /** Per channel, in `channels` order: what each of its listings should hold. */
   wanted: Wanted[][];
-  skipped: { inactive: number; unmapped: number; notInSource: number };
+  skipped: { inactive: number; unmapped: number };
+  /** Of `mapped`, the SKUs listed on at least one of the channels (the run counts those the source did not report). */
+  listed: number;
 }
 
 /**
- * Allocates every active, mapped source SKU to the channels it is listed on, by the policy. A channel that
- * `listsBySku` (same order as `channels`) takes the SKU itself where the master names no code for it.
+ * Allocates every active, mapped SKU of a page of the source to the channels it is listed on, by the policy.
+ * `mappings` needs to hold only the page's SKUs. A channel that `listsBySku` (same order as `channels`) takes the
+ * SKU itself where the master names no code for it.
  */
 export function planFromSource(
   source: Map<string, number>,
@@ -46,7 +49,7 @@ export function planFromSource(
   channels: readonly Channel[],
   listsBySku: readonly boolean[] = [],
 ): SourcePlan {
-  const plan: SourcePlan = { mapped: [], wanted: channels.map(() => []), skipped: { inactive: 0, unmapped: 0, notInSource: 0 } };
+  const plan: SourcePlan = { mapped: [], wanted: channels.map(() => []), skipped: { inactive: 0, unmapped: 0 }, listed: 0 };
   for (const [sku, quantity] of source) {
     const m = mappings.get(sku);
     if (!m) plan.skipped.unmapped++;
@@ -54,13 +57,15 @@ export function planFromSource(
     else {
       plan.mapped.push({ sku, quantity });
       const allocated = allocateByPolicy(policy, quantity, channels);
+      let listed = false;
       channels.forEach((channel, i) => {
         const code = m.listings[channel] ?? (listsBySku[i] ? sku : undefined);
         if (code) plan.wanted[i]!.push({ sku, code, after: allocated.get(channel)! });
+        listed ||= Boolean(code);
       });
+      if (listed) plan.listed++;
     }
   }
-  for (const [sku, m] of mappings) if (m.isActive && !source.has(sku)) plan.skipped.notInSource++;
   return plan;
 }
 

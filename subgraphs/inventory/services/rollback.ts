@@ -2,13 +2,15 @@
 // within the rollback window, once, under the source's lease like any run.
 import type { AuditPort } from '../../../platform/audit.js';
 import type { Database } from '../../../platform/db/index.js';
-import { LedgerEntry } from '../entities/ledger-entry.js';
 import { SyncRun } from '../entities/sync-run.js';
 import { InvalidInputError, SyncRefusedError } from '../errors.js';
 import type { StockSources, StockSourceSetup } from '../sources.js';
 import { addChanges, addFailures, FailureTally, newReport, outcome, type RunReport, type StockChange } from './report.js';
 import type { ProgressListener, Runs } from './runs.js';
-import type { Sender } from './sending.js';
+import { ChannelOutbox, type Sender } from './sending.js';
+
+/** Ledger entries undone together: read back from the channel, compared, sent. */
+const LEDGER_PAGE = 2000;
 
 export interface RollbackOptions {
   /** The source whose latest run to undo; `runId` names that run instead (its source is used). */
@@ -49,43 +51,51 @@ export class RollbackService {
       if (ageHours > rollbackWindowHours) {
         throw new SyncRefusedError(`run ${latest.id} finished ${ageHours.toFixed(1)} hours ago; rollback is only possible within ${rollbackWindowHours} hours`);
       }
-      const entries = await em.find(LedgerEntry, { runId: latest.id, result: 'APPLIED' }, { orderBy: { id: 'asc' } });
+      const toUndo = await this.countApplied(latest.id);
       const source = `run:${latest.id}`;
       const runId = await runs.start(lease, {
         kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, source, sourceSystem: setup.name, rollbackOf: latest.id, actor: opts.actor,
         onProgress: opts.onProgress,
       });
       const report = newReport({ runId, kind: 'ROLLBACK', dryRun: opts.dryRun, trigger: opts.trigger, sourceSystem: setup.name, source, rollbackOf: latest.id });
-      report.sourceItems = entries.length;
-      report.mappedSkus = entries.length;
+      report.sourceItems = toUndo;
+      report.mappedSkus = toUndo;
       try {
-        const planned = await Promise.all(
-          setup.links.map(async (link) => {
-            const mine = entries.filter((e) => e.channel === link.channel && e.before !== null);
-            const current = await sender.readChannel(link.target, mine.map((e) => e.code));
-            // A channel already holding the old figure needs no call: list and count only real changes.
-            const changes: StockChange[] = mine
-              .map((e) => ({ channel: link.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before! }))
-              .filter((c) => c.before !== c.after);
-            return { link, changes, summary: { updates: changes.length, failed: 0, unchanged: mine.length - changes.length, notListed: 0 } };
-          }),
-        );
-        for (const { link, changes, summary } of planned) {
-          report.channels[link.channel] = summary;
-          addChanges(report, changes);
-        }
-        await runs.record(report);
         const tally = new FailureTally();
-        if (!opts.dryRun) {
-          const total = report.updates;
-          let sent = 0;
-          for (const { link, changes } of planned) {
-            const failures = await sender.send(runId, link, changes, lease, (n) => runs.progress({ runId, phase: 'sending', done: (sent += n), total, status: 'RUNNING' }));
-            report.channels[link.channel]!.failed = failures.length;
+        const reading = runs.throttled(runId, 'reading-channels', () => toUndo);
+        let read = 0;
+        let sent = 0;
+        // Channel by channel, the run's ledger a page at a time: read back, compare, send what differs.
+        for (const link of setup.links) {
+          const summary = (report.channels[link.channel] = { updates: 0, failed: 0, unchanged: 0, notListed: 0 });
+          const outbox = opts.dryRun ? undefined : new ChannelOutbox(sender, runId, link, lease, async (batch, failures) => {
+            summary.failed += failures.length;
             addFailures(report, failures);
             tally.add(failures);
+            await runs.progress({ runId, phase: 'sending', done: (sent += batch), total: report.updates, status: 'RUNNING' });
+          });
+          try {
+            for (let after = 0; ;) {
+              const entries = await this.appliedPage(latest.id, link.channel, after);
+              if (entries.length === 0) break;
+              after = entries.at(-1)!.id;
+              const current = await sender.readChannel(link.target, entries.map((e) => e.code), (n) => reading((read += n)));
+              // A channel already holding the old figure needs no call: list and count only real changes.
+              const changes: StockChange[] = entries
+                .map((e) => ({ channel: link.channel, sku: e.sku, code: e.code, before: current.get(e.code) ?? null, after: e.before }))
+                .filter((c) => c.before !== c.after);
+              summary.updates += changes.length;
+              summary.unchanged += entries.length - changes.length;
+              addChanges(report, changes);
+              await runs.record(report);
+              await outbox?.push(changes);
+            }
+            await outbox?.flush();
+          } finally {
+            await outbox?.settled();
           }
         }
+        await reading(read, true);
         report.status = outcome(report.failed, report.updates);
         report.errorSummary = tally.summary();
       } catch (err) {
@@ -101,6 +111,24 @@ export class RollbackService {
       }
       return report;
     });
+  }
+
+  /** The run's APPLIED entries that had a figure before (what a rollback can put back). */
+  private async countApplied(runId: number): Promise<number> {
+    const [row] = await this.deps.db.em().execute<{ n: number }[]>(
+      `select count(*)::int as n from sync_ledger where run_id = ? and result = 'APPLIED' and before is not null`, [runId],
+    );
+    return row!.n;
+  }
+
+  /** One page of a channel's APPLIED entries (with a figure before) of a run, in entry order after `after`. */
+  private async appliedPage(runId: number, channel: string, after: number) {
+    const rows = await this.deps.db.em().execute<{ id: string; sku: string; code: string; before: number }[]>(
+      `select id, sku, code, before from sync_ledger
+       where run_id = ? and channel = ? and result = 'APPLIED' and before is not null and id > ? order by id limit ?`,
+      [runId, channel, after, LEDGER_PAGE],
+    );
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
   /** The source a rollback works on: the run's when `runId` is given (it must be that source's), else `source`. */

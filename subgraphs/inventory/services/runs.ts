@@ -171,14 +171,17 @@ export class Runs {
     await this.deps.events.publish(TOPICS.runProgress, event).catch(() => {});
   }
 
-  /** A reading phase's progress, at most every READ_PROGRESS_MS (always when `last`); total grows past an estimate. */
-  throttled(runId: number, phase: 'reading-source' | 'reading-channels', total: number) {
+  /**
+   * A reading phase's progress, at most every READ_PROGRESS_MS (always when `last`). `total` is what is known or
+   * expected so far; the reported total never falls below what is done.
+   */
+  throttled(runId: number, phase: 'reading-source' | 'reading-channels', total: () => number) {
     let at = 0;
     return async (done: number, last = false) => {
       const now = Date.now();
       if (!last && done > 0 && now - at < READ_PROGRESS_MS) return;
       at = now;
-      await this.progress({ runId, phase, done, total: last ? done : Math.max(total, done), status: 'RUNNING' });
+      await this.progress({ runId, phase, done, total: last ? done : Math.max(total(), done), status: 'RUNNING' });
     };
   }
 

@@ -63,13 +63,16 @@ export class Sender {
   }
 
   /**
-   * Sends changes batch by batch; `onBatch` hears each batch's size once it is settled. Each batch is written to
-   * the ledger as PENDING first and settled after the channel answers, so a crash at any point leaves a ledger
-   * that says which items may have been sent. Resolves with the items the channel refused.
+   * Sends changes batch by batch; `onBatch` hears each batch's size and the items the channel refused, once the
+   * batch is settled. Each batch is written to the ledger as PENDING first and settled after the channel answers,
+   * so a crash at any point leaves a ledger that says which items may have been sent.
    */
-  async send(runId: number, { channel, target }: ChannelLink, changes: readonly StockChange[], lease: HeldLease, onBatch?: (sent: number) => Promise<void>): Promise<ItemFailure[]> {
-    const failures: ItemFailure[] = [];
+  async send(
+    runId: number, { channel, target }: ChannelLink, changes: readonly StockChange[], lease: HeldLease,
+    onBatch: (sent: number, failures: ItemFailure[]) => Promise<void>,
+  ): Promise<void> {
     for (const batch of chunk(changes, target.maxWriteBatch)) {
+      const failures: ItemFailure[] = [];
       // No write goes out unless the database has just confirmed this run still holds the lease.
       await lease.check();
       const ids = await this.insertLedger(runId, batch);
@@ -94,9 +97,8 @@ export class Sender {
       });
       const applied = batch.filter((_c, i) => settled[i]!.result === 'APPLIED');
       await this.settle(runId, channel, settled, applied);
-      await onBatch?.(batch.length);
+      await onBatch(batch.length, failures);
     }
-    return failures;
   }
 
   /**
@@ -233,6 +235,55 @@ export class Sender {
         [JSON.stringify(part)],
       );
     }
+  }
+}
+
+/**
+ * A channel's changes on their way out: pushed a page at a time, sent as soon as they fill whole write batches,
+ * the rest at flush(). Sending goes on in the background while the run plans its next page, one send at a time per
+ * channel: push() waits while the previous send is still going, so at most one page's changes wait here.
+ */
+export class ChannelOutbox {
+  private buffer: StockChange[] = [];
+  private sending: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly sender: Sender,
+    private readonly runId: number,
+    private readonly link: ChannelLink,
+    private readonly lease: HeldLease,
+    /** Hears each sent batch: how many changes, which failed. */
+    private readonly onSent: (sent: number, failures: ItemFailure[]) => Promise<void>,
+  ) {}
+
+  /** Queues changes; sends whole batches once the previous send is done. Throws what a previous send threw. */
+  async push(changes: readonly StockChange[]): Promise<void> {
+    this.buffer.push(...changes);
+    const max = this.link.target.maxWriteBatch;
+    const whole = this.buffer.length - (this.buffer.length % max);
+    if (whole === 0) return;
+    await this.idle();
+    const batch = this.buffer.splice(0, whole);
+    this.sending = this.sender.send(this.runId, this.link, batch, this.lease, this.onSent).catch((error: unknown) => {
+      this.failure = { error };
+    });
+  }
+
+  /** Sends what is left and waits for every send; throws what a send threw. */
+  async flush(): Promise<void> {
+    await this.idle();
+    if (this.buffer.length > 0) await this.sender.send(this.runId, this.link, this.buffer.splice(0), this.lease, this.onSent);
+  }
+
+  /** Waits for the send in progress without throwing: a run that stops must not leave one going behind it. */
+  async settled(): Promise<void> {
+    await this.sending;
+  }
+
+  private async idle(): Promise<void> {
+    await this.sending;
+    if (this.failure) throw this.failure.error;
   }
 }
 

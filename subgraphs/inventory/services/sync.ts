@@ -16,7 +16,7 @@ import { onTopOfLastFigures } from './changes.js';
 import { compareChannel, planFromSource } from './planning.js';
 import { addChanges, addFailures, FailureTally, newReport, outcome, type RunReport } from './report.js';
 import type { ProgressListener, Runs } from './runs.js';
-import type { Sender } from './sending.js';
+import { ChannelOutbox, type Sender } from './sending.js';
 
 export interface SyncOptions {
   /** The stock source system (sync.sources) whose channels the run syncs. */
@@ -46,11 +46,15 @@ export interface SyncDeps {
   logger: Logger;
 }
 
-/** Like Promise.all, but waits for every task to stop before reporting the first error: nothing keeps sending behind the caller's back. */
-async function allOrFirstError(tasks: Promise<unknown>[]): Promise<void> {
+/** Source SKUs planned together: one catalog lookup, then each channel read and compared. */
+const PLAN_PAGE = 2000;
+
+/** Like Promise.all, but waits for every task to stop before reporting the first error: nothing goes on behind the caller's back. */
+async function allOrFirstError<T>(tasks: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export class SyncService {
@@ -90,71 +94,94 @@ export class SyncService {
     });
   }
 
+  /**
+   * Streams the run: the source's pages in, each PLAN_PAGE SKUs planned and compared with what the channels hold,
+   * changes out in write batches as soon as they fill one (ledgered as they are sent). Only counters and one
+   * page's worth of items are held, whatever the size of the catalogue.
+   */
   private async execute(setup: StockSourceSetup, source: StockSource, report: RunReport, lease: HeldLease): Promise<void> {
-    const { logger, runs, sender } = this.deps;
+    const { logger, runs, sender, catalog } = this.deps;
     const { runId } = report;
-    const mappings = await this.deps.catalog.allMappings();
-    // Sources do not say how many items they hold: expect as many as last time, or as the SKU master has.
+    const { policy } = await this.deps.rules.current(setup.name);
+    // The source should report every active SKU listed on its channels; those it did not are counted.
+    const expected = await catalog.countActiveListed(setup.channels);
+    // Sources do not say how many items they hold: expect as many as last time, or as the SKU master lists.
     const previous = await this.deps.db.em().findOne(
       SyncRun, { kind: 'SYNC', sourceSystem: setup.name, source: source.name, status: { $ne: 'RUNNING' } }, { orderBy: { id: 'desc' } },
     );
-    const reading = runs.throttled(runId, 'reading-source', Math.max(previous?.sourceItems ?? 0, mappings.size));
-    // Only the figure is kept: at 100,000 SKUs the rest of each item is memory the run does not need.
-    const sourceQty = new Map<string, number>();
-    await reading(0);
-    for await (const page of source.pages()) {
-      for (const item of page) sourceQty.set(item.sku, item.quantity);
-      await reading(sourceQty.size);
-    }
-    await reading(sourceQty.size, true);
-    report.sourceItems = sourceQty.size;
-
-    const { policy } = await this.deps.rules.current(setup.name);
-    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, setup.channels, setup.links.map((l) => l.target.listsBySku === true));
-    report.skipped = skipped;
-    report.mappedSkus = mapped.length;
-    logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
-    // The source's own figures are kept as the snapshot of a pseudo-channel named after the source system.
-    await sender.saveSnapshots(setup.name, mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
-
-    // Channels are independent systems with their own limits: work on them side by side. Every channel is
-    // compared before any is sent to, so the run's total is known when the first progress event goes out.
-    const toRead = wantedBy.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
-    const readingChannels = runs.throttled(runId, 'reading-channels', toRead);
+    // Listings to read and changes to send are known page by page: the totals grow as the run goes.
+    let toRead = 0;
     let read = 0;
-    await readingChannels(0);
-    const planned = await Promise.all(
-      setup.links.map(async (link, i) => {
-        const wanted = wantedBy[i]!;
-        const current = await sender.readChannel(link.target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
-        const { changes, seen, summary } = compareChannel(link.channel, wanted, current);
-        await sender.saveSnapshots(link.channel, seen);
-        logger.info({ runId, channel: link.channel, updates: changes.length, unchanged: summary.unchanged, notListed: summary.notListed }, 'channel compared');
-        return { link, summary, changes };
-      }),
-    );
-    await readingChannels(read, true);
-    for (const p of planned) {
-      report.channels[p.link.channel] = p.summary;
-      addChanges(report, p.changes);
-    }
-    await runs.record(report);
-    if (report.dryRun) {
-      report.status = 'SUCCESS';
-      return;
-    }
-    const total = report.updates;
-    if (total > 0) await runs.progress({ runId, phase: 'sending', done: 0, total, status: 'RUNNING' });
     let sent = 0;
+    let listedReported = 0;
+    const reading = runs.throttled(runId, 'reading-source', () => Math.max(previous?.sourceItems ?? 0, expected));
+    const readingChannels = runs.throttled(runId, 'reading-channels', () => toRead);
     const tally = new FailureTally();
-    await allOrFirstError(
-      planned.map(async ({ link, summary, changes }) => {
-        const failures = await sender.send(runId, link, changes, lease, (n) => runs.progress({ runId, phase: 'sending', done: (sent += n), total, status: 'RUNNING' }));
-        summary.failed = failures.length;
+    const summaries = setup.links.map((link) => (report.channels[link.channel] = { updates: 0, failed: 0, unchanged: 0, notListed: 0 }));
+    const outboxes = report.dryRun
+      ? []
+      : setup.links.map((link, i) => new ChannelOutbox(sender, runId, link, lease, async (batch, failures) => {
+        summaries[i]!.failed += failures.length;
         addFailures(report, failures);
         tally.add(failures);
-      }),
-    );
+        await runs.progress({ runId, phase: 'sending', done: (sent += batch), total: report.updates, status: 'RUNNING' });
+      }));
+
+    const planPage = async (page: Map<string, number>) => {
+      const plan = planFromSource(
+        page, await catalog.syncMappings([...page.keys()]), policy, setup.channels, setup.links.map((l) => l.target.listsBySku === true),
+      );
+      report.mappedSkus += plan.mapped.length;
+      report.skipped.inactive += plan.skipped.inactive;
+      report.skipped.unmapped += plan.skipped.unmapped;
+      listedReported += plan.listed;
+      // The source's own figures are kept as the snapshot of a pseudo-channel named after the source system.
+      await sender.saveSnapshots(setup.name, plan.mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
+      toRead += plan.wanted.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
+      // Channels are independent systems with their own limits: work on them side by side.
+      const changesBy = await allOrFirstError(
+        setup.links.map(async (link, i) => {
+          const wanted = plan.wanted[i]!;
+          const current = await sender.readChannel(link.target, wanted.map((w) => w.code), (n) => readingChannels((read += n)));
+          const { changes, seen, summary } = compareChannel(link.channel, wanted, current);
+          const total = summaries[i]!;
+          total.updates += summary.updates;
+          total.unchanged += summary.unchanged;
+          total.notListed += summary.notListed;
+          await sender.saveSnapshots(link.channel, seen);
+          return changes;
+        }),
+      );
+      for (const changes of changesBy) addChanges(report, changes);
+      // Saved before the page's changes go out: a run that never finishes still shows how far it got.
+      await runs.record(report);
+      if (!report.dryRun) await allOrFirstError(outboxes.map((outbox, i) => outbox.push(changesBy[i]!)));
+    };
+
+    try {
+      let page = new Map<string, number>();
+      await reading(0);
+      for await (const items of source.pages()) {
+        for (const item of items) {
+          if (!page.has(item.sku)) report.sourceItems++;
+          page.set(item.sku, item.quantity);
+        }
+        await reading(report.sourceItems);
+        if (page.size >= PLAN_PAGE) {
+          await planPage(page);
+          page = new Map();
+        }
+      }
+      if (page.size > 0) await planPage(page);
+      await reading(report.sourceItems, true);
+      await readingChannels(read, true);
+      await allOrFirstError(outboxes.map((o) => o.flush()));
+    } finally {
+      // Nothing keeps sending behind the caller's back, whatever stopped the run.
+      await Promise.all(outboxes.map((o) => o.settled()));
+    }
+    report.skipped.notInSource = Math.max(0, expected - listedReported);
+    logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped, channels: report.channels }, 'source synced');
     report.status = outcome(report.failed, report.updates);
     report.errorSummary = tally.summary();
   }
@@ -184,12 +211,13 @@ export class SyncService {
         if (before === null) throw new SyncRefusedError(`${channel} has no listing ${code} for ${opts.sku}`);
         const changes = before === opts.quantity ? [] : [{ channel, sku: opts.sku, code, before, after: opts.quantity }];
         addChanges(report, changes);
-        const failures = await sender.send(runId, link, changes, lease);
-        addFailures(report, failures);
-        report.channels[channel] = { updates: changes.length, failed: failures.length, unchanged: 1 - changes.length, notListed: 0 };
         const tally = new FailureTally();
-        tally.add(failures);
-        report.status = failures.length ? 'FAILED' : 'SUCCESS';
+        await sender.send(runId, link, changes, lease, async (_sent, failures) => {
+          addFailures(report, failures);
+          tally.add(failures);
+        });
+        report.channels[channel] = { updates: changes.length, failed: report.failed, unchanged: 1 - changes.length, notListed: 0 };
+        report.status = report.failed ? 'FAILED' : 'SUCCESS';
         report.errorSummary = tally.summary();
       } catch (err) {
         await runs.stopped(report, err, lease);
