@@ -7,6 +7,7 @@ import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
+import { registerLogs } from './commands/logs.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerNotify } from './commands/notify.js';
 import { registerReport } from './commands/report.js';
@@ -37,6 +38,7 @@ Examples:
   tsunagi integrations list              the external systems, their operations and schedules
   tsunagi notify test                    a test alert on every configured channel, each one's outcome
   tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
+  tsunagi logs --follow --level warn     the log as readable lines, in the configured timezone
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -77,7 +79,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerNotify, registerReport, registerAlerts,
+  registerIntegrations, registerNotify, registerReport, registerAlerts, registerLogs,
 ]) {
   register(program);
 }
