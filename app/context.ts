@@ -24,6 +24,7 @@ import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { AlertRules } from '../subgraphs/reporting/services/alert-rules.js';
 import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
+import { HubMetrics } from '../subgraphs/reporting/services/metrics.js';
 import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
@@ -51,6 +52,8 @@ export interface AppContext {
   dailyReport: DailyReportService;
   /** The alert rules (config/notifications.yaml), evaluated by the job worker. */
   alertRules: AlertRules;
+  /** Calls, runs, alerts and credential expiry as Prometheus metrics (the gateway serves them at /metrics). */
+  metrics: HubMetrics;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -89,7 +92,15 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const catalog = new CatalogService(db, reporting, config.skuMaster.columns, config.skuMaster);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall };
+    const activity = new RunActivity(db);
+    // Built now, so that connectors report their calls to it; what it reads at scrape time exists by then.
+    const metrics: HubMetrics = new HubMetrics({ activity, rules: { firing: () => alertRules.firing() }, health: () => health() });
+    const deps: ConnectorDeps = {
+      logger, credentials, tokens, onOutcome: (o) => {
+        metrics.observeCall(o);
+        reporting.recordCall(o);
+      },
+    };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -129,7 +140,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
     });
     const health = () => Promise.all(hub.systems().map((s) => hub.health(s.name)));
-    const dailyReport = new DailyReportService({ db, activity: new RunActivity(db), reporting, alerts, health, config: config.notifications, timezone: config.timezone });
+    const dailyReport = new DailyReportService({ db, activity, reporting, alerts, health, config: config.notifications, timezone: config.timezone });
     const alertRules = new AlertRules({
       db, alerts, reporting, health, config: config.notifications.rules, timezone: config.timezone, logger,
       dirs: [{ dir: 'data', path: config.dataDir }, { dir: 'logs', path: config.logging.dir }],
@@ -137,7 +148,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, metrics, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));

@@ -22,6 +22,7 @@ import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } 
 import { introspectionRules } from './introspection.js';
 import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
+import { Registry } from 'prom-client';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
 import { createStaticHandler } from './static.js';
@@ -526,8 +527,10 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
+      // The gateway's own metrics and the hub's (external calls, runs, alerts, credential expiry).
+      const registry = Registry.merge([metrics.registry, app.metrics.registry]);
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(await registry.metrics());
       return;
     }
     if (await dashboard(req, res, path)) return;
