@@ -46,6 +46,8 @@ const KEPT_TABLES = new Set(['mikro_orm_migrations', 'agenda_jobs', 'agenda_logs
 export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[]; skus: number }> {
   if (!ctx.sandbox) throw new Error('sandbox reset works only in sandbox mode (no marketplace credentials configured)');
   for (const system of ['amazon', 'yahoo', 'rakuten'] as const) await ctx.sandbox.call(system, system === 'amazon' ? 'clear' : 'reset');
+  // What the notification simulators received goes too.
+  if (ctx.sandbox.urls.notify) await ctx.sandbox.call('notify', 'clear');
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();

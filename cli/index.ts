@@ -51,6 +51,8 @@ Environment:
   TSUNAGI_TOKEN           signed API token for rules approve/reject, stock set, rollback, cleanup (or --token);
                           required outside sandbox mode, where its subject is recorded
   AMAZON_*, YAHOO_*, RAKUTEN_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
+  TSUNAGI_SMTP_*, TSUNAGI_MAIL_*, TSUNAGI_SLACK_WEBHOOK_URL, TSUNAGI_TEAMS_WEBHOOK_URL, TWILIO_*, TSUNAGI_SMS_TO
+                          the alert channels (the notify block); each is off while unset
 
 Output:
   stdout carries only the result (text, or one JSON document with --json); banners, progress, log lines,
