@@ -13,6 +13,7 @@ import { createEventBus, type EventBus } from '../platform/events/index.js';
 import { connectorIdOf, type ConnectorDeps, type ConnectorDescriptor, type IntegrationRegistry } from '../platform/integrations/index.js';
 import { IntegrationHub } from '../platform/integrations/hub.js';
 import { silentLogger } from '../platform/log/index.js';
+import type { CallOutcome } from '../platform/http/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
 import { parsePolicy } from '../subgraphs/inventory/policies.js';
@@ -24,7 +25,7 @@ import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { AlertRules } from '../subgraphs/reporting/services/alert-rules.js';
 import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
-import { HubMetrics } from '../subgraphs/reporting/services/metrics.js';
+import type { HubMetrics } from '../subgraphs/reporting/services/metrics.js';
 import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
@@ -52,8 +53,11 @@ export interface AppContext {
   dailyReport: DailyReportService;
   /** The alert rules (config/notifications.yaml), evaluated by the job worker. */
   alertRules: AlertRules;
-  /** Calls, runs, alerts and credential expiry as Prometheus metrics (the gateway serves them at /metrics). */
-  metrics: HubMetrics;
+  /**
+   * Calls, runs, alerts and credential expiry as Prometheus metrics: built on first request (the gateway, which
+   * serves them at /metrics), counting this process's calls from then on. Other processes never load prom-client.
+   */
+  hubMetrics(): Promise<HubMetrics>;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -93,11 +97,11 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
     const activity = new RunActivity(db);
-    // Built now, so that connectors report their calls to it; what it reads at scrape time exists by then.
-    const metrics: HubMetrics = new HubMetrics({ activity, rules: { firing: () => alertRules.firing() }, health: () => health() });
+    let metrics: Promise<HubMetrics> | undefined;
+    let observeCall: ((o: CallOutcome) => void) | undefined;
     const deps: ConnectorDeps = {
       logger, credentials, tokens, onOutcome: (o) => {
-        metrics.observeCall(o);
+        observeCall?.(o);
         reporting.recordCall(o);
       },
     };
@@ -148,8 +152,14 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     closers.unshift(() => reporting.flushCalls());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, metrics, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, inventory, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
+      hubMetrics: () =>
+        (metrics ??= import('../subgraphs/reporting/services/metrics.js').then(({ HubMetrics }) => {
+          const m = new HubMetrics({ activity, rules: alertRules, health });
+          observeCall = m.observeCall;
+          return m;
+        })),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
       },

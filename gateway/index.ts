@@ -403,6 +403,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => void (apiSchema = schema));
 
   const metrics = createMetrics();
+  // The hub's metrics (external calls, runs, alerts, credential expiry) beside the gateway's, counted from now on.
+  const hubMetrics = await app.hubMetrics();
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
   // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
   // subscription router, derived from such an operation.
@@ -527,8 +529,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics') {
-      // The gateway's own metrics and the hub's (external calls, runs, alerts, credential expiry).
-      const registry = Registry.merge([metrics.registry, app.metrics.registry]);
+      const registry = Registry.merge([metrics.registry, hubMetrics.registry]);
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(await registry.metrics());
       return;

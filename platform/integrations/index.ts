@@ -138,7 +138,8 @@ export interface ConnectorDeps {
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
-  listen(): Promise<string>;
+  /** Starts serving; on `port` when given (the sandbox restarting a stopped simulator at its address). */
+  listen(port?: number): Promise<string>;
   close(): Promise<void>;
 }
 

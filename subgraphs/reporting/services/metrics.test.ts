@@ -19,6 +19,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 it('counts calls by system, operation and outcome with their latency; runs by kind and status; credential days', async () => {
+  // Counting starts when the metrics are first asked for (the gateway does so at its start).
+  await app.ctx.hubMetrics();
   const skus = Array.from({ length: 5 }, (_, i) => ({ sku: `MET-${i}`, quantity: 20 }));
   await seed(app, skus, 50);
   await app.ctx.inventory.runSync({ dryRun: false, trigger: 'cli' });
@@ -26,7 +28,7 @@ it('counts calls by system, operation and outcome with their latency; runs by ki
   await expect(app.ctx.hub.run({ system: 'rakuten', operation: 'get_stock', input: { codes: ['r-met-0'] }, dryRun: false, trigger: 'cli' })).rejects.toThrow();
   app.sims.rakuten.faults.clear();
 
-  const text = await app.ctx.metrics.registry.metrics();
+  const text = await (await app.ctx.hubMetrics()).registry.metrics();
   expect(sample(text, 'tsunagi_external_calls_total', { system: 'yahoo', operation: 'setStock', outcome: 'ok' })).toBe(1);
   expect(sample(text, 'tsunagi_external_calls_total', { system: 'rakuten', operation: 'bulkGetInventories', outcome: 'failed' })).toBe(1);
   expect(sample(text, 'tsunagi_external_call_duration_seconds_count', { system: 'yahoo', operation: 'setStock' })).toBe(1);
@@ -43,10 +45,10 @@ it('counts the alerts firing by rule', async () => {
   await smtp.close();
   try {
     await app.ctx.alertRules.evaluate();
-    expect(sample(await app.ctx.metrics.registry.metrics(), 'tsunagi_alerts_firing', { rule: 'unreachable' })).toBe(1);
+    expect(sample(await (await app.ctx.hubMetrics()).registry.metrics(), 'tsunagi_alerts_firing', { rule: 'unreachable' })).toBe(1);
   } finally {
     await smtp.listen(port);
   }
   await app.ctx.alertRules.evaluate();
-  expect(sample(await app.ctx.metrics.registry.metrics(), 'tsunagi_alerts_firing', { rule: 'unreachable' })).toBeUndefined();
+  expect(sample(await (await app.ctx.hubMetrics()).registry.metrics(), 'tsunagi_alerts_firing', { rule: 'unreachable' })).toBeUndefined();
 });
