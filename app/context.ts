@@ -18,6 +18,7 @@ import { IntegrationHub } from '../platform/integrations/hub.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { silentLogger } from '../platform/log/index.js';
 import { PROJECT_ROOT } from '../platform/project.js';
+import type { CallOutcome } from '../platform/http/index.js';
 import { MappingSet, mappingsPathFor } from '../platform/transform/index.js';
 import { ProductCatalog } from '../subgraphs/catalog/products.js';
 import { CatalogService } from '../subgraphs/catalog/service.js';
@@ -36,6 +37,7 @@ import type { Notifier } from '../subgraphs/reporting/ports.js';
 import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { AlertRules } from '../subgraphs/reporting/services/alert-rules.js';
 import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
+import type { HubMetrics } from '../subgraphs/reporting/services/metrics.js';
 import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
@@ -70,6 +72,11 @@ export interface AppContext {
   dailyReport: DailyReportService;
   /** The alert rules (config/notifications.yaml), evaluated by the job worker. */
   alertRules: AlertRules;
+  /**
+   * Calls, runs, alerts and credential expiry as Prometheus metrics: built on first request (the gateway, which
+   * serves them at /metrics), counting this process's calls from then on. Other processes never load prom-client.
+   */
+  hubMetrics(): Promise<HubMetrics>;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -108,7 +115,16 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     const reporting = new ReportingService(db);
     // A refresh holds its lease at most as long as a grant can take with the HTTP client's retries.
     const tokens = new TokenManager({ credentials, logger, lock: databaseLock(db, { leaseMs: 120_000, waitMs: 120_000 }) });
-    const deps: ConnectorDeps = { logger, credentials, tokens, onOutcome: reporting.recordCall, mappings, state: new IntegrationStateStore(db), dataDir: config.dataDir };
+    const activity = new RunActivity(db);
+    let metrics: Promise<HubMetrics> | undefined;
+    let observeCall: ((o: CallOutcome) => void) | undefined;
+    const deps: ConnectorDeps = {
+      logger, credentials, tokens, onOutcome: (o) => {
+        observeCall?.(o);
+        reporting.recordCall(o);
+      },
+      mappings, state: new IntegrationStateStore(db), dataDir: config.dataDir,
+    };
 
     let sandbox = opts.sandbox;
     let integrations = config.integrations;
@@ -185,7 +201,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       },
     });
     const health = () => Promise.all(hub.systems().map((s) => hub.health(s.name)));
-    const dailyReport = new DailyReportService({ db, activity: new RunActivity(db), reporting, alerts, health, config: config.notifications, timezone: config.timezone });
+    const dailyReport = new DailyReportService({ db, activity, reporting, alerts, health, config: config.notifications, timezone: config.timezone });
     const alertRules = new AlertRules({
       db, alerts, reporting, health, config: config.notifications.rules, timezone: config.timezone, logger,
       dirs: [{ dir: 'data', path: config.dataDir }, { dir: 'logs', path: config.logging.dir }],
@@ -196,6 +212,12 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     return {
       config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, media, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
       healthChecks: () => hub.healthChecks(),
+      hubMetrics: () =>
+        (metrics ??= import('../subgraphs/reporting/services/metrics.js').then(({ HubMetrics }) => {
+          const m = new HubMetrics({ activity, rules: alertRules, health });
+          observeCall = m.observeCall;
+          return m;
+        })),
       async close() {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error while closing'));
       },

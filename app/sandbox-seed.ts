@@ -60,6 +60,8 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
     // Those with demo listings, and those that only hold what happened (the OMS's orders), start over.
     if ((simulator?.seedDemo || simulator?.controlMethods.includes('reset')) && ctx.sandbox.urls[id]) await ctx.sandbox.call(id, 'reset');
   }
+  // What the notification simulators received goes too.
+  if (ctx.sandbox.urls.notify) await ctx.sandbox.call('notify', 'clear');
   const tables = [...new Set([...ctx.db.orm.getMetadata().getAll().values()].filter((m) => !m.embeddable && m.tableName).map((m) => m.tableName))]
     .filter((t) => !KEPT_TABLES.has(t))
     .sort();

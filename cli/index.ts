@@ -7,6 +7,7 @@ import { registerCleanup } from './commands/cleanup.js';
 import { registerHealth } from './commands/health.js';
 import { registerImportSku } from './commands/import-sku.js';
 import { registerIntegrations } from './commands/integrations.js';
+import { registerLogs } from './commands/logs.js';
 import { registerMapping } from './commands/mapping.js';
 import { registerNotify } from './commands/notify.js';
 import { registerReport } from './commands/report.js';
@@ -41,6 +42,7 @@ Examples:
   tsunagi notify test                    a test alert on every configured channel, each one's outcome
   tsunagi report daily --out report.html yesterday's report with its charts, as one HTML file
   tsunagi orders failed                  order webhooks and OMS calls that failed for good; orders retry <id>
+  tsunagi logs --follow --level warn     the log as readable lines, in the configured timezone
   TOKEN=$(tsunagi token --role operator) an API token for curl or GraphiQL
 
 Environment:
@@ -53,6 +55,8 @@ Environment:
   TSUNAGI_TOKEN           signed API token for rules approve/reject, stock set, rollback, cleanup (or --token);
                           required outside sandbox mode, where its subject is recorded
   AMAZON_*, YAHOO_*, RAKUTEN_*, SHOPEE_*  marketplace credentials (config/integrations.yaml); none set: sandbox mode
+  TSUNAGI_SMTP_*, TSUNAGI_MAIL_*, TSUNAGI_SLACK_WEBHOOK_URL, TSUNAGI_TEAMS_WEBHOOK_URL, TWILIO_*, TSUNAGI_SMS_TO
+                          the alert channels (the notify block); each is off while unset
 
 Output:
   stdout carries only the result (text, or one JSON document with --json); banners, progress, log lines,
@@ -81,7 +85,7 @@ const program = new Command('tsunagi')
 for (const register of [
   registerSync, registerImportSku, registerStatus, registerRollback, registerHealth, registerSimulate, registerCleanup,
   registerSandbox, registerYahooToken, registerRules, registerToken, registerStock, registerMapping,
-  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks, registerAlerts,
+  registerIntegrations, registerShopee, registerNotify, registerReport, registerOrders, registerWebhooks, registerAlerts, registerLogs,
 ]) {
   register(program);
 }

@@ -22,6 +22,7 @@ import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } 
 import { introspectionRules } from './introspection.js';
 import { checkLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
+import { Registry } from 'prom-client';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
 import { createMediaHandler } from './media.js';
@@ -406,6 +407,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
 
   const metrics = createMetrics();
   app.hub.registerMetrics(metrics.registry);
+  // The hub's metrics (external calls, runs, alerts, credential expiry) beside the gateway's, counted from now on.
+  const hubMetrics = await app.hubMetrics();
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
   // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
   // subscription router, derived from such an operation.
@@ -535,8 +538,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     if (addressWait) return sendGraphQLError(res, 429, 'RATE_LIMITED', `too many requests; try again in ${addressWait} s`, { 'retry-after': String(addressWait) });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(await metrics.registry.metrics());
+      const registry = Registry.merge([metrics.registry, hubMetrics.registry]);
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(await registry.metrics());
       return;
     }
     if (await media(req, res, path)) return;

@@ -118,4 +118,25 @@ export function registerSandbox(program: Command): void {
 
   registerShopeeSandbox(sandbox, requireSandbox);
   registerWmsSandbox(sandbox, requireSandbox);
+  for (const [verb, method, what] of [
+    ['stop', 'stop', 'stop a simulator: its address refuses connections, as a system that is down (health fails, alert rules fire)'],
+    ['start', 'start', 'start a stopped simulator again at its address'],
+  ] as const) {
+    sandbox
+      .command(`${verb} <system>`)
+      .description(`${what}; the simulators must belong to a running hub (npm start)`)
+      .action((system: string, _opts: unknown, cmd: Command) =>
+        runCommand(cmd, async (ctx, out) => {
+          const sim = requireSandbox(ctx);
+          if (sim.owner) throw new UsageError(`sandbox ${verb} works on the simulators of a running hub (npm start); none is running, so this command's own would stop with it`);
+          const systems = Object.keys(sim.urls).filter((k) => k !== 'control');
+          if (!systems.includes(system)) throw new UsageError(`<system>: no simulator "${system}" (known: ${systems.join(', ')})`);
+          const { SANDBOX_START, SANDBOX_STOP } = await import('../../connectors/sandbox/index.js');
+          await sim.call(system, method === 'stop' ? SANDBOX_STOP : SANDBOX_START);
+          ctx.logger.warn({ system }, `sandbox: the ${system} simulator ${verb === 'stop' ? 'stopped' : 'started again'}`);
+          out.result({ system, running: verb === 'start' });
+          out.line(`[SANDBOX] The ${system} simulator ${verb === 'stop' ? 'is stopped: its address refuses connections' : `serves again at ${sim.urls[system]}`}.`);
+        }),
+      );
+  }
 }

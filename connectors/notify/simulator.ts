@@ -66,10 +66,13 @@ export class NotifySimulator {
     );
   }
 
-  /** The HTTP base URL, with the SMTP server's port as `smtp_port` (the sandbox hands connectors one URL). */
-  async listen(): Promise<string> {
-    const base = await this.http.listen();
-    const smtpPort = await this.email.listen();
+  /**
+   * The HTTP base URL, with the SMTP server's port as `smtp_port` (the sandbox hands connectors one URL). Started
+   * again (a `port` given), both servers take the ports they had.
+   */
+  async listen(port = 0): Promise<string> {
+    const base = await this.http.listen(port);
+    const smtpPort = await this.email.listen(port ? this.email.port : 0);
     return `${base}/?smtp_port=${smtpPort}`;
   }
 

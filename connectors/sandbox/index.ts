@@ -14,6 +14,10 @@ import { claimOrJoin } from '../../platform/process-lock.js';
 import { SimulatorServer } from './server.js';
 import { ensurePrivateDir } from '../../platform/private-dir.js';
 
+/** Control methods every simulator has: stop serving, and serve again at the same address. */
+export const SANDBOX_STOP = 'stop';
+export const SANDBOX_START = 'start';
+
 /** A connector id whose descriptor has a simulator. */
 export type SandboxSystem = string;
 
@@ -92,7 +96,13 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
     simulators[d.id] = d.simulator!.create({ stateFile: dir && opts.persist !== false ? join(dir, `${d.id}.json`) : undefined, rateLimits });
     controlMethods[d.id] = d.simulator!.controlMethods;
   }
+  const urls: Record<string, string> = {};
   const call = async <T,>(system: SandboxSystem, method: string, ...args: unknown[]): Promise<T> => {
+    // Any simulator can be stopped (its address refuses connections, as a system down does) and started again there.
+    if (Object.hasOwn(simulators, system) && (method === SANDBOX_STOP || method === SANDBOX_START)) {
+      const sim = simulators[system]!;
+      return (method === SANDBOX_STOP ? await sim.close() : await sim.listen(Number(new URL(urls[system]!).port))) as T;
+    }
     if (!Object.hasOwn(controlMethods, system) || !controlMethods[system]!.includes(method)) {
       throw new Error(`sandbox: ${system}.${method} is not a control method`);
     }
@@ -109,7 +119,6 @@ async function startSandbox(opts: SandboxOptions, dir: string | undefined): Prom
       return { status: 400, body: { error: (err as Error).message } };
     }
   });
-  const urls: Record<string, string> = {};
   try {
     for (const [id, sim] of Object.entries(simulators)) {
       urls[id] = await sim.listen();

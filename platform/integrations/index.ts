@@ -172,7 +172,8 @@ export interface ConnectorDeps {
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
-  listen(): Promise<string>;
+  /** Starts serving; on `port` when given (the sandbox restarting a stopped simulator at its address). */
+  listen(port?: number): Promise<string>;
   /** Endpoints besides listen()'s URL, by name (e.g. an FTP server on its own port); read once listening. */
   endpoints?(): Record<string, string>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import { cliEnv, runCli } from '../support/cli.js';
+import { cliEnv, runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 describe('tsunagi notify and report', () => {
@@ -79,5 +79,31 @@ describe('tsunagi notify and report', () => {
     expect(JSON.parse(evaluated.stdout)).toEqual([]);
     const list = await runCli(['alerts'], env);
     expect([list.code, list.stdout.trim()]).toEqual([0, 'No alert is firing.']);
+  });
+
+  it('logs: the log as readable lines in the configured timezone, filtered, or followed', async () => {
+    const r = await runCli(['logs', '-n', '3', '--level', 'info'], env);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+09:00 (INFO |WARN |ERROR) /.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/tsunagi alerts list \(exit 0\) {2}command="alerts list"/);
+    const json = JSON.parse((await runCli(['--json', 'logs', '--level', 'warn', '-n', '100'], env)).stdout) as { level: number }[];
+    expect(json.every((e) => e.level >= 40)).toBe(true);
+    const both = await runCli(['--json', 'logs', '--follow'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--follow prints entries as they come and --json prints one document');
+
+    const following = startCli(['logs', '--follow', '-n', '1'], env);
+    let seen = '';
+    following.stdout!.on('data', (d) => (seen += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    await runCli(['alerts'], env);
+    const deadline = Date.now() + 10_000;
+    while (!/tsunagi alerts list \(exit 0\)[\s\S]*tsunagi alerts list \(exit 0\)/.test(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    following.kill('SIGINT');
+    const code = await new Promise((r) => following.on('close', r));
+    expect(seen.match(/tsunagi alerts list \(exit 0\)/g)).toHaveLength(2);
+    expect(code).toBe(0);
   });
 });

@@ -129,6 +129,10 @@ test('health, readiness and metrics endpoints', async () => {
   const metrics = await (await fetch(`${base}/metrics`)).text();
   expect(metrics).toContain('tsunagi_graphql_requests_total');
   expect(metrics).toContain('tsunagi_graphql_subscriptions_active');
+  // The hub's own beside the gateway's: external calls, runs, alerts firing, credential expiry.
+  for (const name of ['tsunagi_external_calls_total', 'tsunagi_external_call_duration_seconds', 'tsunagi_runs', 'tsunagi_alerts_firing', 'tsunagi_credential_expiry_days']) {
+    expect(metrics).toContain(`# TYPE ${name} `);
+  }
   // Long synchronous stretches show up here: the loop's delay and every GC pause, as histograms.
   expect(metrics).toMatch(/^tsunagi_eventloop_delay_seconds_count [1-9]/m);
   expect(metrics).toMatch(/^tsunagi_gc_pause_seconds_count\{kind="minor"\} [1-9]/m);

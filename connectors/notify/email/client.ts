@@ -2,7 +2,7 @@
 // inline images by Content-ID. Retried by the retry policy (retry_config) on what SMTP calls temporary (4xx
 // replies, a dropped or refused connection); 5xx replies, refused credentials and a certificate that does not
 // verify are final. See ../README.md.
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { DEFAULT_POLICY, type CallOutcome, type HttpPolicy } from '../../../platform/http/index.js';
@@ -66,25 +66,33 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class EmailChannel implements NotifyChannel {
   readonly name = 'email';
   readonly description: string;
-  private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
+  private transport: Promise<Transporter<SMTPTransport.SentMessageInfo>> | undefined;
   private readonly policy: HttpPolicy;
 
   constructor(private readonly opts: EmailChannelOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.description = `SMTP ${opts.host}:${opts.port}`;
-    this.transport = nodemailer.createTransport({
-      host: opts.host,
-      port: opts.port,
-      secure: opts.security === 'tls',
-      requireTLS: opts.security === 'starttls',
-      ignoreTLS: opts.security === 'none',
-      auth: opts.user ? { user: opts.user, pass: opts.password } : undefined,
-      tls: opts.tlsCa ? { ca: opts.tlsCa } : undefined,
-      connectionTimeout: this.policy.timeoutMs,
-      greetingTimeout: this.policy.timeoutMs,
-      socketTimeout: this.policy.timeoutMs,
-      logger: false,
-    });
+  }
+
+  /** nodemailer is loaded with the first mail: most processes (CLI commands) build the channel and send nothing. */
+  private connect(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
+    const opts = this.opts;
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: opts.host,
+        port: opts.port,
+        secure: opts.security === 'tls',
+        requireTLS: opts.security === 'starttls',
+        ignoreTLS: opts.security === 'none',
+        auth: opts.user ? { user: opts.user, pass: opts.password } : undefined,
+        tls: opts.tlsCa ? { ca: opts.tlsCa } : undefined,
+        connectionTimeout: this.policy.timeoutMs,
+        greetingTimeout: this.policy.timeoutMs,
+        socketTimeout: this.policy.timeoutMs,
+        logger: false,
+      }),
+    );
+    return this.transport;
   }
 
   async send(n: Notification): Promise<DeliveryReceipt> {
@@ -97,9 +105,10 @@ export class EmailChannel implements NotifyChannel {
       attachments: (n.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content, cid: a.cid })),
     };
     const started = Date.now();
+    const transport = await this.connect();
     for (let attempt = 1; ; attempt++) {
       try {
-        const info = await this.transport.sendMail(mail);
+        const info = await transport.sendMail(mail);
         this.record(true, attempt, started, Number(info.response.slice(0, 3)) || null);
         if (info.rejected.length > 0) {
           throw new DeliveryError(`the server refused ${info.rejected.length} of ${this.opts.to.length} recipient(s): ${info.rejected.join(', ')}`, true, attempt);
@@ -122,12 +131,12 @@ export class EmailChannel implements NotifyChannel {
 
   /** Connects, upgrades to TLS and authenticates: the relay is reachable and takes the credentials. */
   async probe(): Promise<string> {
-    await this.transport.verify();
+    await (await this.connect()).verify();
     return `SMTP ${this.opts.host}:${this.opts.port} reachable${this.opts.user ? ', credentials accepted' : ''}`;
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 
   private record(ok: boolean, attempts: number, started: number, status: number | null, error?: string): void {

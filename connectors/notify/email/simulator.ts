@@ -2,7 +2,7 @@
 // certificate, AUTH (PLAIN/LOGIN) only after STARTTLS and required before MAIL FROM, a size limit, and every
 // message it accepted kept as received and parsed (headers, text, HTML, attachments with their Content-ID).
 // `failNext` makes it answer a reply code of your choice (421/451 temporary, 550 permanent).
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { waitForCount } from '../../sandbox/faults.js';
 
@@ -85,6 +85,8 @@ export class SmtpSimulator {
    * start is a new server: a closed one still cuts, a second later, the sessions it finds open.
    */
   async listen(port = 0): Promise<number> {
+    // Loaded when a server starts: every CLI command builds the connectors, few start this server.
+    const { SMTPServer } = await import('smtp-server');
     const server = new SMTPServer({
       name: 'localhost',
       key: SANDBOX_TLS.key,

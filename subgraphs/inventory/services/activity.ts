@@ -65,6 +65,14 @@ export class RunActivity {
     return rows.map((r) => ({ status: r.status, dryRun: r.dry_run, count: Number(r.count) }));
   }
 
+  /** Every run recorded (retention keeps 90 days by default), by kind, status and whether it was a dry run. */
+  async runTotals(): Promise<{ kind: string; status: RunStatus; dryRun: boolean; count: number }[]> {
+    const rows = await this.db.em().execute<{ kind: string; status: RunStatus; dry_run: boolean; count: string }[]>(
+      'select kind, status, dry_run, count(*) as count from sync_run group by 1, 2, 3 order by 1, 2, 3',
+    );
+    return rows.map((r) => ({ kind: r.kind, status: r.status, dryRun: r.dry_run, count: Number(r.count) }));
+  }
+
   /** Changes sent by applied runs in [from, to), by channel and hour of the day in `timezone`. */
   async changesByHour(from: Date, to: Date, timezone: string): Promise<ChangesByHour[]> {
     const rows = await this.db.em().execute<{ channel: string; hour: number; applied: string; failed: string }[]>(

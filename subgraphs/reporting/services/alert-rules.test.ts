@@ -88,6 +88,17 @@ describe('unreachable', () => {
     expect(headers().at(-1)).toBe(':information_source: INFO: 解決: notify に接続できません');
     expect(app.sims.notify.sms.messages.at(-1)!.body).toContain('解決: notify に接続できません');
   });
+  it('a marketplace simulator stopped through the sandbox: alert, then resolved once it is started again', async () => {
+    const r = rules('unreachable');
+    await app.sandbox.call('rakuten', 'stop');
+    try {
+      expect(await r.evaluate()).toEqual([expect.objectContaining({ subject: 'rakuten', kind: 'fired', title: 'rakuten に接続できません' })]);
+    } finally {
+      await app.sandbox.call('rakuten', 'start');
+    }
+    expect(await r.evaluate()).toEqual([expect.objectContaining({ subject: 'rakuten', kind: 'resolved' })]);
+    expect(headers().slice(-2)).toEqual([':rotating_light: CRITICAL: rakuten に接続できません', ':information_source: INFO: 解決: rakuten に接続できません']);
+  });
 });
 
 describe('credential expiry', () => {

@@ -1,7 +1,6 @@
 // The daily report's charts: drawn as SVG and rasterised to PNG with sharp on the server, so they show in every
 // mail client (inline by Content-ID) and in the --out file (as a data URI). Labels are ids and numbers (ASCII):
 // the server's fonts need not have Japanese glyphs.
-import sharp from 'sharp';
 
 export interface Chart {
   /** Content-ID in the mail, file name of the attachment. */
@@ -32,6 +31,8 @@ function axis(max: number): { top: number; step: number } {
 }
 
 async function rasterise(svg: string): Promise<Buffer> {
+  // sharp (libvips) is loaded with the first chart, not by every process that builds the report service.
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(svg), { density: DENSITY }).png().toBuffer();
 }
 
