@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
+import { registerOmsSandbox } from './sandbox-oms.js';
 import { registerShopeeSandbox } from './shopee.js';
 
 /** More demo SKUs than any benchmark uses; the simulators hold them in memory. */
@@ -113,4 +114,5 @@ export function registerSandbox(program: Command): void {
     );
 
   registerShopeeSandbox(sandbox, requireSandbox);
+  registerOmsSandbox(sandbox, requireSandbox);
 }

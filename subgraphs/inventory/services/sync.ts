@@ -15,6 +15,7 @@ import type { StockSources, StockSourceSetup } from '../sources.js';
 import { compareChannel, planFromSource } from './planning.js';
 import { addChanges, addFailures, FailureTally, newReport, outcome, type RunReport } from './report.js';
 import type { ProgressListener, Runs } from './runs.js';
+import type { ReservationService } from './reservations.js';
 import type { Sender } from './sending.js';
 
 export interface SyncOptions {
@@ -40,6 +41,8 @@ export interface SyncDeps {
   rules: AllocationRules;
   runs: Runs;
   sender: Sender;
+  /** What orders hold of the source's stock (the oversell guard). */
+  reservations: ReservationService;
   logger: Logger;
 }
 
@@ -106,13 +109,18 @@ export class SyncService {
     await reading(sourceQty.size, true);
     report.sourceItems = sourceQty.size;
 
+    // What orders still hold is not the channels' to sell: planned from the figure less it (the figure's drop since
+    // the last read releases what it shows gone).
+    const held = await this.deps.reservations.settleAgainstSource(setup.name, sourceQty, report.dryRun);
+    const available = held.size ? new Map(sourceQty) : sourceQty;
+    for (const [sku, n] of held) if (available.has(sku)) available.set(sku, Math.max(0, available.get(sku)! - n));
     const { policy } = await this.deps.rules.current(setup.name);
-    const { mapped, wanted: wantedBy, skipped } = planFromSource(sourceQty, mappings, policy, setup.channels);
+    const { mapped, wanted: wantedBy, skipped } = planFromSource(available, mappings, policy, setup.channels);
     report.skipped = skipped;
     report.mappedSkus = mapped.length;
     logger.info({ runId, sourceItems: report.sourceItems, mappedSkus: report.mappedSkus, skipped: report.skipped }, 'source read');
     // The source's own figures are kept as the snapshot of a pseudo-channel named after the source system.
-    await sender.saveSnapshots(setup.name, mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
+    await sender.saveSnapshots(setup.name, mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: sourceQty.get(m.sku)! })));
 
     // Channels are independent systems with their own limits: work on them side by side. Every channel is
     // compared before any is sent to, so the run's total is known when the first progress event goes out.

@@ -171,6 +171,8 @@ export class OrderRecords {
           lines.flatMap((l, i) => [id, i + 1, l.sku, l.name ?? null, l.quantity, l.unit_price_minor]),
         );
         await this.addHistory(em, id, status, order.channelStatus, order.updatedAt, 'channel');
+        // The order took its units on its channel: the source's other channels give them up at once.
+        if (status !== 'cancelled') await enqueue(em, id, 'stock.reserve');
         await enqueue(em, id, 'oms.create');
         await this.announce(emit, { orderId: id, channel: order.channel, orderSn: order.orderSn, status, change: 'created' });
         return 'created';
@@ -206,6 +208,7 @@ export class OrderRecords {
     if (status === current) return 'updated';
     await this.addHistory(em, id, status, order.channelStatus, order.updatedAt, 'channel');
     if (STATUSES_SENT_TO_OMS.has(status)) await enqueue(em, id, 'oms.status', status);
+    if (status === 'cancelled') await enqueue(em, id, 'stock.release', status);
     await this.announce(emit, { orderId: id, channel: order.channel, orderSn: order.orderSn, status, change: 'status' });
     return 'updated';
   }
