@@ -54,7 +54,9 @@ export class OrderOutbox {
 
   async sendDue(limit: number): Promise<number> {
     const rows = await this.table.claim<OutboxRow>(limit);
-    await Promise.all(rows.map((r) => this.settle(r)));
+    const done: number[] = [];
+    await Promise.all(rows.map((r) => this.settle(r, done)));
+    await this.table.done(done);
     return rows.length;
   }
 
@@ -102,12 +104,12 @@ export class OrderOutbox {
     throw new RejectedError(`no sending is defined for outbox messages of kind ${r.kind}`);
   }
 
-  private async settle(r: OutboxRow): Promise<void> {
+  private async settle(r: OutboxRow, done: number[]): Promise<void> {
     const id = Number(r.id);
     try {
       await this.send(r);
       this.unavailable = 0;
-      await this.table.done(id);
+      done.push(id);
     } catch (err) {
       const message = (err as Error).message;
       const permanent = err instanceof RejectedError;
