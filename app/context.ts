@@ -161,7 +161,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       db, logger, config: config.notifications, channels: notifiers.flatMap((n) => n.channels), supported: [...new Set(notifiers.flatMap((n) => n.supported))],
     });
     const orders = new OrdersService({
-      db, events, mappings, logger, alerts, config: config.orders, sealer: new FieldSealer(secretKey),
+      db, events, mappings, logger, alerts, config: config.orders, sealer: new FieldSealer(secretKey), reservations: inventory.reservations,
       connectors: {
         source: (system) => (hub.implementing('OrderSource').includes(system) ? hub.connector<OrderSource>(system, 'OrderSource') : undefined),
         sink: () => {

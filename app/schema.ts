@@ -42,6 +42,8 @@ import { Order } from '../subgraphs/orders/entities/order.js';
 import { OrderLine } from '../subgraphs/orders/entities/order-line.js';
 import { OrderStatusEntry } from '../subgraphs/orders/entities/order-status.js';
 import { Migration20261202100000Orders } from '../subgraphs/orders/migrations/Migration20261202100000Orders.js';
+import { StockReservation } from '../subgraphs/inventory/entities/stock-reservation.js';
+import { Migration20261202200000StockReservations } from '../subgraphs/inventory/migrations/Migration20261202200000StockReservations.js';
 
 const migrations = [
   Migration20261121000000Init,
@@ -59,6 +61,7 @@ const migrations = [
   Migration20261201120000Media,
   Migration20261202000000RealtimeRuns,
   Migration20261202100000Orders,
+  Migration20261202200000StockReservations,
 ];
 
 export const SCHEMA: DatabaseSchema = {
@@ -66,7 +69,7 @@ export const SCHEMA: DatabaseSchema = {
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
     AlertThrottle, AlertState, IntegrationStateRow,
     CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange, MediaVariant, ProductImage,
-    Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow,
+    Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow, StockReservation,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.
   migrations: migrations.map((m) => ({ name: m.name, class: m })).sort((a, b) => a.name.localeCompare(b.name)),

@@ -3,6 +3,7 @@ import type { AppContext } from '../../app/context.js';
 import { runCommand } from '../context.js';
 import { parseQuantity } from '../../subgraphs/inventory/quantity.js';
 import { parseNonNegativeInt, UsageError } from '../output.js';
+import { registerOmsSandbox } from './sandbox-oms.js';
 import { registerShopeeSandbox } from './shopee.js';
 import { registerWmsSandbox } from './wms.js';
 
@@ -139,4 +140,5 @@ export function registerSandbox(program: Command): void {
         }),
       );
   }
+  registerOmsSandbox(sandbox, requireSandbox);
 }

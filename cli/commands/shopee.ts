@@ -89,4 +89,41 @@ export function registerShopeeSandbox(sandbox: Command, requireSandbox: (ctx: Ap
         quantity = parseQuantity(qty, 'qty');
       });
     });
+
+  shopee
+    .command('push-order')
+    .description('a buyer orders in a simulated shop (its stock drops) and Shopee pushes the order, signed, to the hub')
+    .requiredOption('--country <code>', 'the shop\'s market (SG, MY, …)')
+    .requiredOption('--sku <sku>', 'the SKU ordered (the shop must list it)')
+    .option('--quantity <n>', 'how many', '1')
+    .option('--price <amount>', "the unit price in the shop's currency (default: the simulator's sandbox price)")
+    .addHelpText('after', '\nWith --json: {orderSn, country, push: {url, body, authorization, status}}, to replay the push byte for byte.')
+    .action((opts: { country: string; sku: string; quantity: string; price?: string }, cmd: Command) => {
+      let c = '';
+      let quantity = 0;
+      let price: number | undefined;
+      return runCommand(cmd, async (ctx, out) => {
+        const sim = requireSandbox(ctx) as { call<T>(system: string, method: string, ...args: unknown[]): Promise<T> };
+        const placed = await sim.call<{ order: { order_sn: string; total_amount: number; currency: string }; push: { url: string; body: string; authorization: string; status: number | null } | null }>(
+          'shopee', 'placeOrder', c, opts.sku, quantity, price === undefined ? {} : { price },
+        );
+        const { order, push } = placed;
+        ctx.logger.info({ country: c, sku: opts.sku, quantity, orderSn: order.order_sn, pushed: push?.status ?? null }, `sandbox: order ${order.order_sn} placed in the ${c} shop`);
+        out.result({ orderSn: order.order_sn, country: c, push });
+        out.line(`[SANDBOX] Order ${order.order_sn} placed in the ${c} shop: ${quantity} × ${opts.sku}, ${order.total_amount} ${order.currency}.`);
+        if (push && push.status !== null && push.status >= 200 && push.status < 300) out.line(`[SANDBOX] Its push was acknowledged by the hub at ${push.url} (HTTP ${push.status}).`);
+        else {
+          out.notice(`[SANDBOX] No hub acknowledged the push${push ? ` (${push.url}: ${push.status ?? 'unreachable'})` : ' (no hub has registered its webhook URL: start one with npm start)'}; ` +
+            'Shopee keeps it as a lost push, recovered by `tsunagi integrations run shopee push-recover` or its schedule.');
+        }
+      }, (config) => {
+        c = market(config, opts.country, '--country');
+        quantity = parseQuantity(opts.quantity, '--quantity');
+        if (quantity < 1) throw new UsageError('--quantity: at least 1');
+        if (opts.price !== undefined) {
+          if (!/^\d{1,9}(\.\d{1,2})?$/.test(opts.price)) throw new UsageError(`--price: a decimal amount such as 19.90, got "${opts.price}"`);
+          price = Number(opts.price);
+        }
+      });
+    });
 }

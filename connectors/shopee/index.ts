@@ -79,7 +79,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
     controlMethods: [
       'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setReserved', 'setSku', 'setItemStatus',
       'clear', 'reset', 'issueTokens', 'knowsRefreshToken', 'expireAccessTokens', 'setAuthorizationEnd',
-      'setWebhookUrl', 'placeOrder', 'setOrderStatus', 'getOrder', 'listOrders', 'lostPushes',
+      'setWebhookUrl', 'placeOrder', 'createOrders', 'setOrderStatus', 'getOrder', 'listOrders', 'lostPushes',
     ],
     sandboxConfig: (block, url) => ({
       ...block,

@@ -93,6 +93,12 @@ export class SimOrders {
    * order is READY_TO_SHIP (paid), and its push goes to the hub. Answers the order and the push sent.
    */
   async placeOrder(shop: SimShop, spec: { sku: string; quantity: number; price?: number; status?: string }): Promise<{ order: SimOrder; push: PushSent | null }> {
+    const order = this.build(shop, spec);
+    return { order, push: await this.push(order, 3) };
+  }
+
+  /** The order, placed: the listing's stock taken, the order stored. */
+  private build(shop: SimShop, spec: { sku: string; quantity: number; price?: number; status?: string }): SimOrder {
     if (!Number.isInteger(spec.quantity) || spec.quantity < 1) throw new Error(`shopee simulator: quantity must be a whole number >= 1, got ${spec.quantity}`);
     const status = spec.status ?? 'READY_TO_SHIP';
     if (!ORDER_STATUSES.includes(status)) throw new Error(`shopee simulator: unknown order status ${status}`);
@@ -108,7 +114,7 @@ export class SimOrders {
     if (Number(price.toFixed(digits)) !== price) throw new Error(`shopee simulator: a ${currency} price has at most ${digits} decimals`);
     const t = now();
     const order: SimOrder = {
-      order_sn: `${new Date().toISOString().slice(2, 10).replaceAll('-', '')}${randomBytes(4).toString('hex').toUpperCase()}`,
+      order_sn: this.newOrderSn(),
       shop_id: shop.shop_id, region: shop.region, currency, order_status: status, create_time: t, update_time: t,
       pay_time: status === 'UNPAID' ? null : t, buyer_user_id: 700_000_000 + Math.floor(Math.random() * 1_000_000), buyer_username: 'sandbox.buyer',
       message_to_seller: '', days_to_ship: 3, ship_by_date: t + 3 * 86_400, total_amount: Number((price * spec.quantity).toFixed(digits)),
@@ -127,7 +133,27 @@ export class SimOrders {
     this.state.data.orders.push(order);
     this.bySn.set(order.order_sn, order);
     this.state.changed();
-    return { order, push: await this.push(order, 3) };
+    return order;
+  }
+
+  /**
+   * Orders placed without their pushes, for a load test that sends the pushes itself: `count` orders of one unit
+   * each (the listing's stock must cover them). Answers what each push needs.
+   */
+  createOrders(shop: SimShop, sku: string, count: number): { orderSn: string; shopId: number; updateTime: number }[] {
+    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new Error(`shopee simulator: count must be 1..1,000,000, got ${count}`);
+    const pushUrl = this.state.data.pushUrl;
+    this.state.data.pushUrl = null;
+    const out: { orderSn: string; shopId: number; updateTime: number }[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const order = this.build(shop, { sku, quantity: 1 });
+        out.push({ orderSn: order.order_sn, shopId: order.shop_id, updateTime: order.update_time });
+      }
+    } finally {
+      this.state.data.pushUrl = pushUrl;
+    }
+    return out;
   }
 
   /** The order moves to `status` (cancelled by the buyer, completed, ...), its update_time with it; pushed. */
@@ -267,6 +293,14 @@ export class SimOrders {
     }
     if (status === null || status < 200 || status >= 300) keep();
     return { url, body, authorization, status };
+  }
+
+  /** Shopee's form: the day (YYMMDD) and upper-case letters and digits; never one already given. */
+  private newOrderSn(): string {
+    for (;;) {
+      const sn = `${new Date().toISOString().slice(2, 10).replaceAll('-', '')}${randomBytes(4).toString('hex').toUpperCase()}`;
+      if (!this.bySn.has(sn)) return sn;
+    }
   }
 
   private ownOrder(shop: SimShop, orderSn: string | null): SimOrder | undefined {

@@ -225,6 +225,11 @@ export class ShopeeSimulator {
     return this.orders.placeOrder(this.market.shop(shop), { sku, quantity, ...opts });
   }
 
+  /** Orders placed without pushes (a load test sends them itself): what each push needs. */
+  createOrders(shop: string | number, sku: string, count: number): { orderSn: string; shopId: number; updateTime: number }[] {
+    return this.orders.createOrders(this.market.shop(shop), sku, count);
+  }
+
   setOrderStatus(orderSn: string, status: string): Promise<PushSent | null> {
     return this.orders.setStatus(orderSn, status);
   }

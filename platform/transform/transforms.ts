@@ -3,6 +3,7 @@
 // Absent and null values pass through every transform but `default`.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { isoDigits } from '../money.js';
 
 type Run = (value: unknown, record: unknown) => unknown;
 interface Transform<A extends z.ZodType> {
@@ -41,7 +42,7 @@ function decimalText(value: unknown): string {
 
 /** ISO 4217 minor-unit digits (JPY 0, SGD 2, BHD 3) unless the mapping overrides them for a system that differs. */
 function minorDigits(code: string, overrides: Record<string, number>): number {
-  return overrides[code] ?? new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits!;
+  return overrides[code] ?? isoDigits(code);
 }
 
 function readPath(record: unknown, path: string): unknown {

@@ -1,5 +1,6 @@
 // The inventory module's public API: its job services, built once from narrow dependencies. Callers use the job
-// they need: sync (runs and manual stock sets), rollback, history, retention, simulation, rules (policy changes).
+// they need: sync (runs and manual stock sets), rollback, history, retention, simulation, rules (policy changes),
+// reservations (the oversell guard).
 import type { Logger } from 'pino';
 import type { AuditPort } from '../../platform/audit.js';
 import type { Database } from '../../platform/db/index.js';
@@ -13,6 +14,7 @@ import { HistoryService } from './services/history.js';
 import { RetentionService } from './services/retention.js';
 import { RollbackService } from './services/rollback.js';
 import { RealtimeSync } from './services/realtime.js';
+import { ReservationService } from './services/reservations.js';
 import { Runs } from './services/runs.js';
 import { Sender } from './services/sending.js';
 import { SimulationService } from './services/simulation.js';
@@ -53,6 +55,8 @@ export class InventoryService {
   readonly simulation: SimulationService;
   /** A source's stream applied as it happens (REALTIME runs). */
   readonly realtime: RealtimeSync;
+  /** The oversell guard: what orders hold of a source's stock. */
+  readonly reservations: ReservationService;
 
   constructor(deps: InventoryDeps) {
     const { db, catalog, auditTrail, events, sources, logger } = deps;
@@ -60,7 +64,8 @@ export class InventoryService {
     this.rules = new AllocationRules(db, auditTrail, sources.all);
     const sender = new Sender({ db, events, logger });
     this.runs = new Runs({ db, events, auditTrail, sources, lease: deps.lease, logger }, sender);
-    this.sync = new SyncService({ db, catalog, auditTrail, sources, rules: this.rules, runs: this.runs, sender, logger });
+    this.reservations = new ReservationService({ db, catalog, sources, rules: this.rules, runs: this.runs, sender, logger });
+    this.sync = new SyncService({ db, catalog, auditTrail, sources, rules: this.rules, runs: this.runs, sender, reservations: this.reservations, logger });
     this.rollback = new RollbackService({ db, auditTrail, sources, runs: this.runs, sender, rollbackWindowHours: deps.rollbackWindowHours });
     this.history = new HistoryService({ db, runs: this.runs });
     this.retention = new RetentionService({ db, rollbackWindowHours: deps.rollbackWindowHours });

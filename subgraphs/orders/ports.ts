@@ -62,6 +62,12 @@ export interface OrderFulfilment {
   shipOrder(order: { channel: string; accountRef?: string; orderSn: string; trackingNumber: string; carrier?: string }): Promise<{ trackingNumber: string }>;
 }
 
+/** The oversell guard (the inventory module): an order holds its units on its source's other channels at once. */
+export interface StockReservations {
+  reserve(req: { ref: string; channel: string; lines: { sku: string; quantity: number }[] }): Promise<unknown>;
+  release(req: { ref: string; reason: string }): Promise<unknown>;
+}
+
 /** The one send_alert path (reporting's AlertService), as far as orders use it. */
 export interface Alerts {
   sendAlert(req: { type: 'order_failed'; severity: 'critical'; message: string; vars: Record<string, string | number> }): Promise<unknown>;

@@ -29,8 +29,8 @@ describe('recording an order from its channel', () => {
     expect(JSON.stringify(row!.document)).not.toMatch(/Test Buyer|Test Street|6590000000/);
     expect(row!.buyer_ref).toMatch(/^[0-9a-f]{64}$/);
     expect(await app.ctx.orders.buyer(order.id)).toEqual({ name: 'Test Buyer', phone: '6590000000', postal_code: '018956', address: '10 Test Street, #01-01, Singapore 018956' });
-    const outbox = await sql('select kind, ref, state from order_outbox where order_id = ?', [order.id]);
-    expect(outbox).toEqual([{ kind: 'oms.create', ref: '', state: 'pending' }]);
+    const outbox = await sql('select kind, ref, state from order_outbox where order_id = ? order by id', [order.id]);
+    expect(outbox).toEqual([{ kind: 'stock.reserve', ref: '', state: 'pending' }, { kind: 'oms.create', ref: '', state: 'pending' }]);
     expect((await app.ctx.orders.history(order.id)).map((h) => [h.status, h.channelStatus, h.source])).toEqual([['confirmed', 'READY_TO_SHIP', 'channel']]);
   });
 
@@ -51,7 +51,7 @@ describe('recording an order from its channel', () => {
     expect(order.status).toBe('cancelled');
     expect(order.completedAt).not.toBeNull();
     const outbox = await sql('select kind, ref from order_outbox where order_id = ? order by id', [order.id]);
-    expect(outbox).toEqual([{ kind: 'oms.create', ref: '' }, { kind: 'oms.status', ref: 'cancelled' }]);
+    expect(outbox).toEqual([{ kind: 'stock.reserve', ref: '' }, { kind: 'oms.create', ref: '' }, { kind: 'oms.status', ref: 'cancelled' }, { kind: 'stock.release', ref: 'cancelled' }]);
   });
 
   it('refuses a record the mapping cannot map, naming the field, and stores nothing', async () => {

@@ -8,7 +8,7 @@ import type { Database } from '../../platform/db/index.js';
 import type { EventBus } from '../../platform/events/index.js';
 import type { MappingSet } from '../../platform/transform/index.js';
 import type { InboxMessage } from '../../platform/webhooks/index.js';
-import type { Alerts, OrderFulfilment, OrderSink, OrderSource, Shipment } from './ports.js';
+import type { Alerts, OrderFulfilment, OrderSink, OrderSource, Shipment, StockReservations } from './ports.js';
 import { OrderInbox } from './services/inbox.js';
 import { parseMessageId, type DeadLetter, type Table } from './services/messages.js';
 import { OrderOutbox } from './services/outbox.js';
@@ -38,6 +38,8 @@ export interface OrdersServiceOptions {
     sink(): OrderSink | undefined;
     fulfilment(system: string): OrderFulfilment | undefined;
   };
+  /** The oversell guard (the inventory module's reservations). */
+  reservations?: StockReservations;
 }
 
 const DAY_MS = 86_400_000;
@@ -55,7 +57,9 @@ export class OrdersService {
     this.records = new OrderRecords(db, events, mappings, sealer);
     const canSendBack = (system: string) => connectors.fulfilment(system) !== undefined;
     this.inbox = new OrderInbox({ db, records: this.records, logger, alerts, policy: config.inbox, leaseMs, source: connectors.source, canSendBack });
-    this.outbox = new OrderOutbox({ db, records: this.records, logger, alerts, policy: config.outbox, leaseMs, sink: connectors.sink, fulfilment: connectors.fulfilment });
+    this.outbox = new OrderOutbox({
+      db, records: this.records, logger, alerts, policy: config.outbox, leaseMs, sink: connectors.sink, fulfilment: connectors.fulfilment, reservations: opts.reservations,
+    });
     this.sales = new SalesFeed(db);
     this.pipeline = new OrderPipeline(this.inbox, this.outbox, { concurrency: config.concurrency }, logger);
   }

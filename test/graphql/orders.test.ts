@@ -91,7 +91,7 @@ describe('orders', () => {
 
   it('dead letters are listed for staff and retried by operators', async () => {
     await ingest({ orderSn: 'GQ-DEAD-1' });
-    await h.app.ctx.db.em().execute(`update order_outbox set state = 'dead', attempts = 10, last_error = 'oms down' where order_id = (select id from orders where order_sn = 'GQ-DEAD-1')`);
+    await h.app.ctx.db.em().execute(`update order_outbox set state = 'dead', attempts = 10, last_error = 'oms down' where kind = 'oms.create' and order_id = (select id from orders where order_sn = 'GQ-DEAD-1')`);
     const list = await gql(h.gateway.url, '{ orderFailures { id kind channel orderSn attempts lastError } }', {}, await token('operator'));
     const letter = list.body.data!.orderFailures.find((f: { orderSn: string }) => f.orderSn === 'GQ-DEAD-1');
     expect(letter).toMatchObject({ id: expect.stringMatching(/^outbox:\d+$/), kind: 'oms.create', channel: 'shopee:SG', attempts: 10, lastError: 'oms down' });

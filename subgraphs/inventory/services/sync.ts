@@ -16,6 +16,7 @@ import { onTopOfLastFigures } from './changes.js';
 import { compareChannel, planFromSource } from './planning.js';
 import { addChanges, addFailures, FailureTally, newReport, outcome, type RunReport } from './report.js';
 import type { ProgressListener, Runs } from './runs.js';
+import type { ReservationService } from './reservations.js';
 import { ChannelOutbox, type Sender } from './sending.js';
 
 export interface SyncOptions {
@@ -43,6 +44,8 @@ export interface SyncDeps {
   rules: AllocationRules;
   runs: Runs;
   sender: Sender;
+  /** What orders hold of the source's stock (the oversell guard). */
+  reservations: ReservationService;
   logger: Logger;
 }
 
@@ -128,8 +131,13 @@ export class SyncService {
       }));
 
     const planPage = async (page: Map<string, number>) => {
+      // What orders still hold is not the channels' to sell: planned from the figure less it (the figure's drop since
+      // the last read releases what it shows gone).
+      const held = await this.deps.reservations.settleAgainstSource(setup.name, page, report.dryRun);
+      const available = new Map(page);
+      for (const [sku, n] of held) if (available.has(sku)) available.set(sku, Math.max(0, available.get(sku)! - n));
       const plan = planFromSource(
-        page, await catalog.syncMappings([...page.keys()]), policy, setup.channels, setup.links.map((l) => l.target.listsBySku === true),
+        available, await catalog.syncMappings([...page.keys()]), policy, setup.channels, setup.links.map((l) => l.target.listsBySku === true),
       );
       report.mappedSkus += plan.mapped.length;
       report.skipped.inactive += plan.skipped.inactive;

@@ -8,6 +8,9 @@ import { RejectedError, type Alerts, type OrderSource, type Shipment } from '../
 import { MessageTable, type RetryPolicy } from './messages.js';
 import type { OrderRecords } from './records.js';
 
+/** Rows one write takes at most (PostgreSQL allows 65,535 parameters; a row has 8). */
+const MAX_ROWS_PER_WRITE = 2000;
+
 export interface InboxRow extends Record<string, unknown> {
   id: string | number;
   receiver: string;
@@ -40,18 +43,48 @@ export class OrderInbox {
   }
 
   /**
-   * Writes one delivery's messages in one statement (its own short transaction); a message already there (same
-   * receiver and key) is left as it is. Resolves once they are durable; returns how many were new.
+   * Writes one delivery's messages to the inbox; a message already there (same receiver and key) is left as it is.
+   * Resolves once they are durable; returns how many were new. Deliveries arriving together (many senders at once)
+   * are written by one statement, one short transaction: each still waits for its own rows to be committed.
    */
-  async receive(receiver: string, system: string, body: string, messages: InboxMessage[]): Promise<number> {
-    if (messages.length === 0) return 0;
-    const rows = await this.deps.db.em().execute<unknown[]>(
-      `insert into order_inbox (receiver, system, kind, dedup_key, account_ref, order_ref, payload, body, received_at, state, attempts, next_attempt_at)
-       values ${messages.map(() => "(?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), 'pending', 0, now())").join(', ')}
-       on conflict (receiver, dedup_key) do nothing returning id`,
-      messages.flatMap((m) => [receiver, system, m.kind, m.dedupKey, m.accountRef ?? null, m.orderRef ?? null, m.payload ? JSON.stringify(m.payload) : null, body]),
-    );
-    return rows.length;
+  receive(receiver: string, system: string, body: string, messages: InboxMessage[]): Promise<number> {
+    if (messages.length === 0) return Promise.resolve(0);
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.push({ receiver, system, body, messages, resolve, reject });
+      this.waitingRows += messages.length;
+      if (this.waitingRows >= MAX_ROWS_PER_WRITE) void this.write();
+      else this.writeSoon ??= setImmediate(() => void this.write());
+    });
+  }
+
+  private readonly waiting: { receiver: string; system: string; body: string; messages: InboxMessage[]; resolve(n: number): void; reject(err: unknown): void }[] = [];
+  private waitingRows = 0;
+  private writeSoon: NodeJS.Immediate | undefined;
+
+  private async write(): Promise<void> {
+    clearImmediate(this.writeSoon);
+    this.writeSoon = undefined;
+    const batch = this.waiting.splice(0);
+    this.waitingRows = 0;
+    if (batch.length === 0) return;
+    const rows = batch.flatMap((d) => d.messages.map((m) => ({ d, m })));
+    try {
+      const added = await this.deps.db.em().execute<{ receiver: string; dedup_key: string }[]>(
+        `insert into order_inbox (receiver, system, kind, dedup_key, account_ref, order_ref, payload, body, received_at, state, attempts, next_attempt_at)
+         values ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), 'pending', 0, now())").join(', ')}
+         on conflict (receiver, dedup_key) do nothing returning receiver, dedup_key`,
+        rows.flatMap(({ d, m }) => [d.receiver, d.system, m.kind, m.dedupKey, m.accountRef ?? null, m.orderRef ?? null, m.payload ? JSON.stringify(m.payload) : null, d.body]),
+      );
+      const fresh = new Set(added.map((r) => `${r.receiver}\u0000${r.dedup_key}`));
+      // A key twice in one batch is new once: the first delivery carrying it counts it.
+      for (const d of batch) {
+        let n = 0;
+        for (const m of d.messages) if (fresh.delete(`${d.receiver}\u0000${m.dedupKey}`)) n++;
+        d.resolve(n);
+      }
+    } catch (err) {
+      for (const d of batch) d.reject(err);
+    }
   }
 
   /** Processes up to `limit` due messages; returns how many it took. */
@@ -61,11 +94,14 @@ export class OrderInbox {
     const orderNews = rows.filter((r) => r.kind === 'order.status' || r.kind === 'order.tracking');
     const shipments = rows.filter((r) => r.kind === 'shipment');
     const unknown = rows.filter((r) => !orderNews.includes(r) && !shipments.includes(r));
+    const done: number[] = [];
     await Promise.all([
-      ...this.groupBySource(orderNews).map(([key, group]) => this.fetchAndRecord(key, group)),
-      ...shipments.map((r) => this.settle(r, () => this.recordShipment(r))),
-      ...unknown.map((r) => this.settle(r, async () => { throw new RejectedError(`no processing is defined for inbox messages of kind ${r.kind}`); })),
+      ...this.groupBySource(orderNews).map(([key, group]) => this.fetchAndRecord(key, group, done)),
+      ...shipments.map((r) => this.settle(r, done, () => this.recordShipment(r))),
+      ...unknown.map((r) => this.settle(r, done, async () => { throw new RejectedError(`no processing is defined for inbox messages of kind ${r.kind}`); })),
     ]);
+    // One statement for every message that went through (a worker that dies first leaves them to be redone: idempotent).
+    await this.table.done(done);
     return rows.length;
   }
 
@@ -92,11 +128,11 @@ export class OrderInbox {
   }
 
   /** One fetch per batch of order numbers of one account, then each message settled by its own order. */
-  private async fetchAndRecord(key: string, rows: InboxRow[]): Promise<void> {
+  private async fetchAndRecord(key: string, rows: InboxRow[], done: number[]): Promise<void> {
     const [system, accountRef] = key.split('\u0000') as [string, string];
     const source = this.deps.source(system);
     if (!source) {
-      await Promise.all(rows.map((r) => this.settle(r, async () => {
+      await Promise.all(rows.map((r) => this.settle(r, done, async () => {
         throw new Error(`no connector gives the orders of system ${system} (OrderSource); configure it in integrations.yaml`);
       })));
       return;
@@ -109,13 +145,13 @@ export class OrderInbox {
       try {
         fetched = await source.fetchOrders(accountRef || undefined, chunk);
       } catch (err) {
-        await Promise.all(waiting.map((r) => this.settle(r, async () => { throw err; })));
+        await Promise.all(waiting.map((r) => this.settle(r, done, async () => { throw err; })));
         continue;
       }
       const bySn = new Map(fetched.map((o) => [o.orderSn, o]));
       // Several messages about one order need one recording; the others ride on its outcome.
       const recorded = new Map<string, Promise<unknown>>();
-      await Promise.all(waiting.map((r) => this.settle(r, () => {
+      await Promise.all(waiting.map((r) => this.settle(r, done, () => {
         const order = bySn.get(r.order_ref!);
         if (!order) return Promise.reject(new Error(`${system} does not (yet) know order ${r.order_ref}`));
         let once = recorded.get(order.orderSn);
@@ -140,11 +176,12 @@ export class OrderInbox {
     if (!found) throw new Error(`no order matches the shipment (${shipment.omsOrderId ?? ''} ${shipment.orderSn ?? ''})`.trim());
   }
 
-  private async settle(r: InboxRow, work: () => Promise<unknown>): Promise<void> {
+  /** Runs one message's work: done (its id joins `done`), retried later, or a dead letter with an alert. */
+  private async settle(r: InboxRow, done: number[], work: () => Promise<unknown>): Promise<void> {
     const id = Number(r.id);
     try {
       await work();
-      await this.table.done(id);
+      done.push(id);
     } catch (err) {
       const message = (err as Error).message;
       const dead = await this.table.failed(id, r.attempts, message, err instanceof RejectedError);

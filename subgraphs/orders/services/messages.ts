@@ -61,8 +61,9 @@ export class MessageTable {
     );
   }
 
-  async done(id: number): Promise<void> {
-    await this.db.em().execute(`update ${this.table} set state = 'done', last_error = null, ${this.doneColumn} = now() where id = ?`, [id]);
+  async done(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.em().execute(`update ${this.table} set state = 'done', last_error = null, ${this.doneColumn} = now() where id = any(?::bigint[])`, [`{${ids.join(',')}}`]);
   }
 
   /** A failed attempt: retried after its backoff, or a dead letter when it was the last or `permanent`. Returns true when dead. */

@@ -4,7 +4,7 @@
 // a status waits for the order's creation in the OMS.
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db/index.js';
-import { RejectedError, type Alerts, type OrderFulfilment, type OrderSink } from '../ports.js';
+import { RejectedError, type Alerts, type OrderFulfilment, type OrderSink, type StockReservations } from '../ports.js';
 import { MessageTable, type RetryPolicy } from './messages.js';
 import type { OrderRecords } from './records.js';
 
@@ -26,13 +26,17 @@ export interface OutboxDeps {
   /** The OMS (the one OrderSink configured); undefined when none is. */
   sink(): OrderSink | undefined;
   fulfilment(system: string): OrderFulfilment | undefined;
+  /** The oversell guard; none: orders hold no stock on other channels. */
+  reservations?: StockReservations;
 }
 
 /** The key the OMS deduplicates an order's calls by: the same for every attempt, in every process. */
 export const idempotencyKey = (channel: string, orderSn: string, call: string) => `tsunagi:${channel}:${orderSn}:${call}`;
 
-// An order's earlier calls first: none of its earlier outbox messages may still be waiting.
-const IN_ORDER = `and not exists (select 1 from order_outbox e where e.order_id = m.order_id and e.id < m.id and e.state <> 'done')`;
+// An order's calls to one system in the order they were decided: none of its earlier messages to the same system
+// (the part of the kind before the dot) may still be waiting. Stock is held at once, whatever the OMS is doing.
+const IN_ORDER = `and not exists (select 1 from order_outbox e where e.order_id = m.order_id and e.id < m.id and e.state <> 'done'
+  and split_part(e.kind, '.', 1) = split_part(m.kind, '.', 1))`;
 
 export class OrderOutbox {
   readonly table: MessageTable;
@@ -50,7 +54,9 @@ export class OrderOutbox {
 
   async sendDue(limit: number): Promise<number> {
     const rows = await this.table.claim<OutboxRow>(limit);
-    await Promise.all(rows.map((r) => this.settle(r)));
+    const done: number[] = [];
+    await Promise.all(rows.map((r) => this.settle(r, done)));
+    await this.table.done(done);
     return rows.length;
   }
 
@@ -71,6 +77,19 @@ export class OrderOutbox {
       await sink.updateStatus(order.omsOrderId, r.ref, idempotencyKey(order.channel, order.orderSn, `status:${r.ref}`));
       return;
     }
+    if (r.kind === 'stock.reserve' || r.kind === 'stock.release') {
+      const reservations = this.deps.reservations;
+      const order = (await this.deps.records.get([orderId])).get(orderId);
+      if (!order || !reservations) return;
+      const ref = `${order.channel}:${order.orderSn}`;
+      if (r.kind === 'stock.release') {
+        await reservations.release({ ref, reason: r.ref });
+        return;
+      }
+      const lines = (await this.deps.records.lines([orderId])).get(orderId) ?? [];
+      await reservations.reserve({ ref, channel: order.channel, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) });
+      return;
+    }
     if (r.kind === 'channel.ship') {
       const order = (await this.deps.records.get([orderId])).get(orderId);
       if (!order) throw new RejectedError(`order ${orderId} no longer exists`);
@@ -85,12 +104,12 @@ export class OrderOutbox {
     throw new RejectedError(`no sending is defined for outbox messages of kind ${r.kind}`);
   }
 
-  private async settle(r: OutboxRow): Promise<void> {
+  private async settle(r: OutboxRow, done: number[]): Promise<void> {
     const id = Number(r.id);
     try {
       await this.send(r);
       this.unavailable = 0;
-      await this.table.done(id);
+      done.push(id);
     } catch (err) {
       const message = (err as Error).message;
       const permanent = err instanceof RejectedError;

@@ -166,12 +166,19 @@ export class OrderRecords {
         // Another worker recorded it a moment ago (the insert waited for its commit): read it and update that.
         if (!created) continue;
         const id = num(created.id);
+        // Its lines, its first status and the calls it decides, in one round trip. The order took its units on its
+        // channel: the source's other channels give them up at once (stock.reserve), unless it came cancelled.
+        const calls = status === 'cancelled' ? ['oms.create'] : ['stock.reserve', 'oms.create'];
         await em.execute(
-          `insert into order_line (order_id, line_no, sku, name, quantity, unit_price_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-          lines.flatMap((l, i) => [id, i + 1, l.sku, l.name ?? null, l.quantity, l.unit_price_minor]),
+          `with lines as (insert into order_line (order_id, line_no, sku, name, quantity, unit_price_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}),
+                history as (insert into order_status_history (order_id, status, channel_status, at, recorded_at, source) values (?, ?, ?, ?, now(), 'channel'))
+           insert into order_outbox (order_id, kind, ref, state, attempts, next_attempt_at, created_at)
+           values ${calls.map(() => "(?, ?, '', 'pending', 0, now(), now())").join(', ')} on conflict (order_id, kind, ref) do nothing`,
+          [
+            ...lines.flatMap((l, i) => [id, i + 1, l.sku, l.name ?? null, l.quantity, l.unit_price_minor]),
+            id, status, order.channelStatus, order.updatedAt, ...calls.flatMap((kind) => [id, kind]),
+          ],
         );
-        await this.addHistory(em, id, status, order.channelStatus, order.updatedAt, 'channel');
-        await enqueue(em, id, 'oms.create');
         await this.announce(emit, { orderId: id, channel: order.channel, orderSn: order.orderSn, status, change: 'created' });
         return 'created';
       }
@@ -206,6 +213,7 @@ export class OrderRecords {
     if (status === current) return 'updated';
     await this.addHistory(em, id, status, order.channelStatus, order.updatedAt, 'channel');
     if (STATUSES_SENT_TO_OMS.has(status)) await enqueue(em, id, 'oms.status', status);
+    if (status === 'cancelled') await enqueue(em, id, 'stock.release', status);
     await this.announce(emit, { orderId: id, channel: order.channel, orderSn: order.orderSn, status, change: 'status' });
     return 'updated';
   }
