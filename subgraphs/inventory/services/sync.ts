@@ -144,7 +144,8 @@ export class SyncService {
       report.skipped.unmapped += plan.skipped.unmapped;
       listedReported += plan.listed;
       // The source's own figures are kept as the snapshot of a pseudo-channel named after the source system.
-      await sender.saveSnapshots(setup.name, plan.mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: m.quantity })));
+      // The raw figure, not less what orders hold: the next read's drop against it is what releases their holds.
+      await sender.saveSnapshots(setup.name, plan.mapped.map((m) => ({ sku: m.sku, code: m.sku, quantity: page.get(m.sku)! })));
       toRead += plan.wanted.reduce((n, w) => n + new Set(w.map((x) => x.code)).size, 0);
       // Channels are independent systems with their own limits: work on them side by side.
       const changesBy = await allOrFirstError(
