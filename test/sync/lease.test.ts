@@ -143,7 +143,7 @@ describe('the run lease on a PostgreSQL server', () => {
     if (report.status === 'SUCCESS') {
       // It finished holding the lease throughout, so nothing else could start meanwhile.
       expect(second).toBeInstanceOf(Error);
-      expect((second as Error).message).toMatch(/another sync run is in progress: run \d+/);
+      expect((second as Error).message).toMatch(/another sync run is in progress for the source amazon: run \d+/);
       expect((rollback as Error).message).toMatch(/another sync run is in progress/);
     }
     expect(await app.t.db.em().count(SyncRun, { status: 'RUNNING' })).toBe(0);
