@@ -47,11 +47,11 @@ describe('the operator CLI', () => {
     const refused = await runCli(['rollback'], env);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/^\[REFUSED\] there is no applied sync run to roll back$/m);
+    expect(refused.stderr).toMatch(/^\[REFUSED\] there is no applied sync run to roll back for the source amazon$/m);
 
     const asJson = await runCli(['--json', 'rollback'], env);
     expect(asJson.code).toBe(1);
-    expect(json(asJson)).toEqual({ error: 'there is no applied sync run to roll back', kind: 'SyncRefusedError' });
+    expect(json(asJson)).toEqual({ error: 'there is no applied sync run to roll back for the source amazon', kind: 'SyncRefusedError' });
     expect(asJson.stderr).toContain('[REFUSED]');
 
     const bad = await runCli(['simulate', '--quantity', '-1'], env);
