@@ -33,7 +33,7 @@ describe('tsunagi notify and report', () => {
     const channels = JSON.parse(received.stdout) as { channel: string; messages: { summary: string }[] }[];
     expect(channels.map((c) => [c.channel, c.messages.length])).toEqual([['email', 1], ['slack', 1], ['teams', 1], ['sms', 1]]);
     expect(channels[0]!.messages[0]!.summary).toBe('operators@sandbox.invalid: テスト通知 (Tsunagi)');
-  });
+  }, 120_000);
 
   it('notify test --json reports each delivery; a channel that is not one is bad usage, and nothing is sent', async () => {
     const r = await runCli(['--json', 'notify', 'test', '--channels', 'slack,sms', '--severity', 'critical'], env);
@@ -47,7 +47,7 @@ describe('tsunagi notify and report', () => {
     const severity = await runCli(['notify', 'test', '--severity', 'loud'], env);
     expect(severity.code).toBe(2);
     expect(severity.stderr).toContain('--severity: expected one of info, warning, critical, got "loud"');
-  });
+  }, 120_000);
 
   it('report daily --out writes one HTML file with the charts inlined; --send mails it', async () => {
     const file = join(dir, 'report.html');
@@ -64,14 +64,14 @@ describe('tsunagi notify and report', () => {
     expect(sent.stdout).toMatch(/\[OK\]\s+email\s+sent/);
     const received = JSON.parse((await runCli(['--json', 'notify', 'received', '--channel', 'email'], env)).stdout) as { messages: { summary: string }[] }[];
     expect(received[0]!.messages.at(-1)!.summary).toBe(`operators@sandbox.invalid: 日次レポート ${today} - Tsunagi (+2 attachments)`);
-  });
+  }, 120_000);
 
   it('report daily refuses a malformed date before opening anything', async () => {
     const r = await runCli(['report', 'daily', '--date', '27/11/2026', '--out', join(dir, 'no.html')], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--date: expected YYYY-MM-DD, got "27/11/2026"');
     expect(existsSync(join(dir, 'no.html'))).toBe(false);
-  });
+  }, 120_000);
 
   it('alerts: nothing firing in a healthy sandbox; evaluate checks the rules now', async () => {
     const evaluated = await runCli(['--json', 'alerts', 'evaluate'], env);
@@ -79,7 +79,7 @@ describe('tsunagi notify and report', () => {
     expect(JSON.parse(evaluated.stdout)).toEqual([]);
     const list = await runCli(['alerts'], env);
     expect([list.code, list.stdout.trim()]).toEqual([0, 'No alert is firing.']);
-  });
+  }, 120_000);
 
   it('logs: the log as readable lines in the configured timezone, filtered, or followed', async () => {
     const r = await runCli(['logs', '-n', '3', '--level', 'info'], env);
@@ -105,5 +105,5 @@ describe('tsunagi notify and report', () => {
     const code = await new Promise((r) => following.on('close', r));
     expect(seen.match(/tsunagi alerts list \(exit 0\)/g)).toHaveLength(2);
     expect(code).toBe(0);
-  });
+  }, 120_000);
 });
