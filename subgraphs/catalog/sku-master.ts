@@ -92,7 +92,8 @@ const fileError = (message: string): SkuMasterInvalidError => new SkuMasterInval
 export async function parseSkuMaster(
   input: Buffer, layout: SkuMasterColumns, limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS,
 ): Promise<SkuMasterRow[]> {
-  await checkInflatedSize(input, limits.maxUncompressedBytes);
+  const zip = await openZip(input);
+  checkInflatedSize(zip, limits.maxUncompressedBytes);
   const codeColumns = Object.keys(layout.listings);
   const names = [layout.sku, ...codeColumns, layout.active];
   const errors = new ErrorList(limits.maxErrorsReported);
@@ -104,7 +105,7 @@ export async function parseSkuMaster(
   let header: { row: number; columns?: Map<string, number> } | undefined;
   let dataRows = 0;
 
-  for await (const row of firstWorksheetRows(input)) {
+  for await (const row of firstWorksheetRows(input, zip)) {
     const n = row.number;
     checkCellSizes(row, limits.maxCellChars);
     if (!header) {
@@ -169,16 +170,22 @@ export async function parseSkuMaster(
 const notXlsx = (detail: string) =>
   fileError(`not a readable .xlsx workbook; save the master as Excel .xlsx, not .xls or .csv (${detail})`);
 
-/** Sums the inflated sizes the zip's central directory declares, before anything is inflated. */
-async function checkInflatedSize(input: Buffer, max: number): Promise<void> {
+interface ZipEntry { path: string; uncompressedSize: number; offsetToLocalFileHeader: number }
+interface ZipDirectory { files: ZipEntry[]; offsetToStartOfCentralDirectory: number }
+
+/** Reads the zip's central directory: names, offsets and declared sizes, nothing inflated. */
+async function openZip(input: Buffer): Promise<ZipDirectory> {
   // Loaded on first use, like exceljs: every process that opens the catalog would otherwise pay for it at start.
   const { default: unzipper } = await import('unzipper');
-  let files: { path: string; uncompressedSize: number }[];
   try {
-    ({ files } = await unzipper.Open.buffer(input));
+    return (await unzipper.Open.buffer(input)) as unknown as ZipDirectory;
   } catch (err) {
     throw notXlsx(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Sums the inflated sizes the zip's central directory declares, before anything is inflated. */
+function checkInflatedSize({ files }: ZipDirectory, max: number): void {
   const total = files.reduce((sum, f) => sum + f.uncompressedSize, 0);
   if (total > max) {
     const largest = files.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
@@ -188,16 +195,33 @@ async function checkInflatedSize(input: Buffer, max: number): Promise<void> {
   }
 }
 
+// The parts exceljs's streaming reader needs before any worksheet.
+const PARTS_FIRST = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+
+/**
+ * The zip's local entries (header, data and descriptor, as stored) with the workbook parts first. exceljs 4.4
+ * parks a worksheet that comes before xl/sharedStrings.xml in a temp file and can lose the entries that arrive
+ * meanwhile, leaving every shared-string cell empty; valid zips, exceljs's own among them, come in any order.
+ * A streaming reader walks local entries only, so reordering them is slicing, not re-zipping.
+ */
+function entriesInReadingOrder({ files, offsetToStartOfCentralDirectory }: ZipDirectory, input: Buffer): Buffer[] {
+  const byOffset = [...files].sort((a, b) => a.offsetToLocalFileHeader - b.offsetToLocalFileHeader);
+  const slices = byOffset.map((f, i) => ({
+    path: f.path,
+    bytes: input.subarray(f.offsetToLocalFileHeader, byOffset[i + 1]?.offsetToLocalFileHeader ?? offsetToStartOfCentralDirectory),
+  }));
+  const rank = (path: string) => (PARTS_FIRST.includes(path) ? PARTS_FIRST.indexOf(path) : PARTS_FIRST.length);
+  return slices.sort((a, b) => rank(a.path) - rank(b.path)).map((s) => s.bytes);
+}
+
 /** The rows of the workbook's first worksheet, streamed: only shared strings and styles are held in memory. */
-async function* firstWorksheetRows(input: Buffer): AsyncGenerator<Row> {
+async function* firstWorksheetRows(input: Buffer, zip: ZipDirectory): AsyncGenerator<Row> {
   const { default: ExcelJS } = await import('exceljs');
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([input]), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(entriesInReadingOrder(zip, input)), {
     worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
   });
-  // exceljs 4.4 reads `model.sheets` when a worksheet arrives, and only sets `model` on reaching xl/workbook.xml;
-  // a valid zip may hold that entry after the worksheets (exceljs's own writer does, now and then). The sheet's
-  // name is all the model would add, and nothing here uses it.
-  Object.assign(reader, { model: { sheets: [] } });
+  // Without a shared-strings part (every cell inline) exceljs would park each worksheet in a temp file waiting for one.
+  if (!zip.files.some((f) => f.path === 'xl/sharedStrings.xml')) Object.assign(reader, { sharedStrings: [] });
   const sheets = reader[Symbol.asyncIterator]();
   let sheet;
   try {

@@ -68,7 +68,11 @@ test('a WMS change reaches all seven shops and a graphql-ws stockChanged subscri
   const runId = got[0]!.runId;
   expect(got.every((e) => e.runId === runId)).toBe(true);
 
-  const realtime = await h.app.ctx.inventory.history.getRun(runId);
+  // The events go out as each shop is written; the run's counts are recorded once the batch is done.
+  const realtime = await waitFor(async () => {
+    const r = await h.app.ctx.inventory.history.getRun(runId);
+    return r && r.updates > 0 ? r : undefined;
+  }, 5000, 'the REALTIME run to record its counts');
   expect(realtime).toMatchObject({ kind: 'REALTIME', status: 'SUCCESS', sourceSystem: 'wms', trigger: 'stream', updates: 7, failed: 0 });
   const runs = await h.app.ctx.inventory.history.listRuns(5, { kind: 'REALTIME' });
   expect(runs.map((r) => r.id)).toEqual([runId]);
