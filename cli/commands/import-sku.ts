@@ -7,7 +7,7 @@ import { operatorName } from './identity.js';
 export function registerImportSku(program: Command): void {
   program
     .command('import-sku')
-    .description('import the Excel SKU master (amazon_sku, yahoo_item_code, rakuten_item_number, is_active); all or nothing')
+    .description('import the Excel SKU master (its columns as config skuMaster.columns names them); all or nothing')
     .requiredOption('-f, --file <master.xlsx>', 'the SKU master workbook (first worksheet is read)')
     .option('--replace', 'delete every existing mapping first, in the same transaction')
     .action((opts: { file: string; replace?: boolean }, cmd: Command) =>

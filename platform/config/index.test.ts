@@ -102,6 +102,11 @@ describe('bad settings are refused at load, naming the key', () => {
     expect(failure(() => load({}, path)).message).toMatch(/^config: timezone: not an IANA time zone/m);
   });
 
+  test('the SKU master columns are named by config: none is assumed', () => {
+    const path = variant('columns', (t) => t.replace(/  columns:\n    sku: amazon_sku\n/, '  columns:\n'));
+    expect(failure(() => load({}, path)).message).toMatch(/^config: skuMaster\.columns\.sku: /m);
+  });
+
   test('a misspelt key, at any depth, in either file', () => {
     const top = variant('top', (t) => t.replace('timezone: Asia/Tokyo', 'timezon: Asia/Tokyo'));
     expect(failure(() => load({}, top)).message).toMatch(/^config: timezon: unknown setting/m);

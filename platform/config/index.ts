@@ -228,16 +228,16 @@ const configSchema = z.strictObject({
       maxUncompressedBytes: positiveInt().default(100 * 1024 * 1024),
       /** Errors listed in a refusal; the total is always given. */
       maxErrorsReported: positiveInt().default(1000),
-      /** The master's columns: its SKU, its active flag, and which column holds each channel's listing code. */
-      columns: z
-        .strictObject({
-          sku: z.string().min(1).default('amazon_sku'),
-          active: z.string().min(1).default('is_active'),
-          listings: z.record(z.string().min(1), z.string().min(1)).default({ yahoo_item_code: 'yahoo', rakuten_item_number: 'rakuten' }),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
+      /**
+       * The master's columns: its SKU, its active flag, and which column holds each channel's listing code. The
+       * merchant's workbook decides them, so config names them (no default names a channel).
+       */
+      columns: z.strictObject({
+        sku: z.string().min(1),
+        active: z.string().min(1),
+        listings: z.record(z.string().min(1), z.string().min(1)),
+      }),
+    }),
   secrets: z.strictObject({ key: optionalString }).prefault({}),
   gateway: gatewaySchema.prefault({}),
   /** Product data, prices and images in each market's terms (platform/config/commerce.ts). */
