@@ -1,6 +1,7 @@
 // The Excel SKU master: its columns, its limits, and the streaming parser that validates a whole workbook and
 // reports every bad cell at once. Pure: the catalog service writes what it returns.
 import { Readable } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import type { CellValue, Row } from 'exceljs';
 import { AppError } from '../../platform/errors.js';
 
@@ -93,7 +94,7 @@ export async function parseSkuMaster(
   input: Buffer, layout: SkuMasterColumns, limits: SkuMasterLimits = DEFAULT_SKU_MASTER_LIMITS,
 ): Promise<SkuMasterRow[]> {
   const zip = await openZip(input);
-  checkInflatedSize(zip, limits.maxUncompressedBytes);
+  await checkInflatedSize(zip, input, limits.maxUncompressedBytes);
   const codeColumns = Object.keys(layout.listings);
   const names = [layout.sku, ...codeColumns, layout.active];
   const errors = new ErrorList(limits.maxErrorsReported);
@@ -170,7 +171,13 @@ export async function parseSkuMaster(
 const notXlsx = (detail: string) =>
   fileError(`not a readable .xlsx workbook; save the master as Excel .xlsx, not .xls or .csv (${detail})`);
 
-interface ZipEntry { path: string; uncompressedSize: number; offsetToLocalFileHeader: number }
+interface ZipEntry {
+  path: string;
+  compressionMethod: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  offsetToLocalFileHeader: number;
+}
 interface ZipDirectory { files: ZipEntry[]; offsetToStartOfCentralDirectory: number }
 
 /** Reads the zip's central directory: names, offsets and declared sizes, nothing inflated. */
@@ -184,15 +191,53 @@ async function openZip(input: Buffer): Promise<ZipDirectory> {
   }
 }
 
-/** Sums the inflated sizes the zip's central directory declares, before anything is inflated. */
-function checkInflatedSize({ files }: ZipDirectory, max: number): void {
-  const total = files.reduce((sum, f) => sum + f.uncompressedSize, 0);
+/**
+ * Refuses a workbook that inflates past the limit: first by the sizes its central directory declares (nothing
+ * inflated), then by inflating each entry into nothing, counting, because a crafted zip can declare 1 KB for a
+ * part that inflates to 700 MB. Costs one extra inflate of the file; holds one chunk at a time.
+ */
+async function checkInflatedSize(zip: ZipDirectory, input: Buffer, max: number): Promise<void> {
+  const total = zip.files.reduce((sum, f) => sum + f.uncompressedSize, 0);
   if (total > max) {
-    const largest = files.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
+    const largest = zip.files.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
     throw fileError(
       `the workbook inflates to ${total} bytes (${largest.path} alone ${largest.uncompressedSize}); at most ${max} are accepted (config skuMaster.maxUncompressedBytes)`,
     );
   }
+  for (const entry of zip.files) {
+    const real = await inflatedSize(entry, input);
+    if (real > entry.uncompressedSize) {
+      throw notXlsx(`${entry.path} inflates past the ${entry.uncompressedSize} bytes the zip declares for it; the file is damaged`);
+    }
+  }
+}
+
+const LOCAL_HEADER = 0x04034b50;
+const STORED = 0;
+const DEFLATED = 8;
+
+/** How many bytes the entry really inflates to, stopping one past what it declares. */
+async function inflatedSize(entry: ZipEntry, input: Buffer): Promise<number> {
+  const at = entry.offsetToLocalFileHeader;
+  if (at + 30 > input.length || input.readUInt32LE(at) !== LOCAL_HEADER) throw notXlsx(`no local header for ${entry.path}`);
+  const start = at + 30 + input.readUInt16LE(at + 26) + input.readUInt16LE(at + 28);
+  const data = input.subarray(start, start + entry.compressedSize);
+  if (entry.compressionMethod === STORED) return data.length;
+  if (entry.compressionMethod !== DEFLATED) throw notXlsx(`${entry.path} uses compression method ${entry.compressionMethod}`);
+  const inflate = createInflateRaw();
+  inflate.end(data);
+  let size = 0;
+  try {
+    for await (const chunk of inflate) {
+      size += (chunk as Buffer).length;
+      if (size > entry.uncompressedSize) break;
+    }
+  } catch (err) {
+    throw notXlsx(`${entry.path}: ${(err as Error).message}`);
+  } finally {
+    inflate.destroy();
+  }
+  return size;
 }
 
 // The parts exceljs's streaming reader needs before any worksheet.

@@ -46,7 +46,12 @@ function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: nu
 
 describe('SKU master import limits', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-import-limits-'));
-  const files = { rows: join(dir, 'million-rows.xlsx'), bomb: join(dir, 'one-cell-700mb.xlsx'), good: join(dir, 'good.xlsx') };
+  const files = {
+    rows: join(dir, 'million-rows.xlsx'),
+    bomb: join(dir, 'one-cell-700mb.xlsx'),
+    lying: join(dir, 'one-cell-700mb-declared-1kb.xlsx'),
+    good: join(dir, 'good.xlsx'),
+  };
   let t: TestDatabase;
   let env: NodeJS.ProcessEnv;
 
@@ -55,12 +60,26 @@ describe('SKU master import limits', () => {
     env = cliEnv({ DATABASE_URL: t.url, TSUNAGI_DATA_DIR: join(dir, 'data'), TSUNAGI_LOG_DIR: join(dir, 'logs'), TSUNAGI_USER: 'limits' });
     await writeXlsx(files.rows, { sheet: sheetXml(millionRows()), level: 1 });
     await writeXlsx(files.bomb, { sheet: sheetXml([HEADER, ['AMZ-1', 'YH-1', null, true]]), sharedStrings: sharedStringsXml([megabytes(700)]), level: 9 });
+    // The same bomb, its zip declaring 1 KB for the part: the declared sizes pass, the real inflate must not.
+    await writeXlsx(files.lying, {
+      sheet: sheetXml([HEADER, ['AMZ-1', 'YH-1', null, true]]), sharedStrings: sharedStringsXml([megabytes(700)]), level: 9,
+      declaredSizes: { 'xl/sharedStrings.xml': 1024 },
+    });
     await writeXlsx(files.good, { sheet: sheetXml([HEADER, ['AMZ-1', 'YH-1', 'rk-1', true], ['AMZ-2', null, 'rk-2', false]]) });
   }, 60_000);
   afterAll(async () => {
     await t.drop();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('the CLI refuses a workbook whose zip understates what a part inflates to, with exit 2, in bounded memory', async () => {
+    const r = await runMeasured(['--json', 'import-sku', '-f', files.lying], env);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout) as { errors: { row: number; column: string; message: string }[] };
+    expect(out.errors[0]).toMatchObject({ row: 0, column: 'file', message: expect.stringMatching(/xl\/sharedStrings\.xml inflates past the 1024 bytes the zip declares/) });
+    expect(r.maxRssMb).toBeGreaterThan(0);
+    expect(r.maxRssMb).toBeLessThan(MAX_RSS_MB);
+  }, 60_000);
 
   it('imports a workbook the same writer produced when it is within the limits', async () => {
     const r = await runMeasured(['--json', 'import-sku', '-f', files.good], env);
@@ -89,7 +108,7 @@ describe('SKU master import limits', () => {
     }, 60_000);
     afterAll(() => h.close());
 
-    it.each([['rows' as const], ['bomb' as const]])('refuses the %s workbook with BAD_USER_INPUT and changes nothing', async (which) => {
+    it.each([['rows' as const], ['bomb' as const], ['lying' as const]])('refuses the %s workbook with BAD_USER_INPUT and changes nothing', async (which) => {
       const before = await h.app.ctx.catalog.mappingStats();
       const r = await gql(
         h.gateway.url,
@@ -98,7 +117,7 @@ describe('SKU master import limits', () => {
         await token('operator'),
       );
       expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(r.body.errors?.[0]?.message).toMatch(/at most \d+ are accepted/);
+      expect(r.body.errors?.[0]?.message).toMatch(/at most \d+ are accepted|inflates past/);
       expect(await h.app.ctx.catalog.mappingStats()).toEqual(before);
     }, 60_000);
 

@@ -67,7 +67,7 @@ async function write(out: WriteStream, data: Buffer): Promise<void> {
   if (!out.write(data)) await once(out, 'drain');
 }
 
-async function writeEntry(out: WriteStream, offset: number, name: string, pieces: Pieces, level: number): Promise<Written> {
+async function writeEntry(out: WriteStream, offset: number, name: string, pieces: Pieces, level: number, declaredSize?: number): Promise<Written> {
   const nameBytes = Buffer.from(name, 'utf8');
   const local = Buffer.alloc(30);
   local.writeUInt32LE(0x04034b50, 0);
@@ -101,13 +101,19 @@ async function writeEntry(out: WriteStream, offset: number, name: string, pieces
   descriptor.writeUInt32LE(0x08074b50, 0);
   descriptor.writeUInt32LE(crc >>> 0, 4);
   descriptor.writeUInt32LE(compressed, 8);
-  descriptor.writeUInt32LE(size, 12);
+  descriptor.writeUInt32LE(declaredSize ?? size, 12);
   await write(out, descriptor);
-  return { name, offset, crc, compressed, size };
+  return { name, offset, crc, compressed, size: declaredSize ?? size };
 }
 
-/** Writes a one-sheet workbook: the sheet's XML and the shared strings' XML as pieces; `level` is deflate's. */
-export async function writeXlsx(path: string, parts: { sheet: Pieces; sharedStrings?: Pieces; level?: number }): Promise<void> {
+/**
+ * Writes a one-sheet workbook: the sheet's XML and the shared strings' XML as pieces; `level` is deflate's.
+ * `declaredSizes` writes a false inflated size for the named entries, as a crafted file would.
+ */
+export async function writeXlsx(
+  path: string,
+  parts: { sheet: Pieces; sharedStrings?: Pieces; level?: number; declaredSizes?: Record<string, number> },
+): Promise<void> {
   const level = parts.level ?? constants.Z_DEFAULT_COMPRESSION;
   const out = createWriteStream(path);
   const entries: [string, Pieces][] = [
@@ -121,7 +127,7 @@ export async function writeXlsx(path: string, parts: { sheet: Pieces; sharedStri
   const written: Written[] = [];
   let offset = 0;
   for (const [name, pieces] of entries) {
-    const w = await writeEntry(out, offset, name, pieces, level);
+    const w = await writeEntry(out, offset, name, pieces, level, parts.declaredSizes?.[name]);
     written.push(w);
     offset += 30 + Buffer.byteLength(name) + w.compressed + 16;
   }

@@ -136,11 +136,14 @@ describe('the run lease on a PostgreSQL server', () => {
       return Boolean(run && (await applied(run.id)) > 0);
     });
     await terminateBackends();
+    // `status` from the other process (it settles runs whose lease expired) must not call the live run dead.
+    const [shown] = await other.inventory.history.listRuns(1);
     const second = await settle(other.inventory.sync.run({ source: 'amazon', dryRun: false, trigger: 'test' }));
     const rollback = await settle(other.inventory.rollback.run({ source: 'amazon', dryRun: false, trigger: 'test', actor: 'tester' }));
     const report = (await first) as RunReport;
     expect(['SUCCESS', 'INTERRUPTED']).toContain(report.status);
     if (report.status === 'SUCCESS') {
+      expect(['RUNNING', 'SUCCESS']).toContain(shown!.status);
       // It finished holding the lease throughout, so nothing else could start meanwhile.
       expect(second).toBeInstanceOf(Error);
       expect((second as Error).message).toMatch(/another sync run is in progress for the source amazon: run \d+/);
