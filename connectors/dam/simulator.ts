@@ -109,20 +109,24 @@ export class DamSimulator {
 
   /** Two images per SKU, `<sku>-1` (a JPEG photo) and `<sku>-2` (a PNG), sized by the SKU. */
   seed(skus: string[]): number {
-    for (const sku of skus) {
-      const h = createHash('sha256').update(sku).digest();
-      const [jw, jh] = SIZES.jpeg[h[0]! % SIZES.jpeg.length]!;
-      const [pw, ph] = SIZES.png[h[1]! % SIZES.png.length]!;
-      this.put({ id: `${sku}-1`, sku, position: 0, alt: `${sku} front`, kind: 'jpeg', width: jw, height: jh, seed: h.readUInt32BE(2) });
-      this.put({ id: `${sku}-2`, sku, position: 1, alt: `${sku} detail`, kind: 'png', width: pw, height: ph, seed: h.readUInt32BE(6) });
-    }
+    this.put(
+      skus.flatMap((sku) => {
+        const h = createHash('sha256').update(sku).digest();
+        const [jw, jh] = SIZES.jpeg[h[0]! % SIZES.jpeg.length]!;
+        const [pw, ph] = SIZES.png[h[1]! % SIZES.png.length]!;
+        return [
+          { id: `${sku}-1`, sku, position: 0, alt: `${sku} front`, kind: 'jpeg' as const, width: jw, height: jh, seed: h.readUInt32BE(2) },
+          { id: `${sku}-2`, sku, position: 1, alt: `${sku} detail`, kind: 'png' as const, width: pw, height: ph, seed: h.readUInt32BE(6) },
+        ];
+      }),
+    );
     this.state.changed();
     return skus.length;
   }
 
   /** Adds or replaces one image; `bytes` serves exactly those (benchmarks bring their own files). */
   addImage(image: { id: string; sku: string; position?: number; alt?: string | null; kind?: AssetKind; width?: number; height?: number; seed?: number }, bytes?: Buffer): void {
-    this.put({ position: 0, alt: null, kind: 'jpeg', width: 1200, height: 900, seed: 1, ...image });
+    this.put([{ position: 0, alt: null, kind: 'jpeg', width: 1200, height: 900, seed: 1, ...image }]);
     if (bytes) this.files.set(image.id, bytes);
     else this.files.delete(image.id);
     this.state.changed();
@@ -181,9 +185,11 @@ export class DamSimulator {
     return a;
   }
 
-  private put(a: Omit<SimAsset, 'updatedAt'>): void {
-    const assets = this.state.data.assets.filter((x) => x.id !== a.id);
-    assets.push({ ...a, updatedAt: new Date().toISOString() });
+  /** Adds or replaces assets by id, keeping the list in the order the DAM pages it (one sort per call, not per asset). */
+  private put(added: Omit<SimAsset, 'updatedAt'>[]): void {
+    const ids = new Set(added.map((a) => a.id));
+    const updatedAt = new Date().toISOString();
+    const assets = [...this.state.data.assets.filter((x) => !ids.has(x.id)), ...added.map((a) => ({ ...a, updatedAt }))];
     assets.sort((x, y) => x.sku.localeCompare(y.sku) || x.position - y.position || x.id.localeCompare(y.id));
     this.state.data.assets = assets;
   }
