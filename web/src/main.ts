@@ -393,7 +393,10 @@ const confirmRollback = (runId: number) => act(async () => {
     while (!answered) {
       const data = await call((api) => api.request<{ syncRuns: Q.Run[] }>(Q.RUNS, { status: 'RUNNING', kind: 'ROLLBACK' })).catch(() => undefined);
       const run = data?.syncRuns.find((r) => r.source === `run:${runId}`);
-      if (run && !answered) return ((state.activeRun = run.id), watchRun(run.id));
+      if (run && !answered) {
+        state.activeRun = run.id;
+        return watchRun(run.id);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
