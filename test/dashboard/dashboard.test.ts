@@ -218,13 +218,33 @@ describe('the dashboard, as an operator uses it', () => {
     expect((await h.app.ctx.inventory.rules.current('amazon')).ruleSetId).toBe(proposal.id);
   });
 
+  test('a manager rejects a pending proposal, and the rules in force stay', async () => {
+    const before = (await h.app.ctx.inventory.rules.current('amazon')).ruleSetId;
+    const proposal = await h.app.ctx.inventory.rules.propose('amazon', [{ min: 0, max: 0, share: '0' }, { min: 1, share: '1/3' }], { name: 'op-2', role: 'operator' }, 'a third');
+    await tab('simulate');
+    await page.locator(`[data-proposal="${proposal.id}"] button.reject`).click();
+    await page.getByText(`Proposal ${proposal.id}: REJECTED`).waitFor();
+    await expect(page.locator(`[data-proposal="${proposal.id}"]`).count()).resolves.toBe(0);
+    expect((await h.app.ctx.inventory.rules.current('amazon')).ruleSetId).toBe(before);
+    expect((await h.app.ctx.inventory.rules.list({ source: 'amazon', status: 'REJECTED' })).map((r) => r.id)).toEqual([proposal.id]);
+  });
+
+  test('a manager viewing their own proposal is told another manager decides, with no buttons to do it', async () => {
+    const own = await h.app.ctx.inventory.rules.propose('amazon', [{ min: 0, max: 0, share: '0' }, { min: 1, share: '1/4' }], { name: 'boss', role: 'manager' }, 'a quarter');
+    await tab('simulate');
+    const card = page.locator(`[data-proposal="${own.id}"]`);
+    await card.getByText('Your own proposal: another manager decides.').waitFor();
+    await expect(card.locator('button').count()).resolves.toBe(0);
+    await expect(card.textContent()).resolves.toContain('Proposed by boss');
+  });
+
   test('a partner sees read-only pages: no action buttons anywhere', async () => {
     await page.locator('#sign-out').click();
     await page.locator('#token').fill(await token('partner', 'acme'));
     await page.locator('#sign-in').click();
     await expect(page.locator('#who').textContent()).resolves.toContain('acme (partner) · read only');
     await expect(page.locator('nav [data-tab="actions"]').count()).resolves.toBe(0);
-    for (const name of ['status', 'health', 'simulate', 'stock']) {
+    for (const name of ['status', 'health', 'simulate', 'stock', 'orders']) {
       await tab(name);
       await page.locator('main .card').first().waitFor();
       await expect(page.locator('#dry-run, #sync-now, #preview-rollback, #confirm-rollback, button.approve, button.reject').count()).resolves.toBe(0);
@@ -263,7 +283,7 @@ describe('the dashboard, as an operator uses it', () => {
       await p.locator('select[name="lang"]').selectOption('en');
       await p.locator('nav [data-tab="status"]', { hasText: 'Status' }).waitFor();
       // Wide tables scroll inside their card; the page itself never scrolls sideways.
-      for (const name of ['status', 'actions', 'health', 'simulate', 'stock']) {
+      for (const name of ['status', 'actions', 'health', 'simulate', 'stock', 'orders']) {
         await p.locator(`nav [data-tab="${name}"]`).click();
         await p.locator('main .card').waitFor();
         expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);

@@ -6,7 +6,7 @@ import { issueToken } from '../../platform/auth/tokens.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/index.js';
 import type { Config } from '../../platform/config/index.js';
 import type { Role } from '../../subgraphs/federation.js';
-import { createTestApp, seed, type TestApp } from '../support/app.js';
+import { createTestApp, seed, type TestApp, type TestAppOptions } from '../support/app.js';
 
 export const JWT_SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret-0123');
 
@@ -16,8 +16,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: GatewayOptions = {}): Promise<Harness> {
-  const app = await createTestApp();
+export async function startHarness(opts: GatewayOptions = {}, appOpts: TestAppOptions = {}): Promise<Harness> {
+  const app = await createTestApp(appOpts);
   try {
     const gateway = await startGateway(app.ctx, { port: 0, host: '127.0.0.1', jwtSecret: JWT_SECRET, ...opts });
     return {

@@ -73,7 +73,6 @@ const MESSAGES = {
   confirmRollback: ['Yes, roll back run {id}', '実行 {id} を取り消す'],
   cancel: ['Cancel', 'キャンセル'],
   rollbackDone: ['Rollback run {id} finished: {status} ({n} changes)', '取り消し (実行 {id}) が終了しました: {status} ({n} 件)'],
-  rollbackLive: ['{n} changes applied so far', '{n} 件適用済み'],
   refused: ['Refused: {reason}', '拒否されました: {reason}'],
   failedAction: ['Failed: {reason}', '失敗しました: {reason}'],
   healthOk: ['All systems healthy', 'すべて正常'],
@@ -116,6 +115,20 @@ const MESSAGES = {
   liveFeed: ['Live stock changes', '在庫変更 (ライブ)'],
   waiting: ['Waiting for changes…', '変更を待っています…'],
   language: ['Language', '言語'],
+  tabOrders: ['Orders', '注文'],
+  orderSn: ['Order number', '注文番号'],
+  placed: ['Placed', '注文日時'],
+  total: ['Total', '合計'],
+  omsId: ['OMS id', 'OMS ID'],
+  tracking: ['Tracking', '追跡番号'],
+  noOrders: ['No orders.', '注文はありません。'],
+  'order.pending_payment': ['Awaiting payment', '入金待ち'],
+  'order.confirmed': ['Confirmed', '確定'],
+  'order.shipped': ['Shipped', '発送済み'],
+  'order.delivered': ['Delivered', '配達済み'],
+  'order.cancelling': ['Cancelling', 'キャンセル処理中'],
+  'order.cancelled': ['Cancelled', 'キャンセル'],
+  'order.returning': ['Returning', '返品中'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof MESSAGES;

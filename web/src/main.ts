@@ -4,9 +4,10 @@ import './style.css';
 import { html, nothing, render, type TemplateResult } from 'lit-html';
 import { Api, ApiError, loadPageConfig, readClaims, SessionEndedError, type Claims, type PageConfig } from './api';
 import { initialLang, keepLang, translate, type Lang, type MessageKey } from './i18n';
+import { OrdersTab } from './orders';
 import * as Q from './queries';
 
-type Tab = 'status' | 'actions' | 'health' | 'simulate' | 'stock';
+type Tab = 'status' | 'actions' | 'health' | 'simulate' | 'stock' | 'orders';
 type Notice = { kind: 'ok' | 'error' | 'info'; text: string } | null;
 
 const TOKEN_KEY = 'tsunagi.token';
@@ -36,7 +37,6 @@ const state = {
   dryReport: null as Q.SyncReport | null,
   activeRun: null as number | null,
   rollbackPreview: null as Q.RollbackReport | null,
-  rollbackLive: null as number | null,
   health: null as Q.Health | null,
   healthAt: null as Date | null,
   healthError: null as string | null,
@@ -62,6 +62,7 @@ const root = document.querySelector<HTMLElement>('#app')!;
 const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(state.lang, key, vars);
 const canWrite = () => state.claims !== null && state.claims.role !== 'partner';
 const canManage = () => state.claims?.role === 'manager' || state.claims?.role === 'admin';
+const orders = new OrdersTab({ call, t, fmtDate, lang: () => state.lang, update });
 
 /** Debounce for the search fields: one request once typing pauses. */
 let searchTimer: number | undefined;
@@ -138,10 +139,10 @@ function signIn(token: string): void {
   unsubscribers.push(state.api.subscribe<{ stockChanged: Q.StockChange }>(Q.STOCK_CHANGED, {}, {
     next: ({ stockChanged }) => {
       state.feed = [stockChanged, ...state.feed].slice(0, FEED_MAX);
-      if (state.rollbackLive !== null) state.rollbackLive++;
       update();
     },
   }));
+  unsubscribers.push(orders.listen(state.api));
   timers.push(window.setInterval(() => state.tab === 'status' && void loadRuns(), RUNS_REFRESH_MS));
   timers.push(window.setInterval(() => state.tab === 'health' && void loadHealth(), HEALTH_REFRESH_MS));
   void loadRuns();
@@ -180,10 +181,11 @@ function signOut(message: string | null = null): void {
   state.api.close();
   Object.assign(state, {
     api: null, token: null, claims: null, signInMessage: message, runs: null, openRun: null, dryReport: null, notice: null,
-    rollbackPreview: null, rollbackLive: null, health: null, sim: null, inventory: null, rules: null, ruleSets: null,
+    rollbackPreview: null, health: null, sim: null, inventory: null, rules: null, ruleSets: null,
     stock: null, feed: [], activeRun: null, busy: false,
   });
   state.progress.clear();
+  orders.reset();
   update();
 }
 
@@ -384,7 +386,20 @@ const previewRollback = () => act(async () => {
 });
 
 const confirmRollback = (runId: number) => act(async () => {
-  state.rollbackLive = 0;
+  // The mutation answers once the rollback has ended: meanwhile its run is found among the running ones (its source
+  // is run:<id>) and its progress streamed like a sync's.
+  let answered = false;
+  void (async () => {
+    while (!answered) {
+      const data = await call((api) => api.request<{ syncRuns: Q.Run[] }>(Q.RUNS, { status: 'RUNNING', kind: 'ROLLBACK' })).catch(() => undefined);
+      const run = data?.syncRuns.find((r) => r.source === `run:${runId}`);
+      if (run && !answered) {
+        state.activeRun = run.id;
+        return watchRun(run.id);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
   try {
     const data = await call((api) => api.request<{ rollbackStockSync: Q.RollbackReport }>(Q.ROLLBACK, { dryRun: false, runId }));
     if (!data) return;
@@ -393,7 +408,7 @@ const confirmRollback = (runId: number) => act(async () => {
     state.notice = { kind: r.status === 'SUCCESS' ? 'ok' : 'error', text: t('rollbackDone', { id: r.runId, status: r.status, n: r.changes.length }) };
     void loadRuns();
   } finally {
-    state.rollbackLive = null;
+    answered = true;
   }
 });
 
@@ -418,7 +433,6 @@ function actionsView() {
     ${state.busy ? html`<progress class="busy" aria-label=${t('loading')}></progress>` : nothing}
     ${noticeView(state.notice)}
     ${state.activeRun !== null ? progressView(state.activeRun) : nothing}
-    ${state.rollbackLive !== null ? html`<p class="live" role="status">${t('rollbackLive', { n: state.rollbackLive })}</p>` : nothing}
     ${r ? html`<div class="report" id="dry-run-report">
       <h3>${t('dryRunReport', { id: r.runId })} ${statusBadge(r.status)}</h3>
       <dl class="facts">
@@ -642,6 +656,7 @@ function selectTab(tab: Tab): void {
     void loadRules();
     void loadInventory();
   }
+  if (tab === 'orders') void orders.load();
   update();
 }
 
@@ -681,9 +696,9 @@ function langSwitch() {
 function view(): TemplateResult {
   if (!state.config) return html`<p class="loading">${t('loading')}</p>`;
   if (!state.claims) return signInView();
-  const tabs: Tab[] = canWrite() ? ['status', 'actions', 'health', 'simulate', 'stock'] : ['status', 'health', 'simulate', 'stock'];
-  const tabLabel: Record<Tab, MessageKey> = { status: 'tabStatus', actions: 'tabActions', health: 'tabHealth', simulate: 'tabSimulate', stock: 'tabStock' };
-  const body = { status: statusView, actions: actionsView, health: healthView, simulate: simulateView, stock: stockView }[state.tab];
+  const tabs: Tab[] = canWrite() ? ['status', 'actions', 'health', 'simulate', 'stock', 'orders'] : ['status', 'health', 'simulate', 'stock', 'orders'];
+  const tabLabel: Record<Tab, MessageKey> = { status: 'tabStatus', actions: 'tabActions', health: 'tabHealth', simulate: 'tabSimulate', stock: 'tabStock', orders: 'tabOrders' };
+  const body = { status: statusView, actions: actionsView, health: healthView, simulate: simulateView, stock: stockView, orders: () => orders.view() }[state.tab];
   return html`<header class="top">
     <h1>${t('title')}</h1>
     ${state.config.sandbox ? html`<span class="badge sandbox">${t('sandbox')}</span>` : nothing}

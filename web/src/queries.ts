@@ -27,6 +27,17 @@ export interface Rules { ruleSetId: number | null; tiers: Tier[] }
 export interface RuleSet { id: number; status: string; tiers: Tier[]; reason: string | null; proposedBy: string; proposedAt: string }
 export interface ProductStock { sku: string; sourceQuantity: number | null; stock: { channel: string; code: string; quantity: number; updatedAt: string }[] }
 export interface StockChange { sku: string; channel: string; before: number | null; after: number; runId: number | null; at: string }
+export interface OrderMoney { amount: number; currency: string }
+export interface Order {
+  id: string; channel: string; orderSn: string; status: string; channelStatus: string; placedAt: string; total: OrderMoney;
+  omsOrderId: string | null; trackingNumber: string | null; carrier: string | null;
+}
+export interface OrderPage { edges: { cursor: string; node: Order }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
+export interface OrderChange { change: string; order: Order | null }
+export interface PriceChange {
+  id: number; runId: number; sku: string; channel: string; currency: string; before: number | null; after: number;
+  reason: string; status: string; heldReason: string | null; approvedBy: string | null; at: string;
+}
 
 const RUN_FIELDS = 'id kind dryRun status trigger user source startedAt finishedAt updates failed errorSummary channels { channel updates failed }';
 const TIER = 'min max share';
@@ -53,3 +64,7 @@ export const RULE_SETS = `query RuleSets($source: String) { allocationRuleSets(l
 export const APPROVE = `mutation Approve($id: Int!) { decision: approveAllocationRules(proposalId: $id) { id status } }`;
 export const REJECT = `mutation Reject($id: Int!) { decision: rejectAllocationRules(proposalId: $id) { id status } }`;
 export const PRODUCT_STOCK = `query ProductStock($sku: String!) { product(sku: $sku) { sku sourceQuantity stock { channel code quantity updatedAt } } }`;
+const ORDER_FIELDS = 'id channel orderSn status channelStatus placedAt total { amount currency } omsOrderId trackingNumber carrier';
+export const ORDERS = `query Orders($first: Int!, $after: String, $channel: String, $status: String) {
+  orders(first: $first, after: $after, channel: $channel, status: $status) { edges { cursor node { ${ORDER_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+export const ORDER_CHANGED = `subscription OrderFeed { orderChanged { change order { ${ORDER_FIELDS} } } }`;
