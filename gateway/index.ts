@@ -29,6 +29,7 @@ import { createMediaHandler } from './media.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { announceWebhookUrls, createWebhookIngress } from './webhooks.js';
+import { announceHub } from '../app/hub-presence.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
 /** Each option overrides the `gateway:` section of the config (config/config.yaml). */
@@ -682,11 +683,13 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   app.logger.info({ url: `http://${hostPart}:${address.port}/graphql`, mode: distributed ? 'distributed' : 'in-process' }, 'gateway listening');
   await announceWebhookUrls(app, `http://${hostPart}:${address.port}`);
+  const withdraw = announceHub(app.config.dataDir, `http://${hostPart}:${address.port}/graphql`);
 
   return {
     url: `http://${hostPart}:${address.port}/graphql`,
     wsUrl: `ws://${hostPart}:${address.port}/graphql`,
     async close() {
+      withdraw();
       addressRate.stop();
       costRate.stop();
       metrics.stop();
