@@ -18,13 +18,13 @@ export interface StateMetricsDeps {
   scheduler: () => Promise<SchedulerStatus>;
 }
 
-/** One read per scrape, whichever gauge asks first. */
+/** One read per scrape: the gauges collected together share the read in flight. */
 function perScrape<T>(read: () => Promise<T>): () => Promise<T | undefined> {
-  let last: { at: number; value: Promise<T | undefined> } | undefined;
-  return () => {
-    if (!last || Date.now() - last.at > 500) last = { at: Date.now(), value: read().catch(() => undefined) };
-    return last.value;
-  };
+  let inFlight: Promise<T | undefined> | undefined;
+  return () =>
+    (inFlight ??= read().catch(() => undefined).finally(() => {
+      inFlight = undefined;
+    }));
 }
 
 export function registerStateMetrics(registry: Registry, deps: StateMetricsDeps): void {
