@@ -38,6 +38,10 @@ import { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import { AlertRules } from '../subgraphs/reporting/services/alert-rules.js';
 import { DailyReportService } from '../subgraphs/reporting/services/daily-report.js';
 import type { HubMetrics } from '../subgraphs/reporting/services/metrics.js';
+import { SystemHealth } from '../subgraphs/reporting/services/system-health.js';
+import type { SchedulerStatus } from '../subgraphs/reporting/ports.js';
+import type { SchedulerReader } from '../jobs/status.js';
+import { hubStatus } from './hub-presence.js';
 import { RunActivity } from '../subgraphs/inventory/services/activity.js';
 
 export interface AppContext {
@@ -77,6 +81,10 @@ export interface AppContext {
    * serves them at /metrics), counting this process's calls from then on. Other processes never load prom-client.
    */
   hubMetrics(): Promise<HubMetrics>;
+  /** The job store's view of the scheduled jobs and the workers (its connection opened on first use). */
+  scheduler(): Promise<SchedulerStatus>;
+  /** The scheduler, the hub serving the data directory, and disk space: health beside the systems'. */
+  systemHealth: SystemHealth;
   /** Present in sandbox mode. */
   sandbox?: Sandbox;
   /** The integrations config as the connectors use it (simulator URLs in sandbox mode). */
@@ -202,19 +210,26 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
     });
     const health = () => Promise.all(hub.systems().map((s) => hub.health(s.name)));
     const dailyReport = new DailyReportService({ db, activity, reporting, alerts, health, config: config.notifications, timezone: config.timezone });
+    const dirs = [{ dir: 'data', path: config.dataDir }, { dir: 'logs', path: config.logging.dir }];
     const alertRules = new AlertRules({
       db, alerts, reporting, health, config: config.notifications.rules, timezone: config.timezone, logger,
-      dirs: [{ dir: 'data', path: config.dataDir }, { dir: 'logs', path: config.logging.dir }],
+      dirs,
     });
+    // The job store is read through Agenda, loaded only by processes that ask.
+    let reader: Promise<SchedulerReader> | undefined;
+    const scheduler = async () =>
+      (await (reader ??= import('../jobs/status.js').then(({ SchedulerReader }) => new SchedulerReader({ config, databaseUrl: db.url, embedded: db.embedded, logger })))).status();
+    closers.unshift(async () => (await reader)?.close());
+    const systemHealth = new SystemHealth({ scheduler, hub: () => hubStatus(config.dataDir), dirs, disk: config.notifications.rules.disk_space });
     closers.unshift(() => reporting.flushCalls());
     closers.unshift(() => orders.pipeline.stop());
 
     return {
-      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, media, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations,
+      config, logger, db, events, credentials, tokens, reporting, catalog, products, pricing, media, inventory, orders, mappings, registry, hub, connectors, alerts, dailyReport, alertRules, sandbox, integrations, scheduler, systemHealth,
       healthChecks: () => hub.healthChecks(),
       hubMetrics: () =>
         (metrics ??= import('../subgraphs/reporting/services/metrics.js').then(({ HubMetrics }) => {
-          const m = new HubMetrics({ activity, rules: alertRules, health });
+          const m = new HubMetrics({ activity, rules: alertRules, health, scheduler, queues: () => orders.queueStats() });
           observeCall = m.observeCall;
           return m;
         })),

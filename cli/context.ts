@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../app/context.js';
 import type { Config } from '../platform/config/index.js';
 import type { Logger } from '../platform/log/index.js';
+import { correlated } from '../platform/log/correlation.js';
 import { operatorName } from './commands/identity.js';
 import { createOutput, EXIT, exitCodeOf, isRefusal, type Output } from './output.js';
 
@@ -20,7 +21,12 @@ export type CommandBody = (ctx: AppContext, out: Output) => Promise<number | voi
  * Runs one command body against a freshly opened context and sets the process exit code. `check` validates the
  * arguments (against the config where needed) before the database is opened, so bad input changes nothing.
  */
-export async function runCommand(cmd: Command, body: CommandBody, check?: (config: Config) => void | Promise<void>): Promise<void> {
+/** Runs a command as one unit of work: its log lines and external calls share one correlation id. */
+export function runCommand(cmd: Command, body: CommandBody, check?: (config: Config) => void | Promise<void>): Promise<void> {
+  return correlated(() => runCommandCorrelated(cmd, body, check));
+}
+
+async function runCommandCorrelated(cmd: Command, body: CommandBody, check?: (config: Config) => void | Promise<void>): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const out = createOutput(Boolean(opts.json));
   const command = commandPath(cmd);

@@ -29,6 +29,8 @@ import { createMediaHandler } from './media.js';
 import { createStaticHandler } from './static.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { announceWebhookUrls, createWebhookIngress } from './webhooks.js';
+import { announceHub } from '../app/hub-presence.js';
+import { CORRELATION_HEADER, correlated, currentCorrelation } from '../platform/log/correlation.js';
 import { buildSubgraphs, composeSupergraph, SUBGRAPH_NAMES, type SubgraphName } from './supergraph.js';
 
 /** Each option overrides the `gateway:` section of the config (config/config.yaml). */
@@ -183,6 +185,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<SubgraphContext>): void {
     request.http?.headers.set(GATEWAY_SECRET_HEADER, this.secret);
+    const correlation = currentCorrelation();
+    if (correlation) request.http?.headers.set(CORRELATION_HEADER, correlation.id);
     if ('user' in context && context.user) request.http?.headers.set(ACTOR_HEADER, JSON.stringify(context.user));
   }
 }
@@ -521,7 +525,13 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const media = createMediaHandler({ dir: app.media.storeDir });
 
   const httpServer = createServer((req, res) => {
-    handle(req, res).catch((err) => {
+    // Each request (a GraphQL operation, a webhook delivery) is one unit of work in the log: the caller's id when it
+    // sends one, a new one otherwise, given back so the caller can find it.
+    const caller = req.headers[CORRELATION_HEADER];
+    correlated(() => {
+      res.setHeader(CORRELATION_HEADER, currentCorrelation()!.id);
+      return handle(req, res);
+    }, typeof caller === 'string' ? caller : undefined).catch((err) => {
       app.logger.error({ err }, 'gateway request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
       else res.end();
@@ -682,11 +692,13 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   app.logger.info({ url: `http://${hostPart}:${address.port}/graphql`, mode: distributed ? 'distributed' : 'in-process' }, 'gateway listening');
   await announceWebhookUrls(app, `http://${hostPart}:${address.port}`);
+  const withdraw = announceHub(app.config.dataDir, `http://${hostPart}:${address.port}/graphql`);
 
   return {
     url: `http://${hostPart}:${address.port}/graphql`,
     wsUrl: `ws://${hostPart}:${address.port}/graphql`,
     async close() {
+      withdraw();
       addressRate.stop();
       costRate.stop();
       metrics.stop();

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { subscribe } from 'graphql';
+import { CORRELATION_HEADER, correlated } from '../platform/log/correlation.js';
 import { useServer } from 'graphql-ws/use/ws';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
@@ -91,10 +92,12 @@ export async function startSubgraphServer(app: AppContext, name: SubgraphName, o
       if (!(err instanceof BadActorError)) throw err;
       return sendGraphQLError(res, 400, 'BAD_REQUEST', err.message);
     }
-    void (async () => {
+    // The gateway's request id: one id across the gateway's and the subgraphs' logs.
+    const caller = req.headers[CORRELATION_HEADER];
+    void correlated(async () => {
       const body = await readBody(req, maxBodyBytes);
       await executeHttp(server, req, res, body, async () => ({ services, user, loaders: new Map() }));
-    })().catch((err) => {
+    }, typeof caller === 'string' ? caller : undefined).catch((err) => {
       app.logger.error({ err, subgraph: name }, 'subgraph request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
       else res.end();

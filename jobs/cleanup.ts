@@ -6,6 +6,7 @@
 import type { Agenda } from 'agenda';
 import type { Logger } from 'pino';
 import type { EventBus } from '../platform/events/index.js';
+import { correlated } from '../platform/log/correlation.js';
 import { SyncRefusedError } from '../subgraphs/inventory/errors.js';
 import type { RetentionService } from '../subgraphs/inventory/services/retention.js';
 import type { OrdersService } from '../subgraphs/orders/service.js';
@@ -83,6 +84,6 @@ export async function runCleanup(deps: CleanupDeps, olderThanDays: number, opts:
 
 export function defineCleanup(agenda: Agenda, deps: CleanupDeps & { retentionDays: number }): void {
   agenda.define(CLEANUP_JOB, async () => {
-    await runCleanup(deps, deps.retentionDays);
+    await correlated(() => runCleanup(deps, deps.retentionDays));
   }, { concurrency: 1, lockLimit: 1 });
 }

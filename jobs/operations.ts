@@ -4,6 +4,7 @@
 // operation that fails alerts the operators once.
 import type { Agenda, Job } from 'agenda';
 import type { Logger } from 'pino';
+import { correlated } from '../platform/log/correlation.js';
 import type { AlertService } from '../subgraphs/reporting/services/alerts.js';
 import type { IntegrationHub } from '../platform/integrations/hub.js';
 import type { SourceRead } from '../platform/integrations/index.js';
@@ -29,7 +30,8 @@ export function defineOperationJobs(agenda: Agenda, jobs: ScheduledJob[], deps: 
     const target = job.operation;
     if (!target) continue;
     agenda.define(job.name, async (j: Job) => {
-      await keepLocked(j, deps.logger, () => runScheduledOperation(deps, target.system, target.operation));
+      // Each occurrence is one unit of work in the log (platform/log/correlation.ts).
+      await correlated(() => keepLocked(j, deps.logger, () => runScheduledOperation(deps, target.system, target.operation)));
     }, { concurrency: 1, lockLimit: 1, lockLifetime: LOCK_LIFETIME_MS });
   }
 }

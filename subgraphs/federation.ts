@@ -23,7 +23,7 @@ export type { Actor, Role };
  * What resolvers may use: the modules' services and what the health query reads; not the database, the config or
  * the rest of the app, so that no resolver runs SQL or reaches past the module that owns the data.
  */
-export interface ResolverServices extends Pick<AppContext, 'inventory' | 'catalog' | 'products' | 'pricing' | 'media' | 'orders' | 'reporting' | 'events' | 'logger' | 'healthChecks' | 'hub'> {
+export interface ResolverServices extends Pick<AppContext, 'inventory' | 'catalog' | 'products' | 'pricing' | 'media' | 'orders' | 'reporting' | 'events' | 'logger' | 'healthChecks' | 'hub' | 'systemHealth'> {
   /** One database round trip (the health query). */
   pingDatabase(): Promise<void>;
   /** The scheduled jobs as configured. */
@@ -31,9 +31,9 @@ export interface ResolverServices extends Pick<AppContext, 'inventory' | 'catalo
 }
 
 export function resolverServices(app: AppContext): ResolverServices {
-  const { inventory, catalog, products, pricing, media, orders, reporting, events, logger, hub } = app;
+  const { inventory, catalog, products, pricing, media, orders, reporting, events, logger, hub, systemHealth } = app;
   return {
-    inventory, catalog, products, pricing, media, orders, reporting, events, logger, hub,
+    inventory, catalog, products, pricing, media, orders, reporting, events, logger, hub, systemHealth,
     healthChecks: () => app.healthChecks(),
     pingDatabase: () => app.db.ping(),
     schedules: () => scheduledJobs(app.config),

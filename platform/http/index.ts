@@ -2,6 +2,7 @@
 // a circuit breaker, and an outcome record for every call (the integration log).
 import type { Logger } from 'pino';
 import { silentLogger } from '../log/index.js';
+import { CORRELATION_HEADER, currentCorrelation } from '../log/correlation.js';
 import { backoffDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
 import { UpstreamError } from '../errors.js';
@@ -244,6 +245,9 @@ export class HttpClient {
 
   private async send(req: RequestOptions, url: URL): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...req.headers };
+    // The remote's logs can be matched with ours.
+    const correlation = currentCorrelation();
+    if (correlation) headers[CORRELATION_HEADER] ??= correlation.id;
     let body: string | undefined;
     if (req.body instanceof URLSearchParams) {
       body = req.body.toString();

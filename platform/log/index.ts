@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { createStream } from 'rotating-file-stream';
 import { dayInZone, formatTime, isoInZone } from '../time.js';
+import { correlationFields } from './correlation.js';
 
 export type { Logger } from 'pino';
 
@@ -78,6 +79,8 @@ export function createLogger(opts: LogOptions = {}): Logger {
     level: lowest(streams.map((s) => s.level ?? 'info')),
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     timestamp: () => `,"time":"${isoInZone(new Date(), timezone)}"`,
+    // Every line names the work it belongs to (platform/log/correlation.ts).
+    mixin: correlationFields,
   };
   if (streams.length === 0) return pino({ ...base, enabled: false });
   const logger = pino(base, pino.multistream(streams));

@@ -1,6 +1,7 @@
 // Reading the JSON log back for people (`tsunagi logs`): every live log file of the directory (inventory_sync.log,
 // and each process's own in the distributed mode), filtered by run, system and level, merged by time, printed
-// one readable line per entry in the configured timezone; or followed as it grows, across rotations.
+// one readable line per entry in the configured timezone; or followed as it grows, across rotations. A run's
+// entries are those naming it and those sharing its correlation id (platform/log/correlation.ts): the calls it made.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +20,10 @@ export interface LogEntry {
 }
 
 export interface LogFilter {
+  /** A run's entries: those naming it, and those of the work that started it (sharing its correlation id). */
   runId?: number;
+  /** Correlation ids of the run's work, found by readLast and follow. */
+  correlations?: Set<string>;
   /** A system (integration) name: the entry's system, connector or call outcome's system. */
   system?: string;
   minLevel?: number;
@@ -53,9 +57,23 @@ const nested = (o: unknown, key: string) => (o && typeof o === 'object' ? (o as 
 export function matches(e: LogEntry, f: LogFilter): boolean {
   if (f.minLevel !== undefined && e.level < f.minLevel) return false;
   const x = e.fields;
-  if (f.runId !== undefined && ![x.runId, nested(x.alert, 'runId'), nested(x.report, 'runId')].includes(f.runId)) return false;
+  if (f.runId !== undefined && !namesRun(e, f.runId) && !(typeof x.correlationId === 'string' && f.correlations?.has(x.correlationId))) return false;
   if (f.system !== undefined && ![x.system, x.connector, nested(x.outcome, 'system')].includes(f.system)) return false;
   return true;
+}
+
+const namesRun = (e: LogEntry, runId: number) => [e.fields.runId, nested(e.fields.alert, 'runId'), nested(e.fields.report, 'runId')].includes(runId);
+
+/** The correlation ids of the entries naming the run: its work's lines before the run began carry them too. */
+async function correlationsOf(files: string[], runId: number): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const file of files) {
+    for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      const e = parseLine(line);
+      if (e && namesRun(e, runId) && typeof e.fields.correlationId === 'string') ids.add(e.fields.correlationId);
+    }
+  }
+  return ids;
 }
 
 /** "2026-11-27 17:46:03 +09:00 WARN  message  runId=12 system=yahoo": scalar fields after the message, an error's text last. */
@@ -73,6 +91,7 @@ export function formatEntry(e: LogEntry, timezone: string): string {
 
 /** The last `limit` matching entries of the files, oldest first; each file is streamed, only `limit` are held. */
 export async function readLast(files: string[], filter: LogFilter, limit: number): Promise<LogEntry[]> {
+  if (filter.runId !== undefined) filter = { ...filter, correlations: await correlationsOf(files, filter.runId) };
   const kept: LogEntry[] = [];
   for (const file of files) {
     const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
@@ -102,6 +121,8 @@ interface Followed {
  * are picked up. Resolves when `signal` aborts.
  */
 export async function follow(dir: string, filter: LogFilter, onEntry: (e: LogEntry) => void, signal: AbortSignal, everyMs = 500): Promise<void> {
+  const correlations = new Set(filter.correlations);
+  filter = { ...filter, correlations };
   const followed = new Map<string, Followed>();
   const openAt = async (path: string, atEnd: boolean): Promise<Followed> => {
     const handle = await open(path, 'r');
@@ -121,6 +142,8 @@ export async function follow(dir: string, filter: LogFilter, onEntry: (e: LogEnt
     f.partial = lines.pop()!;
     for (const line of lines) {
       const e = parseLine(line);
+      // A run's work learnt as it is written: its later lines are followed, whatever they name.
+      if (e && filter.runId !== undefined && namesRun(e, filter.runId) && typeof e.fields.correlationId === 'string') correlations.add(e.fields.correlationId);
       if (e && matches(e, filter)) batch.push(e);
     }
   };

@@ -10,7 +10,7 @@ import type { MappingSet } from '../../platform/transform/index.js';
 import type { InboxMessage } from '../../platform/webhooks/index.js';
 import type { Alerts, OrderFulfilment, OrderSink, OrderSource, Shipment, StockReservations } from './ports.js';
 import { OrderInbox } from './services/inbox.js';
-import { parseMessageId, type DeadLetter, type Table } from './services/messages.js';
+import { parseMessageId, type DeadLetter, type QueueStats, type Table } from './services/messages.js';
 import { OrderOutbox } from './services/outbox.js';
 import { OrderPipeline } from './services/pipeline.js';
 import { OrderRecords, type OrderFilter, type OrderLineView, type OrderView, type StatusEntryView } from './services/records.js';
@@ -148,6 +148,12 @@ export class OrdersService {
   }
 
   /** Messages waiting and dead, per queue. */
+  /** Both queues as monitoring reads them (depth, oldest waiting, retries, dead letters). */
+  async queueStats(): Promise<{ inbox: QueueStats; outbox: QueueStats }> {
+    const [inbox, outbox] = await Promise.all([this.inbox.table.stats(), this.outbox.table.stats()]);
+    return { inbox, outbox };
+  }
+
   async queues(): Promise<{ inbox: { pending: number; dead: number }; outbox: { pending: number; dead: number } }> {
     return { inbox: await this.inbox.table.counts(), outbox: await this.outbox.table.counts() };
   }

@@ -62,3 +62,29 @@ export interface Notifier {
   /** Every channel name it knows, configured or not: routing may name only these. */
   readonly supported: string[];
 }
+
+/** A scheduled job as the job store has it (Agenda's fields). */
+export interface JobStatus {
+  name: string;
+  lastRunAt?: Date | null;
+  lastFinishedAt?: Date | null;
+  failedAt?: Date | null;
+  failReason?: string | null;
+  nextRunAt?: Date | null;
+  lockedAt?: Date | null;
+}
+
+/** A scheduled job with its schedule; `stored`: a worker has scheduled it in the job store. */
+export interface ScheduledJobStatus extends JobStatus {
+  schedule: string;
+  timezone: string;
+  stored: boolean;
+  nextRunAt: Date | null;
+}
+
+/** The scheduler as health and /metrics show it: every scheduled job, and whether a worker takes due jobs. */
+export interface SchedulerStatus {
+  jobs: ScheduledJobStatus[];
+  workerAlive: boolean;
+  workerDetail: string;
+}

@@ -36,7 +36,11 @@ describe('tsunagi and the Shopee shops (sandbox)', () => {
 
   it('health and integrations list show every shop with its authorisation days left', async () => {
     const health = await runCli(['--json', 'health'], env);
-    expect(health.code).toBe(0);
+    // No hub and no worker run for this data directory (each command opens the simulators itself): health says so.
+    expect(health.code).toBe(1);
+    const own = json<{ scheduler: { ok: boolean; detail: string }; hub: { ok: boolean; detail: string } }>(health);
+    expect(own.scheduler).toMatchObject({ ok: false, detail: expect.stringContaining('no worker has scheduled the jobs') });
+    expect(own.hub).toMatchObject({ ok: false, detail: expect.stringContaining('no hub is running for') });
     const shopee = json<{ connectors: { name: string; ok: boolean; expiresInDays: number; parts: { name: string; ok: boolean; expiresInDays: number }[] }[] }>(health).connectors.find((c) => c.name === 'shopee')!;
     expect(shopee).toMatchObject({ ok: true, expiresInDays: 365 });
     expect(shopee.parts.map((p) => [p.name, p.ok, p.expiresInDays])).toEqual(MARKETS.map((c) => [`shopee:${c}`, true, 365]));

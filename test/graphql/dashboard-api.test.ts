@@ -153,6 +153,21 @@ describe('what the Status, Simulate and Health widgets read', () => {
     // 04:00 in Tokyo is 19:00 UTC.
     expect(next.toISOString().slice(11, 16)).toBe('19:00');
   });
+
+  test('health covers the scheduler, the hub serving the data directory and disk space', async () => {
+    const res = await gql(h.gateway.url, '{ health { ok workerAlive components { name ok detail } schedules { name lastRunAt lastRunFailed failReason } } }', {}, await token('partner'));
+    const health = res.body.data!.health as { ok: boolean; workerAlive: boolean | null; components: { name: string; ok: boolean; detail: string }[]; schedules: { name: string; lastRunAt: string | null; lastRunFailed: boolean | null }[] };
+    const byName = Object.fromEntries(health.components.map((c) => [c.name, c]));
+    // This gateway announced itself in the data directory and answers there.
+    expect(byName.hub).toEqual({ name: 'hub', ok: true, detail: expect.stringMatching(/^running \(process \d+\) at http:\/\/127\.0\.0\.1:\d+\/graphql since /) });
+    // No worker runs in this harness: the scheduler is not ok, and so neither is the whole.
+    expect(byName.scheduler).toEqual({ name: 'scheduler', ok: false, detail: 'no worker has scheduled the jobs (none has started on this job store)' });
+    expect(health.workerAlive).toBe(false);
+    expect(health.ok).toBe(false);
+    expect(byName['disk:data']).toEqual({ name: 'disk:data', ok: expect.any(Boolean), detail: expect.stringMatching(/ MB free \(/) });
+    expect(byName['disk:logs']).toBeDefined();
+    expect(health.schedules.find((j) => j.name === 'amazon.stock_sync')).toEqual({ name: 'amazon.stock_sync', lastRunAt: null, lastRunFailed: null, failReason: null });
+  });
 });
 
 describe('serving the dashboard', () => {

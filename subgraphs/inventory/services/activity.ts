@@ -73,6 +73,29 @@ export class RunActivity {
     return rows.map((r) => ({ kind: r.kind, status: r.status, dryRun: r.dry_run, count: Number(r.count) }));
   }
 
+  /**
+   * Durations of the finished runs recorded, by kind and status, as cumulative counts at each bound (seconds) with
+   * their count and sum: a histogram computed by the database, whatever process made the runs.
+   */
+  async runDurations(bounds: number[]): Promise<{ kind: string; status: RunStatus; count: number; sum: number; cumulative: number[] }[]> {
+    const rows = await this.db.em().execute<{ kind: string; status: RunStatus; n: string; s: number; b: number[] }[]>(
+      `select kind, status, count(*) as n, coalesce(sum(d), 0)::float8 as s, array[${bounds.map(() => 'count(*) filter (where d <= ?)::int').join(', ') || '0'}] as b
+         from (select kind, status, extract(epoch from finished_at - started_at)::float8 as d from sync_run where finished_at is not null) r
+        group by 1, 2 order by 1, 2`,
+      bounds,
+    );
+    return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n), sum: Number(r.s), cumulative: r.b.map(Number) }));
+  }
+
+  /** Items each channel had changed by applied runs (within retention), and how many of those changes failed. */
+  async changesPerChannel(): Promise<{ channel: string; updates: number; failed: number }[]> {
+    const rows = await this.db.em().execute<{ channel: string; updates: string; failed: string }[]>(
+      `select c.key as channel, sum((c.value->>'updates')::int) as updates, sum((c.value->>'failed')::int) as failed
+         from sync_run r, jsonb_each(r.channels) c where not r.dry_run group by 1 order by 1`,
+    );
+    return rows.map((r) => ({ channel: r.channel, updates: Number(r.updates), failed: Number(r.failed) }));
+  }
+
   /** Changes sent by applied runs in [from, to), by channel and hour of the day in `timezone`. */
   async changesByHour(from: Date, to: Date, timezone: string): Promise<ChangesByHour[]> {
     const rows = await this.db.em().execute<{ channel: string; hour: number; applied: string; failed: string }[]>(

@@ -5,8 +5,10 @@
 // rolled back: the next change supersedes it) and published as stockChanged, through the same sender as a run.
 // While a run of the source holds its lease, changes wait: what they set goes out after the run, so a batch run
 // never overwrites a newer figure.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db/index.js';
+import { attachRun, correlated } from '../../../platform/log/correlation.js';
 import type { CatalogService } from '../../catalog/service.js';
 import { SyncRun } from '../entities/sync-run.js';
 import type { SourceChange } from '../ports.js';
@@ -60,7 +62,12 @@ export class RealtimeSync {
    * Applies a batch of a source's changes, in order, to its channels. `lease` is the caller's (the stream
    * consumer's): no write goes out unless the database has just confirmed it is still held.
    */
-  async apply(sourceName: string, changes: readonly SourceChange[], lease: HeldLease): Promise<RealtimeOutcome> {
+  /** Each batch is its own unit of work in the log, tagged with the hour's run. */
+  apply(sourceName: string, changes: readonly SourceChange[], lease: HeldLease): Promise<RealtimeOutcome> {
+    return correlated(() => this.applyBatch(sourceName, changes, lease), randomUUID());
+  }
+
+  private async applyBatch(sourceName: string, changes: readonly SourceChange[], lease: HeldLease): Promise<RealtimeOutcome> {
     const setup = this.deps.sources.resolve(sourceName);
     const latest = new Map<string, number>();
     for (const c of changes) latest.set(c.sku, c.quantity);
@@ -97,6 +104,7 @@ export class RealtimeSync {
     if (total === 0) return outcome;
 
     const run = await this.hourRun(setup, lease.holder);
+    attachRun(run.id);
     outcome.runId = run.id;
     outcome.updates = total;
     try {

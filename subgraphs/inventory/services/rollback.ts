@@ -2,6 +2,7 @@
 // within the rollback window, once, under the source's lease like any run.
 import type { AuditPort } from '../../../platform/audit.js';
 import type { Database } from '../../../platform/db/index.js';
+import { correlated } from '../../../platform/log/correlation.js';
 import { SyncRun } from '../entities/sync-run.js';
 import { InvalidInputError, SyncRefusedError } from '../errors.js';
 import type { StockSources, StockSourceSetup } from '../sources.js';
@@ -35,7 +36,11 @@ export class RollbackService {
   constructor(private readonly deps: RollbackDeps) {}
 
   /** Undoes the source's most recent applied sync run; the report's `rollbackOf` names it. */
-  async run(opts: RollbackOptions): Promise<RunReport> {
+  run(opts: RollbackOptions): Promise<RunReport> {
+    return correlated(() => this.execute(opts));
+  }
+
+  private async execute(opts: RollbackOptions): Promise<RunReport> {
     const { runs, sender } = this.deps;
     const setup = await this.sourceOf(opts);
     return runs.withLease(setup, async (lease) => {

@@ -3,6 +3,7 @@
 // process died declared INTERRUPTED once their lease has expired.
 import type { Logger } from 'pino';
 import { isConnectionLoss, type Database } from '../../../platform/db/index.js';
+import { attachRun } from '../../../platform/log/correlation.js';
 import type { EventBus } from '../../../platform/events/index.js';
 import type { AuditPort } from '../../../platform/audit.js';
 import { SyncRun, type RunStatus } from '../entities/sync-run.js';
@@ -89,6 +90,7 @@ export class Runs {
     });
     await em.flush();
     await lease.attachRun(run.id);
+    attachRun(run.id);
     if (r.onProgress) this.listeners.set(run.id, r.onProgress);
     this.deps.logger.info({ runId: run.id, kind: r.kind, dryRun: r.dryRun, trigger: r.trigger, source: r.source, sourceSystem: r.sourceSystem, actor: r.actor }, 'run started');
     return run.id;

@@ -3,6 +3,7 @@
 // SKU on one channel, a run of that channel's source.
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db/index.js';
+import { correlated } from '../../../platform/log/correlation.js';
 import type { AuditPort } from '../../../platform/audit.js';
 import type { CatalogService } from '../../catalog/service.js';
 import { SyncRun } from '../entities/sync-run.js';
@@ -63,7 +64,12 @@ async function allOrFirstError<T>(tasks: Promise<T>[]): Promise<T[]> {
 export class SyncService {
   constructor(private readonly deps: SyncDeps) {}
 
-  async run(opts: SyncOptions): Promise<RunReport> {
+  run(opts: SyncOptions): Promise<RunReport> {
+    // The run's lines and calls share one id (the caller's, when it has one).
+    return correlated(() => this.runCorrelated(opts));
+  }
+
+  private async runCorrelated(opts: SyncOptions): Promise<RunReport> {
     const setup = this.deps.sources.resolve(opts.source);
     const source = opts.from ? (opts.changesOnly ? onTopOfLastFigures(this.deps.db, setup.name, opts.from) : opts.from) : setup.source;
     const { runs } = this.deps;

@@ -25,6 +25,16 @@ export interface DeadLetter {
   createdAt: Date;
 }
 
+/** A queue as monitoring reads it. */
+export interface QueueStats {
+  pending: number;
+  dead: number;
+  /** Age of the oldest waiting message in seconds; null when none waits. */
+  oldestPendingSeconds: number | null;
+  /** Attempts after each kept message's first. */
+  retries: number;
+}
+
 /** The wait before attempt `attempts + 1`: backoffSeconds doubling per attempt, at most maxBackoffSeconds, with jitter. */
 export function backoffMs(policy: RetryPolicy, attempts: number): number {
   const base = Math.min(policy.maxBackoffSeconds, policy.backoffSeconds * 2 ** Math.max(0, attempts - 1)) * 1000;
@@ -101,6 +111,21 @@ export class MessageTable {
     );
     const n = (s: string) => Number(rows.find((r) => r.state === s)?.n ?? 0);
     return { pending: n('pending'), dead: n('dead') };
+  }
+
+  /**
+   * The queue for monitoring: messages waiting and dead, how old the oldest waiting one is (seconds; null when none
+   * waits), and the retries spent by the messages kept (each attempt after a message's first).
+   */
+  async stats(): Promise<QueueStats> {
+    const created = this.table === 'order_inbox' ? 'received_at' : 'created_at';
+    const [r] = await this.db.em().execute<{ pending: string; dead: string; oldest: number | null; retries: string }[]>(
+      `select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'dead') as dead,
+              extract(epoch from now() - min(${created}) filter (where state = 'pending'))::float8 as oldest,
+              coalesce(sum(greatest(attempts - 1, 0)), 0) as retries
+         from ${this.table}`,
+    );
+    return { pending: Number(r!.pending), dead: Number(r!.dead), oldestPendingSeconds: r!.oldest === null ? null : Number(r!.oldest), retries: Number(r!.retries) };
   }
 
   /** Processed messages older than `cutoff` (retention). Returns how many (or would). */

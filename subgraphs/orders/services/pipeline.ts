@@ -2,7 +2,9 @@
 // while there is work, else waits for a wake-up (a webhook received in this process, a decision made here) or
 // the poll interval (messages written by other processes, retries falling due). Several workers may run them;
 // claims keep each message with one of them.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { correlated } from '../../../platform/log/correlation.js';
 import type { OrderInbox } from './inbox.js';
 import type { OrderOutbox } from './outbox.js';
 
@@ -78,9 +80,10 @@ export class OrderPipeline {
   ) {
     const pollMs = opts.pollMs ?? 250;
     // After calls failed for want of the other side, the next claim waits (outbox.pauseMs grows while they do).
-    const outboxLoop = new Loop('outbox', async () => ({ taken: await outbox.sendDue(opts.concurrency), pauseMs: outbox.pauseMs }), pollMs, logger);
+    // Each claim is one unit of work in the log: its lines and calls share a correlation id.
+    const outboxLoop = new Loop('outbox', async () => ({ taken: await correlated(() => outbox.sendDue(opts.concurrency), randomUUID()), pauseMs: outbox.pauseMs }), pollMs, logger);
     const inboxLoop = new Loop('inbox', async () => {
-      const taken = await inbox.processDue(opts.concurrency * 4);
+      const taken = await correlated(() => inbox.processDue(opts.concurrency * 4), randomUUID());
       // Recorded orders have decided their calls out: the outbox need not wait for its poll.
       if (taken > 0) outboxLoop.wake();
       return { taken, pauseMs: 0 };

@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 
 import { nextRunAt } from '../../../jobs/schedules.js';
 import { loader, READ, STAFF, type SubgraphContext } from '../../federation.js';
 import type { RunView } from '../../inventory/service.js';
+import { latestRunFailed } from '../services/alert-conditions.js';
 import { AuditEntry, ComponentHealth, Health, LedgerConnection, SyncRun } from './types.js';
 
 const MAX_LIMIT = 500;
@@ -90,17 +91,25 @@ export class ReportingResolver {
   }
 
   @Authorized(...READ)
-  @Query(() => Health, { description: 'Database and connector health, and the last run.' })
+  @Query(() => Health, { description: 'Database and connector health, the scheduler, the hub, disk space, and the last run.' })
   async health(@Ctx() ctx: SubgraphContext): Promise<Health> {
     const database = await ctx.services.pingDatabase().then(
       (): ComponentHealth => ({ name: 'database', ok: true, detail: 'reachable', expiresInDays: null }),
       (err: Error): ComponentHealth => ({ name: 'database', ok: false, detail: err.message, expiresInDays: null }),
     );
-    const connectors = await Promise.all(ctx.services.healthChecks().map((c) => c.health()));
+    const [connectors, system, last] = await Promise.all([
+      Promise.all(ctx.services.healthChecks().map((c) => c.health())), ctx.services.systemHealth.check(), ctx.services.inventory.history.lastRun(),
+    ]);
+    const own = [system.scheduler, system.hub, ...system.disks].map(({ name, ok, detail }) => ({ name, ok, detail, expiresInDays: null }));
     // A system with several channels (a marketplace's shops) is followed by each of them, with its own expiry.
-    const components = [database, ...connectors.flatMap((c) => [c, ...(c.parts ?? [])])];
-    const last = await ctx.services.inventory.history.lastRun();
-    const schedules = ctx.services.schedules().map((job) => ({ ...job, nextRunAt: nextRunAt(job) }));
-    return { ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules };
+    const components = [database, ...connectors.flatMap((c) => [c, ...(c.parts ?? [])]), ...own];
+    // The job store's view when it can be read; the configured schedules otherwise.
+    const stored = system.scheduler.status?.jobs;
+    const schedules = stored
+      ? stored.map((j) => ({ ...j, lastRunAt: j.lastRunAt ?? null, lastRunFailed: j.lastRunAt ? latestRunFailed(j) : null, failReason: latestRunFailed(j) ? (j.failReason ?? null) : null }))
+      : ctx.services.schedules().map((job) => ({ ...job, nextRunAt: nextRunAt(job), lastRunAt: null, lastRunFailed: null, failReason: null }));
+    return {
+      ok: components.every((c) => c.ok), components, lastRun: last ? runView(last) : null, schedules, workerAlive: system.scheduler.status?.workerAlive ?? null,
+    };
   }
 }

@@ -206,11 +206,20 @@ export class ScheduledJob {
 
   @Field(() => Date, { nullable: true })
   nextRunAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it last started; null when it has not, or the job store cannot be read.' })
+  lastRunAt!: Date | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether its latest run failed; null when it has not run.' })
+  lastRunFailed!: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Why its latest run failed.' })
+  failReason!: string | null;
 }
 
 @ObjectType()
 export class Health {
-  @Field({ description: 'True when the database and every connector are healthy.' })
+  @Field({ description: 'True when every component is healthy: the database, every connector, the scheduler, the hub and disk space.' })
   ok!: boolean;
 
   @Field(() => [ComponentHealth])
@@ -221,4 +230,7 @@ export class Health {
 
   @Field(() => [ScheduledJob], { description: "The worker's repeating jobs and when each runs next." })
   schedules!: ScheduledJob[];
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether a job worker takes due jobs; null when the job store cannot be read.' })
+  workerAlive!: boolean | null;
 }

@@ -7,7 +7,10 @@ import { dirname, resolve } from 'node:path';
 import type { NotificationsConfig } from '../../../platform/config/index.js';
 import type { ConnectorHealth } from '../../../platform/integrations/index.js';
 import { formatTime } from '../../../platform/time.js';
+import type { JobStatus } from '../ports.js';
 import type { CallStats } from '../service.js';
+
+export type { JobStatus };
 
 type Rules = NotificationsConfig['rules'];
 export type RuleName = 'error_rate' | 'unreachable' | 'jobs' | 'credential_expiry' | 'disk_space';
@@ -34,16 +37,9 @@ export interface RuleResult {
   complete: boolean;
 }
 
-/** A scheduled job as the job store has it (Agenda's fields). */
-export interface JobStatus {
-  name: string;
-  lastRunAt?: Date | null;
-  lastFinishedAt?: Date | null;
-  failedAt?: Date | null;
-  failReason?: string | null;
-  nextRunAt?: Date | null;
-  lockedAt?: Date | null;
-}
+/** Whether a job's latest run failed: Agenda keeps the failure's time beside the last finish, which a failure also sets. */
+export const latestRunFailed = (j: JobStatus): boolean =>
+  Boolean(j.failedAt && j.lastFinishedAt && j.failedAt.getTime() >= j.lastFinishedAt.getTime());
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
@@ -93,7 +89,7 @@ export function jobs(rule: Rules['jobs'], scheduled: string[], statuses: JobStat
     checks: scheduled.map((name) => {
       const rows = statuses.filter((s) => s.name === name);
       const last = rows.filter((r) => r.lastRunAt).sort((a, b) => b.lastRunAt!.getTime() - a.lastRunAt!.getTime())[0];
-      const failed = last?.failedAt && last.lastFinishedAt && last.failedAt.getTime() >= last.lastFinishedAt.getTime();
+      const failed = last && latestRunFailed(last);
       const due = rows.map((r) => r.nextRunAt).filter((d): d is Date => d instanceof Date).sort((a, b) => a.getTime() - b.getTime())[0];
       const running = rows.some((r) => r.lockedAt);
       const overdue = !running && (rows.length === 0 || (due !== undefined && due.getTime() < now.getTime() - graceMs));

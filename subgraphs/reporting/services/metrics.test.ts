@@ -52,3 +52,40 @@ it('counts the alerts firing by rule', async () => {
   await app.ctx.alertRules.evaluate();
   expect(sample(await (await app.ctx.hubMetrics()).registry.metrics(), 'tsunagi_alerts_firing', { rule: 'unreachable' })).toBeUndefined();
 });
+
+it('reads run durations, items changed per channel and the queues from the database, as any process would', async () => {
+  // Another process's metrics: it made no run and received nothing itself.
+  const other = await app.openAnother();
+  await app.ctx.orders.receive('metrics-test', 'oms', '{}', [
+    { kind: 'mystery', dedupKey: 'met-1' },
+    { kind: 'shipment', dedupKey: 'met-2', orderRef: 'NO-SUCH', payload: { orderSn: 'NO-SUCH', trackingNumber: 'T-1' } },
+  ]);
+  // One attempt each: the unknown kind becomes a dead letter, the shipment of no known order waits for a retry.
+  expect(await app.ctx.orders.inbox.processDue(10)).toBe(2);
+  await app.ctx.orders.receive('metrics-test', 'oms', '{}', [{ kind: 'mystery', dedupKey: 'met-3' }]);
+  await new Promise((r) => setTimeout(r, 1100));
+
+  const text = await (await other.hubMetrics()).registry.metrics();
+  expect(sample(text, 'tsunagi_run_duration_seconds_count', { kind: 'SYNC', status: 'SUCCESS' })).toBe(1);
+  expect(sample(text, 'tsunagi_run_duration_seconds_bucket', { kind: 'SYNC', status: 'SUCCESS', le: '+Inf' })).toBe(1);
+  expect(sample(text, 'tsunagi_run_duration_seconds_bucket', { kind: 'SYNC', status: 'SUCCESS', le: '3600' })).toBe(1);
+  expect(sample(text, 'tsunagi_run_duration_seconds_sum', { kind: 'SYNC', status: 'SUCCESS' })).toBeGreaterThan(0);
+  expect(text).toContain('# TYPE tsunagi_run_duration_seconds histogram');
+  // The five SKUs went from 50 to their allocation on both malls.
+  expect(sample(text, 'tsunagi_items_changed', { channel: 'yahoo', result: 'applied' })).toBe(5);
+  expect(sample(text, 'tsunagi_items_changed', { channel: 'rakuten', result: 'applied' })).toBe(5);
+  expect(sample(text, 'tsunagi_items_changed', { channel: 'yahoo', result: 'failed' })).toBe(0);
+  expect(sample(text, 'tsunagi_messages', { queue: 'inbox', state: 'pending' })).toBe(2);
+  expect(sample(text, 'tsunagi_messages', { queue: 'inbox', state: 'dead' })).toBe(1);
+  expect(sample(text, 'tsunagi_messages_oldest_pending_seconds', { queue: 'inbox' })).toBeGreaterThanOrEqual(1);
+  expect(sample(text, 'tsunagi_messages_retries', { queue: 'inbox' })).toBe(0);
+  expect(sample(text, 'tsunagi_messages', { queue: 'outbox', state: 'pending' })).toBe(0);
+  expect(sample(text, 'tsunagi_messages_oldest_pending_seconds', { queue: 'outbox' })).toBe(0);
+  expect(text).not.toMatch(/NO-SUCH|met-\d|T-1/);
+
+  // A retry is counted: the shipment's second attempt, made due now.
+  await app.t.db.em().execute("update order_inbox set next_attempt_at = now() where dedup_key = 'met-2'");
+  await app.ctx.orders.inbox.processDue(10);
+  const after = await (await other.hubMetrics()).registry.metrics();
+  expect(sample(after, 'tsunagi_messages_retries', { queue: 'inbox' })).toBe(1);
+});

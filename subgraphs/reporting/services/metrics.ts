@@ -1,18 +1,20 @@
 // The hub's Prometheus metrics, served by the gateway's /metrics beside its own: every external call by system,
 // operation and outcome with its latency (observed as the calls happen, in this process), and, read when scraped,
-// the runs by kind and status, the alerts firing by rule, and each system's credential expiry in days. Labels
+// the runs by kind and status, the alerts firing by rule, and each system's credential expiry in days; with the
+// state metrics-state.ts reads (run durations, items changed, queues, the scheduler). Labels
 // are systems, operations, kinds, statuses and rules: bounded sets, never a SKU or an order id.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallOutcome } from '../../../platform/http/index.js';
 import type { ConnectorHealth } from '../../../platform/integrations/index.js';
 import type { RunActivity } from '../../inventory/services/activity.js';
 import type { AlertRules } from './alert-rules.js';
+import { registerStateMetrics, type StateMetricsDeps } from './metrics-state.js';
 
 /** Health is probed over the network: scrapes reuse a result this young. */
 const HEALTH_TTL_MS = 5 * 60_000;
 
-export interface HubMetricsDeps {
-  activity: Pick<RunActivity, 'runTotals'>;
+export interface HubMetricsDeps extends Omit<StateMetricsDeps, 'activity'> {
+  activity: Pick<RunActivity, 'runTotals'> & StateMetricsDeps['activity'];
   rules: Pick<AlertRules, 'firing'>;
   health: () => Promise<ConnectorHealth[]>;
 }
@@ -48,6 +50,7 @@ export class HubMetrics {
         for (const f of await deps.rules.firing()) this.inc({ rule: f.rule });
       },
     });
+    registerStateMetrics(this.registry, deps);
     const metrics = this;
     new Gauge({
       name: 'tsunagi_credential_expiry_days', help: 'Whole days until each system\'s first-expiring credential runs out (absent when it does not expire)',
