@@ -3,7 +3,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { CredentialStore } from '../../platform/auth/credentials.js';
 import { TokenManager, type GrantedToken } from '../../platform/auth/token-manager.js';
-import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse } from '../../platform/http/index.js';
+import { HttpClient, HttpError, type CallOutcome, type HttpPolicy, type HttpResponse, type ResponseHeaders } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { silentLogger } from '../../platform/log/index.js';
 import { daysLeft, type Channel, type ConnectorHealth, type HealthCheck, type StockTarget, type StockUpdate, type StockWriteResult } from '../../subgraphs/inventory/ports.js';
@@ -22,7 +22,7 @@ export class YahooApiError extends HttpError {
     operation: string,
     status: number,
     body: string,
-    headers: Headers,
+    headers: ResponseHeaders,
     upstreamCode: string | undefined,
     readonly yahooMessage: string | undefined,
   ) {
@@ -243,7 +243,7 @@ export class YahooClient implements StockTarget, HealthCheck {
     }
   }
 
-  private apiError(operation: string, status: number, body: string, headers: Headers, challenge?: string): YahooApiError {
+  private apiError(operation: string, status: number, body: string, headers: ResponseHeaders, challenge?: string): YahooApiError {
     const error = parseXml(body).Error;
     const message = error?.Message || challenge || undefined;
     return new YahooApiError(operation, status, body, headers, error?.Code || undefined, message);

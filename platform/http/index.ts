@@ -5,6 +5,7 @@ import { silentLogger } from '../log/index.js';
 import { CORRELATION_HEADER, currentCorrelation } from '../log/correlation.js';
 import { backoffDelayMs } from './retry.js';
 import { TokenBucket } from './token-bucket.js';
+import { exchange, ResponseTooLargeError, type ResponseHeaders } from './transport.js';
 import { UpstreamError } from '../errors.js';
 
 export interface RateLimit {
@@ -39,7 +40,7 @@ export class HttpError extends UpstreamError {
     message: string,
     readonly status: number,
     readonly body: string,
-    readonly headers: Headers,
+    readonly headers: ResponseHeaders,
     upstreamCode?: string,
   ) {
     super(message, upstreamCode);
@@ -56,7 +57,7 @@ export class CircuitOpenError extends UpstreamError {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The body as text; empty for a `bytes` request. */
   text: string;
   /** The body as bytes, for a `bytes` request (files such as images). */
@@ -98,13 +99,7 @@ export interface Verdict {
   retryable: boolean;
 }
 
-/** A body larger than the caller accepts: not retried, the rest is never read. */
-export class ResponseTooLargeError extends Error {
-  constructor(url: URL, maxBytes: number) {
-    super(`${url.origin}${url.pathname}: the body is larger than ${maxBytes} bytes`);
-    this.name = 'ResponseTooLargeError';
-  }
-}
+export { ResponseTooLargeError, type ResponseHeaders };
 
 export interface HttpClientOptions {
   system: string;
@@ -131,26 +126,6 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 
 const isRetryableStatus = (status: number) => status === 429 || status === 408 || status >= 500;
 
-/** Reads a body up to `maxBytes`: a declared or actual larger one is refused and the connection given up. */
-async function readBytes(res: Response, maxBytes: number, url: URL): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    throw new ResponseTooLargeError(url, maxBytes);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      await res.body?.cancel().catch(() => {});
-      throw new ResponseTooLargeError(url, maxBytes);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, total);
-}
-
 export class HttpClient {
   readonly system: string;
   private readonly policy: HttpPolicy;
@@ -173,7 +148,7 @@ export class HttpClient {
     if (circuit && Date.now() < this.openUntil) {
       throw new CircuitOpenError(this.system, this.openUntil - Date.now());
     }
-    let url = this.buildUrl(req);
+    let url = typeof req.query === 'function' ? this.buildUrl({ ...req, query: undefined }) : this.buildUrl(req);
     const started = Date.now();
     let attempts = 0;
     let lastError: Error | undefined;
@@ -184,6 +159,7 @@ export class HttpClient {
       attempts++;
       let waitMs: number | undefined;
       try {
+        // A computed query (a signature over a fresh timestamp) is computed for each attempt, after the rate limit's wait.
         const res = await this.once(req, () => (url = typeof req.query === 'function' ? this.buildUrl(req) : url));
         lastStatus = res.status;
         if (req.judge) {
@@ -227,7 +203,11 @@ export class HttpClient {
   private buildUrl(req: RequestOptions): URL {
     const url = /^https?:/.test(req.url) ? new URL(req.url) : new URL(req.url.replace(/^\//, ''), this.baseWithSlash());
     const query = typeof req.query === 'function' ? req.query() : req.query;
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (!query) return url;
+    // One serialisation: url.searchParams.set() re-serialises the whole URL on every call.
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    url.search = params.toString();
     return url;
   }
 
@@ -258,17 +238,14 @@ export class HttpClient {
       body = JSON.stringify(req.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(url, {
-      method: req.method ?? 'GET',
-      headers,
-      body,
-      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(this.policy.timeoutMs), req.signal]) : AbortSignal.timeout(this.policy.timeoutMs),
+    const res = await exchange(url, {
+      method: req.method ?? 'GET', headers, body, timeoutMs: this.policy.timeoutMs, signal: req.signal, maxBytes: req.bytes?.maxBytes,
     });
     if (req.bytes && res.status < 400) {
-      const bytes = await readBytes(res, req.bytes.maxBytes, url);
-      return { status: res.status, headers: res.headers, text: '', bytes, json: () => { throw new Error(`${url.pathname} was read as bytes`); } };
+      return { status: res.status, headers: res.headers, text: '', bytes: res.body, json: () => { throw new Error(`${url.pathname} was read as bytes`); } };
     }
-    const text = await res.text();
+    // As fetch's text(): UTF-8, a leading byte-order mark dropped.
+    const text = res.body.toString('utf8').replace(/^\uFEFF/, '');
     return {
       status: res.status,
       headers: res.headers,
