@@ -87,7 +87,7 @@ describe('tsunagi notify and report', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+09:00 (INFO |WARN |ERROR) /.test(l))).toBe(true);
-    expect(lines.at(-1)).toMatch(/tsunagi alerts list \(exit 0\) {2}command="alerts list"/);
+    expect(lines.at(-1)).toMatch(/tsunagi alerts list \(exit 0\) {2}correlationId=[0-9a-f-]{36} command="alerts list"/);
     const json = JSON.parse((await runCli(['--json', 'logs', '--level', 'warn', '-n', '100'], env)).stdout) as { level: number }[];
     expect(json.every((e) => e.level >= 40)).toBe(true);
     const both = await runCli(['--json', 'logs', '--follow'], env);

@@ -55,6 +55,8 @@ beforeAll(async () => {
   shopee.addItem('SG', { item_sku: 'AMZ-000001', stock: 100 });
   shopee.addItem('MY', { item_sku: 'AMZ-000001', stock: 100 });
   sn.sg = (await shopee.placeOrder('SG', 'AMZ-000001', 2, { price: 12.5 })).order.order_sn;
+  // Shopee's create_time is in whole seconds: the second order is placed in a later one, so newest-first is defined.
+  await new Promise((r) => setTimeout(r, 1100));
   sn.my = (await shopee.placeOrder('MY', 'AMZ-000001', 1, { price: 30 })).order.order_sn;
   await drain();
   browser = await launchBrowser();
