@@ -109,7 +109,14 @@ export function registerSandbox(program: Command): void {
           const describe = ctx.registry.get(id)?.simulator?.publicCredentials;
           if (describe && sim.urls[id]) systems[name] = describe(block, sim.urls[id]!);
         }
-        out.result(systems);
+        // A file-drop server is a place of its own to point an FTP tool at, whichever system offers it.
+        const ftp = Object.values(systems).find((c) => c.ftp)?.ftp;
+        if (ftp) systems.ftp = ftp as Record<string, unknown>;
+        const { host, port } = ctx.config.gateway;
+        // Where the hub takes pushes (POST <base>/shopee, <base>/oms/shipment …) when `npm start` runs it.
+        const result = { ...systems, webhookBaseUrl: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/webhooks` };
+        out.result(result);
+        out.line(`webhookBaseUrl: ${result.webhookBaseUrl}`);
         for (const [name, creds] of Object.entries(systems)) {
           out.line(`${name}:`);
           for (const [key, value] of Object.entries(creds)) out.line(`  ${key.padEnd(12)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);

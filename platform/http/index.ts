@@ -131,8 +131,8 @@ export class HttpClient {
   private readonly policy: HttpPolicy;
   private readonly limiters = new Map<string, TokenBucket>();
   private readonly logger: Logger;
-  private consecutiveFailures = 0;
-  private openUntil = 0;
+  /** Per rate-limit bucket (a Shopee shop, an SP-API endpoint): one failing shop does not stop the others. */
+  private readonly circuits = new Map<string, { failures: number; openUntil: number }>();
 
   constructor(private readonly opts: HttpClientOptions) {
     this.system = opts.system;
@@ -145,8 +145,9 @@ export class HttpClient {
 
   async request(req: RequestOptions): Promise<HttpResponse> {
     const circuit = this.opts.circuit;
-    if (circuit && Date.now() < this.openUntil) {
-      throw new CircuitOpenError(this.system, this.openUntil - Date.now());
+    const openUntil = this.circuits.get(req.bucket ?? 'default')?.openUntil ?? 0;
+    if (circuit && Date.now() < openUntil) {
+      throw new CircuitOpenError(req.bucket ? `${this.system} (${req.bucket})` : this.system, openUntil - Date.now());
     }
     let url = typeof req.query === 'function' ? this.buildUrl({ ...req, query: undefined }) : this.buildUrl(req);
     const started = Date.now();
@@ -264,8 +265,11 @@ export class HttpClient {
     const circuit = this.opts.circuit;
     if (circuit) {
       // Client errors are the caller's fault, not the remote system's: they do not trip the breaker.
-      this.consecutiveFailures = remoteFailure ? this.consecutiveFailures + 1 : 0;
-      if (this.consecutiveFailures >= circuit.failures) this.openUntil = Date.now() + circuit.openMs;
+      const key = req.bucket ?? 'default';
+      let state = this.circuits.get(key);
+      if (!state) this.circuits.set(key, (state = { failures: 0, openUntil: 0 }));
+      state.failures = remoteFailure ? state.failures + 1 : 0;
+      if (state.failures >= circuit.failures) state.openUntil = Date.now() + circuit.openMs;
     }
     const outcome: CallOutcome = {
       system: this.system,

@@ -92,6 +92,9 @@ describe('tsunagi and the Shopee shops (sandbox)', () => {
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), partnerId: 1000001, partnerKey: 'tsunagi-sandbox-shopee-partner-key',
       shops: MARKETS.map((c) => ({ country: c, shopId: expect.any(Number) })),
     });
+    expect(creds.wms).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), apiKey: expect.any(String) });
+    expect(creds.ftp).toEqual({ url: expect.stringMatching(/^ftp:\/\/127\.0\.0\.1:\d+$/), user: expect.any(String), password: expect.any(String), dir: expect.any(String) });
+    expect(creds.webhookBaseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/webhooks$/);
     const production = cliEnv({
       ...env, ...PRODUCTION_CREDENTIALS,
     });
