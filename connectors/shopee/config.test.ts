@@ -37,7 +37,7 @@ test('the shipped block: seven shops, channels shopee:SG … shopee:BR, the prod
   expect(config.sandbox).toBe(true);
   expect(shopeeConnector.channels!(block)).toEqual(['SG', 'MY', 'TH', 'TW', 'PH', 'VN', 'BR'].map((c) => `shopee:${c}`));
   const client = shopeeClientConfig(block);
-  expect(client).toMatchObject({ host: 'https://partner.shopeemobile.com', partnerId: undefined, missRefreshMs: 60_000, mapMaxAgeMs: 86_400_000, concurrency: 4, rateLimit: { perSecond: 10, burst: 10 } });
+  expect(client).toMatchObject({ host: 'https://partner.shopeemobile.com', partnerId: undefined, missRefreshMs: 60_000, mapMaxAgeMs: 86_400_000, concurrency: 16, rateLimit: { perSecond: 10, burst: 10 } });
   expect(client.shops.map((s) => [s.channel, s.currency, s.shopId])).toEqual([
     ['shopee:SG', 'SGD', undefined], ['shopee:MY', 'MYR', undefined], ['shopee:TH', 'THB', undefined], ['shopee:TW', 'TWD', undefined],
     ['shopee:PH', 'PHP', undefined], ['shopee:VN', 'VND', undefined], ['shopee:BR', 'BRL', undefined],

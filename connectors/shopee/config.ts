@@ -73,7 +73,7 @@ export const shopeeConfigSchema = integrationBlock({
     /** The whole map is read again when it is older than this. */
     item_map_max_age_hours: wholeNumber(1, 24),
     /** update_stock / get_model_list calls in flight per shop. */
-    concurrency: wholeNumber(1, 4),
+    concurrency: wholeNumber(1, 32),
   }),
   /** Per shop (Shopee publishes no numbers: UNCONFIRMED, see README). */
   rate_limit: rateLimitSchema.default({ perSecond: 10, burst: 10 }),
