@@ -276,7 +276,9 @@ describe('tokens', () => {
 
   test('a token without exp is refused over HTTP (401) and WebSocket (4401)', async () => {
     const bearer = await unexpiring();
-    const res = await gql(h.gateway.url, '{ allocationRules { ruleSetId } }', {}, bearer);
+    const { answer: res, ms, healthMs } = await probed(h.gateway, () => gql(h.gateway.url, '{ allocationRules { ruleSetId } }', {}, bearer));
+    expect(ms).toBeLessThan(ANSWER_MS);
+    expect(healthMs).toBeLessThan(HEALTH_MS);
     expect(res.status).toBe(401);
     expect(res.body.errors?.[0]?.message).toMatch(/exp/);
     const client = wsClient(h.gateway.wsUrl, bearer);
