@@ -5,9 +5,11 @@
 // Shopee and created in the OMS. After the load, it waits for the queues to empty and counts the acknowledged
 // orders the OMS simulator holds. Simulators in a process of their own, without rate limits; a scratch database
 // of the PostgreSQL server (DATABASE_URL, default 127.0.0.1:5432), dropped afterwards.
-// Last line: `webhook-bench acked=N rps=R p99_ms=X oms_orders=M lost=L`.
-// Usage: npm run bench:webhooks [-- --connections 50 --duration 20]
-import { spawn } from 'node:child_process';
+// `--worker process` runs those loops in a process of their own instead (bench/webhooks-worker.ts), as the
+// distributed deployment does: the gateway's process then only acknowledges.
+// Last line: `webhook-bench worker=same|process acked=N rps=R p99_ms=X oms_orders=M lost=L`.
+// Usage: npm run bench:webhooks [-- --connections 50 --duration 20 --worker same|process]
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +26,11 @@ const TARGETS = { ackedPerSecond: 1000, p99Ms: 50, lost: 0 };
 /** How long the queues may take to empty after the load. */
 const DRAIN_LIMIT_MS = 15 * 60_000;
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '20' }, orders: { type: 'string', default: '140000' } } });
+const { values } = parseArgs({
+  options: { connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '20' }, orders: { type: 'string', default: '140000' }, worker: { type: 'string', default: 'same' } },
+});
+const worker = values.worker;
+if (worker !== 'same' && worker !== 'process') throw new Error(`--worker must be same or process, got ${worker}`);
 const connections = Number(values.connections);
 const duration = Number(values.duration);
 const orderCount = Number(values.orders);
@@ -49,6 +55,7 @@ const config = { ...base, integrations: Object.fromEntries(Object.entries(base.i
 const ctx = await createContext({ config, databaseUrl: scratch.url, sandbox });
 const gateway = await startGateway(ctx, { port: 0, host: '127.0.0.1', jwtSecret: new TextEncoder().encode('bench-secret-bench-secret-bench-secret-0') });
 const ordersFile = join(dataDir, 'orders.json');
+let stopWorker = () => ctx.orders.pipeline.stop();
 try {
   const seedStart = performance.now();
   const markets = Object.keys(SHOPEE_MARKETS);
@@ -64,7 +71,22 @@ try {
   writeFileSync(ordersFile, JSON.stringify(mixed));
   console.log(`${mixed.length} orders in the Shopee simulator's ${markets.length} shops in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-  if (!process.env.BENCH_NO_PIPELINE) ctx.orders.pipeline.start();
+  let workerProcess: ChildProcess | undefined;
+  if (worker === 'same') ctx.orders.pipeline.start();
+  else {
+    workerProcess = spawn(process.execPath, [fileURLToPath(new URL('./webhooks-worker.js', import.meta.url)), dataDir, scratch.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      workerProcess!.stdout!.once('data', () => resolve());
+      workerProcess!.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
+    });
+  }
+  stopWorker = async () => {
+    await ctx.orders.pipeline.stop();
+    if (workerProcess && workerProcess.exitCode === null) {
+      workerProcess.kill('SIGTERM');
+      await new Promise((r) => workerProcess!.once('exit', r));
+    }
+  };
   const url = `${gateway.url.replace(/\/graphql$/, '')}/webhooks/shopee`;
   const load = await new Promise<{ result: Record<string, any>; acked: string[]; sent: number }>((resolve, reject) => {
     const child = spawn(process.execPath, [fileURLToPath(new URL('./webhooks-load.js', import.meta.url)), url, SHOPEE_SANDBOX_PARTNER.partnerKey, ordersFile, String(connections), String(duration)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -89,7 +111,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const drainS = (performance.now() - drainStart) / 1000;
-  await ctx.orders.pipeline.stop();
+  await stopWorker();
   const held = new Set((await sandbox.call<{ external_order_id: string }[]>('oms', 'listOrders')).map((o) => o.external_order_id));
   const omsOrders = [...acked].filter((sn) => held.has(sn)).length;
   const lost = acked.size - omsOrders;
@@ -103,9 +125,9 @@ try {
   console.log(`${'queues emptied after'.padEnd(24)} ${drainS.toFixed(1).padStart(10)} s   (${(omsOrders / ((duration + drainS) || 1)).toFixed(0)} orders/s to the OMS over load and drain); dead letters ${queues.inbox.dead + queues.outbox.dead}`);
   row('lost', String(lost), `= ${TARGETS.lost}`, lost === TARGETS.lost);
   console.log(`peak RSS (hub) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-  console.log(`webhook-bench acked=${acked.size} rps=${rps.toFixed(0)} p99_ms=${p99.toFixed(1)} oms_orders=${omsOrders} lost=${lost}`);
+  console.log(`webhook-bench worker=${worker} acked=${acked.size} rps=${rps.toFixed(0)} p99_ms=${p99.toFixed(1)} oms_orders=${omsOrders} lost=${lost}`);
 } finally {
-  await ctx.orders.pipeline.stop();
+  await stopWorker();
   await gateway.close();
   await ctx.close();
   await sandbox.close();
