@@ -77,10 +77,20 @@ test('kill -9 during a burst, a second consumer takes over: every shop ends at t
   // A few batches of the burst applied by A, then the kill lands while the WMS is still sending.
   let appliedByA = 0;
   await a.until((l) => (l.applied?.seq != null && (appliedByA += l.applied.changes as number) >= 150 ? true : undefined), 15_000, 'A to apply 150 changes', from);
+  // The kill lands while a batch is in flight: its writes ledgered PENDING, the shops' answers not yet recorded.
+  const sql = ctx.db.em().getConnection();
+  // Asked back to back (a batch takes a few ms): the first answer naming one is followed by the kill at once.
+  const deadline = Date.now() + 10_000;
+  while ((await sql.execute(`select 1 from sync_ledger where result = 'PENDING' limit 1`)).length === 0) {
+    if (Date.now() > deadline) throw new Error('no batch of consumer A was seen in flight within 10 s');
+  }
   await a.kill('SIGKILL');
   expect(burstOver).toBe(false);
   const lastByA = Math.max(...a.lines.flatMap((l) => (typeof l.applied?.seq === 'number' ? [l.applied.seq as number] : [])));
 
+  // Killed mid-batch: A's writes in flight stay PENDING for B to settle (a batch lasts far longer than the kill takes).
+  const [{ n: pendingAtKill }] = await sql.execute<{ n: number }[]>(`select count(*)::int as n from sync_ledger where result = 'PENDING'`);
+  expect(pendingAtKill).toBeGreaterThan(0);
   const b = await consumer('consumer-b');
   const { sent, latestSeq } = await burst;
   expect(sent).toBe(1000);
@@ -96,7 +106,6 @@ test('kill -9 during a burst, a second consumer takes over: every shop ends at t
   const checked = await sims.ask<{ checked: number; mismatches: string[]; mismatchCount: number }>({ verify: { skus: active, shops: SHOPS, divisor: 7 } });
   expect(checked).toEqual({ checked: active.length * SHOPS.length, mismatches: [], mismatchCount: 0 });
 
-  const sql = ctx.db.em().getConnection();
   expect(await sql.execute(`select id, sku, channel from sync_ledger where result = 'PENDING'`)).toEqual([]);
   const runs = await sql.execute<{ status: string; finished_at: Date | null }[]>(`select status, finished_at from sync_run where kind = 'REALTIME'`);
   expect(runs.length).toBeGreaterThanOrEqual(1);
