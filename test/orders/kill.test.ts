@@ -66,12 +66,13 @@ test('a kill -9 between the ack and the OMS call: after a restart the order reac
   // The push is acknowledged (written to the inbox first); the order is fetched and recorded, its OMS call refused.
   const { order, push } = await sandbox.call<{ order: SimOrder; push: { status: number; url: string; body: string } | null }>('shopee', 'placeOrder', 'SG', 'AMZ-000001', 2, { price: 12.5 });
   expect(push).toMatchObject({ status: 204, url: `${a.webhooks}/webhooks/shopee` });
-  // Killed while the call waits for its retry (not while a worker holds it: that claim would last its lease), so
-  // nothing of it is in flight: asked and killed back to back, well before the retry falls due.
+  // Killed once the push is worked off (the inbox message done) and the call waits for its retry, not while a
+  // worker holds either (a claim lasts its lease, minutes): asked and killed back to back, well before the retry.
   const waiting = await waitFor(async () => {
     const [row] = await outbox(order.order_sn);
-    return row && row.state === 'pending' && row.attempts >= 1 && row.due_in_ms > 300 && row.due_in_ms < 60_000 ? row : undefined;
-  }, 20_000, 'the OMS call refused and waiting for its retry');
+    const [push] = await t.db.em().execute<{ state: string }[]>('select state from order_inbox where order_ref = ?', [order.order_sn]);
+    return push?.state === 'done' && row && row.state === 'pending' && row.attempts >= 1 && row.due_in_ms > 300 && row.due_in_ms < 60_000 ? row : undefined;
+  }, 20_000, 'the push worked off and the OMS call refused, waiting for its retry');
   await a.hub.kill('SIGKILL');
   expect(waiting).toMatchObject({ kind: 'oms.create', last_error: expect.stringMatching(/503|down/) });
   expect(await omsOrders(order.order_sn)).toEqual([]);
