@@ -42,11 +42,14 @@ if (role === 'stream') {
     const report = await ctx.hub.connector('wms').streamReport();
     say({ report: { lastSeq: report?.lastSeq ?? null, active: consumers.active() } });
   }
+  // stdin closed: the test that started this process is gone.
+  process.exit(0);
 } else if (role === 'orders') {
   // The webhooks ingress (the gateway tells the simulators its address) and the orders' inbox and outbox loops.
   const gateway = await startGateway(ctx, { port: 0, host: '127.0.0.1' });
   ctx.orders.pipeline.start();
   say({ ready: true, webhooks: new URL(gateway.url).origin });
+  process.stdin.on('end', () => process.exit(0)).resume();
 } else {
   throw new Error(`hub-process.mjs: role must be "stream" or "orders", got ${JSON.stringify(role)}`);
 }

@@ -53,3 +53,6 @@ for await (const line of createInterface({ input: process.stdin })) {
   const answer = command.burst ? { burst: await burst(command.burst) } : command.verify ? { verify: verify(command.verify) } : { error: `unknown command: ${line}` };
   process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
+// stdin closed: the test that started this process is gone.
+await sandbox.close();
+process.exit(0);
