@@ -67,7 +67,7 @@ export function registerSandbox(program: Command): void {
 
   sandbox
     .command('show <sku>')
-    .description('what the stock source reports and what each channel holds for a SKU (a several-shop system by shop: shopee: {SG: n, …})')
+    .description('what the stock source reports and what each channel holds for a SKU (a several-shop system by shop: shopee: {SG: n, …}), and the price each shop sells it at (shopeePrices: {SG: "12.34", …})')
     .action((sku: string, _opts: unknown, cmd: Command) =>
       runCommand(cmd, async (ctx, out) => {
         const sim = requireSandbox(ctx);
@@ -77,18 +77,23 @@ export function registerSandbox(program: Command): void {
         // The warehouse's available figure, where a simulated WMS runs.
         const wms = sim.urls.wms ? ((await sim.call<{ available: number } | null>('wms', 'getStock', sku))?.available ?? null) : undefined;
         const held: Record<string, number | null | Record<string, number | null>> = {};
+        // A price target's simulator answers getPrice: the decimal text it holds, by shop (`shopeePrices: {SG: "12.34"}`).
+        const priced = new Set(ctx.hub.implementing('PriceTarget'));
+        const prices: Record<string, Record<string, string | null>> = {};
         const lines: string[] = [];
         for (const c of sandboxChannels(ctx)) {
           // A shop matches our SKU itself (item_sku / model_sku) when the master names no code for it.
           const code = mapping?.listings[c.channel] ?? (c.shared ? sku : undefined);
-          const qty = code ? await channelControl(ctx, c.channel)<number | null>('getQuantity', code) : null;
-          if (c.shared) {
-            const shops = (held[c.system] ??= {}) as Record<string, number | null>;
-            shops[c.channel.slice(c.channel.indexOf(':') + 1)] = qty;
-          } else held[c.channel] = qty;
-          lines.push(`  ${c.channel.padEnd(10)} ${qty ?? '-'}${code ? `  (${code})` : ''}`);
+          const control = channelControl(ctx, c.channel);
+          const qty = code ? await control<number | null>('getQuantity', code) : null;
+          const price = priced.has(c.system) ? (code ? await control<string | null>('getPrice', code) : null) : undefined;
+          const shop = c.channel.slice(c.channel.indexOf(':') + 1);
+          if (c.shared) ((held[c.system] ??= {}) as Record<string, number | null>)[shop] = qty;
+          else held[c.channel] = qty;
+          if (price !== undefined) (prices[`${c.system}Prices`] ??= {})[shop] = price;
+          lines.push(`  ${c.channel.padEnd(10)} ${qty ?? '-'}${price != null ? `  price ${price}` : ''}${code ? `  (${code})` : ''}`);
         }
-        out.result({ sku, amazon, ...(wms === undefined ? {} : { wms }), ...held });
+        out.result({ sku, amazon, ...(wms === undefined ? {} : { wms }), ...held, ...prices });
         out.line(`${sku}${mapping ? (mapping.isActive ? '' : ' (inactive in the SKU master)') : ' (not in the SKU master)'}`);
         out.line(`  ${'amazon'.padEnd(10)} ${amazon ?? '-'}`);
         if (wms !== undefined) out.line(`  ${'wms'.padEnd(10)} ${wms ?? '-'}`);

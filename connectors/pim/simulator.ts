@@ -151,10 +151,11 @@ export class PimSimulator {
     this.state.flush();
   }
 
-  /** Adds (or re-creates) a demo product per SKU, updated now. */
-  seed(skus: string[]): number {
-    const now = nowSeconds();
-    for (const sku of skus) this.put(demoProduct(sku, now));
+  /** Adds (or re-creates) a demo product per SKU, updated now or `updatedAt` (unix seconds: a catalogue last changed earlier). */
+  seed(skus: string[], updatedAt?: number): number {
+    if (updatedAt !== undefined && !Number.isSafeInteger(updatedAt)) throw new Error(`pim simulator: updatedAt must be unix seconds, got ${updatedAt}`);
+    const updated = updatedAt === undefined ? nowSeconds() : new Date(updatedAt * 1000);
+    for (const sku of skus) this.put(demoProduct(sku, updated));
     this.state.changed();
     return skus.length;
   }

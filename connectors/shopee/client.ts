@@ -21,6 +21,7 @@ export const PATHS = {
   itemBaseInfo: '/api/v2/product/get_item_base_info',
   modelList: '/api/v2/product/get_model_list',
   updateStock: '/api/v2/product/update_stock',
+  updatePrice: '/api/v2/product/update_price',
 } as const;
 
 /** Access tokens live 4 hours; refresh tokens 30 days and work once; a shop's authorisation at most 365 days. */

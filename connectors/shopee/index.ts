@@ -1,5 +1,5 @@
-// The shopee connector's descriptor: one stock target per shop (channels `shopee:SG` …, from settings.shops),
-// Shopee's HMAC-signed API with per-shop tokens, and its simulator.
+// The shopee connector's descriptor: one stock target and one price target per shop (channels `shopee:SG` …, from
+// settings.shops), Shopee's HMAC-signed API with per-shop tokens, and its simulator.
 import { z } from 'zod';
 import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
@@ -15,7 +15,7 @@ const LOST_PUSH_ROUNDS = 50;
 
 export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   id: 'shopee',
-  implements: ['StockTarget', 'HealthCheck', 'OrderSource', 'OrderFulfilment'],
+  implements: ['StockTarget', 'PriceTarget', 'HealthCheck', 'OrderSource', 'OrderFulfilment'],
   configSchema: shopeeConfigSchema,
   credentials: (b) => ({
     'auth.partner_id': b.auth.partner_id?.toString(),
@@ -77,7 +77,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   simulator: {
     create: ({ stateFile, rateLimits }) => new ShopeeSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: [
-      'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setReserved', 'setSku', 'setItemStatus',
+      'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setPrice', 'getPrice', 'setReserved', 'setSku', 'setItemStatus',
       'clear', 'reset', 'issueTokens', 'knowsRefreshToken', 'expireAccessTokens', 'setAuthorizationEnd',
       'setWebhookUrl', 'placeOrder', 'createOrders', 'setOrderStatus', 'getOrder', 'listOrders', 'lostPushes',
     ],

@@ -4,8 +4,11 @@
 // is older than config says. Stock is seller_stock; update_stock takes one item and up to 50 models per call.
 import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
 import type { OrderFulfilment, OrderSource, SourceOrder } from '../../subgraphs/orders/ports.js';
-import { PATHS, ShopeeApiError, type ShopeeClient } from './client.js';
+import type { PriceTargets } from '../../subgraphs/pricing/ports.js';
+import { PATHS, ShopeeApiError, type ShopeeBody, type ShopeeClient } from './client.js';
+import { ItemMap, type ItemMapSummary, type Listing } from './item-map.js';
 import { ORDERS_PER_DETAIL_CALL, ShopeeOrders } from './orders.js';
+import { ShopeePrices } from './prices.js';
 import type { ShopConfig } from './config.js';
 
 /** get_item_base_info takes up to 50 item ids; update_stock up to 50 models of one item; get_item_list pages of 100. */
@@ -19,35 +22,37 @@ const OVERLAP_SECONDS = 60;
 const ITEM_GONE = new Set(['error_item_not_found', 'error_item_not_belong_shop']);
 const STOCK_FAILED = ['error_busi_update_stock_failed', 'product.error_busi_update_stock_failed'];
 
-/** Where a SKU lives in a shop: model 0 is an item without models. */
-export interface Listing {
-  itemId: number;
-  modelId: number;
-}
-
-export interface ItemMapSummary {
-  items: number;
-  skus: number;
-  /** SKUs on more than one listing of the shop: left alone until the seller makes them unique. */
-  duplicates: string[];
-  /** Listings without a SKU (nothing of ours can feed them). */
-  withoutSku: number;
-  readAt: string | null;
-}
-
 interface StockInfo {
   seller_stock?: { location_id?: string; stock?: number }[];
+}
+/** price_info[] of an item or model: JSON numbers in the currency it names. */
+export interface PriceInfo {
+  currency?: string;
+  original_price?: number;
+  current_price?: number;
 }
 interface BaseInfo {
   item_id: number;
   item_sku?: string;
   has_model?: boolean;
   stock_info_v2?: StockInfo;
+  price_info?: PriceInfo[];
 }
 interface ModelInfo {
   model_id: number;
   model_sku?: string;
   stock_info_v2?: StockInfo;
+  price_info?: PriceInfo[];
+}
+/** What update_stock and update_price answer, per model. */
+export interface ModelOutcomes {
+  failure_list?: { model_id: number; failed_reason?: string }[];
+  success_list?: { model_id: number }[];
+}
+/** A listing as Shopee answers it now: the item (no models) or its model, and which one in words. */
+export interface ListingInfo {
+  where: string;
+  info: BaseInfo | ModelInfo;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in order; the first failure rejects. */
@@ -66,71 +71,6 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 
 const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-/** A SKU's one listing, compact: an item without models is its item id alone (700,000 entries for 7 shops of 100,000). */
-type Entry = number | Listing;
-const entryOf = (l: Listing): Entry => (l.modelId === 0 ? l.itemId : l);
-const listingOf = (e: Entry): Listing => (typeof e === 'number' ? { itemId: e, modelId: 0 } : e);
-
-/** SKU → listing, kept per item so an item read again replaces what it had; SKUs on several listings apart. */
-class ItemMap {
-  private readonly bySku = new Map<string, Entry>();
-  private readonly duplicates = new Map<string, Listing[]>();
-  private readonly byItem = new Map<number, string | string[]>();
-  /** Listings without a SKU, per item (rare). */
-  private readonly blank = new Map<number, number>();
-
-  setItem(itemId: number, entries: { sku: string; modelId: number }[]): void {
-    this.removeItem(itemId);
-    const skus: string[] = [];
-    for (const { sku, modelId } of entries) {
-      if (sku === '') {
-        this.blank.set(itemId, (this.blank.get(itemId) ?? 0) + 1);
-        continue;
-      }
-      const listing = { itemId, modelId };
-      const one = this.bySku.get(sku);
-      const several = this.duplicates.get(sku);
-      if (several) several.push(listing);
-      else if (one !== undefined) {
-        this.bySku.delete(sku);
-        this.duplicates.set(sku, [listingOf(one), listing]);
-      } else this.bySku.set(sku, entryOf(listing));
-      skus.push(sku);
-    }
-    this.byItem.set(itemId, skus.length === 1 ? skus[0]! : skus);
-  }
-
-  removeItem(itemId: number): void {
-    this.blank.delete(itemId);
-    const skus = this.byItem.get(itemId);
-    if (skus === undefined) return;
-    for (const sku of typeof skus === 'string' ? [skus] : skus) {
-      const several = this.duplicates.get(sku);
-      if (!several) {
-        this.bySku.delete(sku);
-        continue;
-      }
-      const left = several.filter((l) => l.itemId !== itemId);
-      if (left.length > 1) this.duplicates.set(sku, left);
-      else {
-        this.duplicates.delete(sku);
-        if (left.length === 1) this.bySku.set(sku, entryOf(left[0]!));
-      }
-    }
-    this.byItem.delete(itemId);
-  }
-
-  get(sku: string): Listing[] | undefined {
-    const one = this.bySku.get(sku);
-    return one === undefined ? this.duplicates.get(sku) : [listingOf(one)];
-  }
-
-  summary(readAt: number): ItemMapSummary {
-    const withoutSku = [...this.blank.values()].reduce((a, b) => a + b, 0);
-    return { items: this.byItem.size, skus: this.bySku.size, duplicates: [...this.duplicates.keys()], withoutSku, readAt: readAt ? new Date(readAt).toISOString() : null };
-  }
-}
-
 export class ShopeeShop implements StockTarget {
   readonly channel: string;
   /** A shop's listing carries our SKU (item_sku / model_sku): the SKU is its code. */
@@ -146,7 +86,7 @@ export class ShopeeShop implements StockTarget {
   private reading: Promise<void> | undefined;
 
   constructor(
-    private readonly client: ShopeeClient,
+    readonly client: ShopeeClient,
     readonly shop: ShopConfig,
   ) {
     this.channel = shop.channel;
@@ -162,17 +102,23 @@ export class ShopeeShop implements StockTarget {
   async getStock(codes: string[]): Promise<Map<string, number | null>> {
     const unique = [...new Set(codes)];
     if (unique.length > this.maxReadBatch) throw new Error(`${this.channel} getStock: ${unique.length} SKUs given, at most ${this.maxReadBatch} per call`);
-    const found = await this.resolve(unique);
     const out = new Map<string, number | null>(unique.map((c) => [c, null]));
+    for (const [code, l] of await this.listingInfo(await this.resolve(unique))) out.set(code, this.sellerStock(l.info.stock_info_v2, l.where));
+    return out;
+  }
+
+  /** What Shopee holds now for each found listing (get_item_base_info, get_model_list); left out where it is gone. */
+  async listingInfo(found: Map<string, Listing>): Promise<Map<string, ListingInfo>> {
+    const out = new Map<string, ListingInfo>();
     const plain = [...found].filter(([, l]) => l.modelId === 0);
     const withModels = new Map<number, [string, Listing][]>();
     for (const entry of found) if (entry[1].modelId !== 0) withModels.set(entry[1].itemId, [...(withModels.get(entry[1].itemId) ?? []), entry]);
     const infos = plain.length ? await this.baseInfo(plain.map(([, l]) => l.itemId)) : [];
     const byItem = new Map(infos.map((i) => [i.item_id, i]));
-    for (const [code, l] of plain) out.set(code, byItem.has(l.itemId) ? this.sellerStock(byItem.get(l.itemId)!.stock_info_v2, `item ${l.itemId}`) : null);
+    for (const [code, l] of plain) if (byItem.has(l.itemId)) out.set(code, { where: `item ${l.itemId}`, info: byItem.get(l.itemId)! });
     await pool([...withModels], this.client.config.concurrency, async ([itemId, entries]) => {
       const models = new Map((await this.models(itemId)).map((m) => [m.model_id, m]));
-      for (const [code, l] of entries) out.set(code, models.has(l.modelId) ? this.sellerStock(models.get(l.modelId)!.stock_info_v2, `item ${itemId} model ${l.modelId}`) : null);
+      for (const [code, l] of entries) if (models.has(l.modelId)) out.set(code, { where: `item ${itemId} model ${l.modelId}`, info: models.get(l.modelId)! });
     });
     return out;
   }
@@ -193,58 +139,65 @@ export class ShopeeShop implements StockTarget {
       }
     }
     if (updates.length === 0) return [];
+    const { locationId } = this.shop;
+    const outcomes = await this.writePerItem(updates, MODELS_PER_STOCK_CALL, 'update_stock', opts.signal, (call) =>
+      this.client.request<ModelOutcomes>({
+        path: PATHS.updateStock, method: 'POST', shop: this.shop, signal: opts.signal, accept: STOCK_FAILED,
+        body: { item_id: call[0]!.itemId, stock_list: call.map((u) => ({ model_id: u.modelId, seller_stock: [{ ...(locationId ? { location_id: locationId } : {}), stock: u.quantity }] })) },
+      }));
+    return updates.map((u) => {
+      const error = outcomes.get(u.code);
+      return error ? { code: u.code, ok: false, error } : { code: u.code, ok: true };
+    });
+  }
+
+  /**
+   * Writes updates one call per item (up to `perCall` of its models), `concurrency` calls in flight: each SKU's
+   * error, or null where Shopee applied it (success_list / failure_list per model). A SKU without one listing, or
+   * whose call was refused, fails alone; throws only when no call got an answer at all (or on abort).
+   */
+  async writePerItem<U extends { code: string }>(
+    updates: U[], perCall: number, operation: string, signal: AbortSignal | undefined, send: (call: (U & Listing)[]) => Promise<ShopeeBody<ModelOutcomes>>,
+  ): Promise<Map<string, string | null>> {
     const found = await this.resolve(updates.map((u) => u.code));
-    const results = new Map<string, StockWriteResult>();
-    const byItem = new Map<number, (StockUpdate & Listing)[]>();
+    const results = new Map<string, string | null>();
+    const byItem = new Map<number, (U & Listing)[]>();
     for (const u of updates) {
       const l = found.get(u.code);
-      if (!l) results.set(u.code, { code: u.code, ok: false, error: this.missing(u.code) });
+      if (!l) results.set(u.code, this.missing(u.code));
       else byItem.set(l.itemId, [...(byItem.get(l.itemId) ?? []), { ...u, ...l }]);
     }
-    const calls = [...byItem.values()].flatMap((group) => chunk(group, MODELS_PER_STOCK_CALL));
+    const calls = [...byItem.values()].flatMap((group) => chunk(group, perCall));
     const unanswered: unknown[] = [];
     await pool(calls, this.client.config.concurrency, async (call) => {
+      const itemId = call[0]!.itemId;
       try {
-        for (const r of await this.updateStock(call, opts.signal)) results.set(r.code, r);
+        const body = await send(call);
+        const failed = new Map((body.response?.failure_list ?? []).map((f) => [f.model_id, f.failed_reason || 'refused without a reason']));
+        const applied = new Set((body.response?.success_list ?? []).map((s) => s.model_id));
+        for (const u of call) {
+          const where = `${this.channel} ${u.modelId ? `item ${itemId} model ${u.modelId}` : `item ${itemId}`}`;
+          if (failed.has(u.modelId)) results.set(u.code, `${where}: ${failed.get(u.modelId)}`);
+          else if (applied.has(u.modelId)) results.set(u.code, null);
+          else results.set(u.code, `${where}: ${operation} answered${body.error ? ` ${body.error}` : ''} without this model in success_list or failure_list`);
+        }
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
+        if (signal?.aborted) throw err;
+        if (err instanceof ShopeeApiError && ITEM_GONE.has(err.baseCode)) {
+          // The listing left the shop (deleted, moved): forget it, and let the next miss read the shop's changes.
+          this.map.removeItem(itemId);
+          this.lastMissRead = 0;
+        }
         // A refusal of the item is the item's failure; no answer at all (network, busy after retries) is noted.
         if (!(err instanceof ShopeeApiError) || err.retryable) unanswered.push(err);
-        for (const u of call) results.set(u.code, { code: u.code, ok: false, error: (err as Error).message });
+        for (const u of call) results.set(u.code, (err as Error).message);
       }
     });
     if (calls.length > 0 && unanswered.length === calls.length) throw unanswered[0];
-    return updates.map((u) => results.get(u.code)!);
+    return results;
   }
 
   // ---- calls ----------------------------------------------------------------------------------------------
-
-  private async updateStock(call: (StockUpdate & Listing)[], signal?: AbortSignal): Promise<StockWriteResult[]> {
-    const itemId = call[0]!.itemId;
-    const { locationId } = this.shop;
-    let body;
-    try {
-      body = await this.client.request<{ failure_list?: { model_id: number; failed_reason?: string }[]; success_list?: { model_id: number }[] }>({
-        path: PATHS.updateStock, method: 'POST', shop: this.shop, signal, accept: STOCK_FAILED,
-        body: { item_id: itemId, stock_list: call.map((u) => ({ model_id: u.modelId, seller_stock: [{ ...(locationId ? { location_id: locationId } : {}), stock: u.quantity }] })) },
-      });
-    } catch (err) {
-      if (err instanceof ShopeeApiError && ITEM_GONE.has(err.baseCode)) {
-        // The listing left the shop (deleted, moved): forget it, and let the next miss read the shop's changes.
-        this.map.removeItem(itemId);
-        this.lastMissRead = 0;
-      }
-      throw err;
-    }
-    const failed = new Map((body.response?.failure_list ?? []).map((f) => [f.model_id, f.failed_reason || 'refused without a reason']));
-    const applied = new Set((body.response?.success_list ?? []).map((s) => s.model_id));
-    return call.map((u) => {
-      const where = u.modelId ? `item ${itemId} model ${u.modelId}` : `item ${itemId}`;
-      if (failed.has(u.modelId)) return { code: u.code, ok: false, error: `${this.channel} ${where}: ${failed.get(u.modelId)}` };
-      if (applied.has(u.modelId)) return { code: u.code, ok: true };
-      return { code: u.code, ok: false, error: `${this.channel} ${where}: update_stock answered${body.error ? ` ${body.error}` : ''} without this model in success_list or failure_list` };
-    });
-  }
 
   /** Items Shopee no longer has in this shop are left out of the answer and dropped from the map. */
   private async baseInfo(itemIds: number[]): Promise<BaseInfo[]> {
@@ -290,7 +243,7 @@ export class ShopeeShop implements StockTarget {
   // ---- the SKU map ----------------------------------------------------------------------------------------
 
   /** Each code's one listing; absent where the shop has none or several. Reads the map as config says. */
-  private async resolve(codes: string[]): Promise<Map<string, Listing>> {
+  async resolve(codes: string[]): Promise<Map<string, Listing>> {
     const now = Date.now();
     if (this.readAt === 0 || now - this.readAt > this.client.config.mapMaxAgeMs) await this.read('all');
     else if (codes.some((c) => !this.map.get(c))) {
@@ -388,9 +341,11 @@ export class ShopeeShop implements StockTarget {
   }
 }
 
-/** What the descriptor builds: the client and one stock target per configured shop. */
-export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment {
+/** What the descriptor builds: the client, and one stock target and one price target per configured shop. */
+export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, PriceTargets {
   readonly shops: ShopeeShop[];
+  /** The shops as price targets (prices.ts), in the same order. */
+  readonly prices: ShopeePrices[];
   /** The shops' orders (orders.ts): the orders module's source, and where tracking numbers go back. */
   readonly orders: ShopeeOrders;
   readonly orderMapping = 'shopee_to_oms';
@@ -399,6 +354,7 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment {
 
   constructor(readonly client: ShopeeClient) {
     this.shops = client.config.shops.map((s) => new ShopeeShop(client, s));
+    this.prices = this.shops.map((s) => new ShopeePrices(s));
     this.orders = new ShopeeOrders(client);
   }
 
@@ -418,6 +374,10 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment {
   target(channelOrCountry: string): ShopeeShop {
     const shop = this.client.shop(channelOrCountry);
     return this.shops.find((s) => s.shop === shop)!;
+  }
+
+  priceTargets(): ShopeePrices[] {
+    return this.prices;
   }
 
   /** Re-reads the SKU map of one shop or of every shop. */

@@ -1,9 +1,11 @@
-// The simulator's product API (get_item_list, get_item_base_info, get_model_list, update_stock) over its
-// marketplace: paging and update_time windows, shop ownership of items, 1–50 models per update_stock, stock not
-// below 0 nor below a model's promotion stock, per-model failures; every answer in Shopee's envelope.
+// The simulator's product API (get_item_list, get_item_base_info, get_model_list, update_stock, update_price) over
+// its marketplace: paging and update_time windows, shop ownership of items, 1–50 models per update_stock and
+// update_price, stock not below 0 nor below a model's promotion stock, per-model failures, prices in the market's
+// precision (two decimals in SG/MY/BR, whole units elsewhere); every answer in Shopee's envelope.
 import { randomBytes } from 'node:crypto';
 import type { SimResponse } from '../sandbox/server.js';
 import { ITEM_STATUSES } from './config.js';
+import { priceDecimals } from './prices.js';
 import type { SimMarket, SimShop } from './simulator-state.js';
 
 export const rid = () => randomBytes(16).toString('hex');
@@ -12,11 +14,22 @@ export const ok = (fields: Record<string, unknown> = {}, warning = ''): SimRespo
 export const fail = (error: string, message: string, fields: Record<string, unknown> = {}): SimResponse => ({ status: 200, body: { request_id: rid(), error, message, ...fields } });
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
+/** Why a shop in `region` would refuse `price` as original_price; null when it takes it. */
+export function priceProblem(region: string, price: unknown): string | null {
+  if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0) return 'original_price must be a number above 0';
+  const places = /\.(\d+)$/.exec(String(price))?.[1]?.length ?? 0;
+  if (/e/i.test(String(price)) || places > priceDecimals(region)) return `${region} takes ${priceDecimals(region) ? `${priceDecimals(region)} decimal places` : 'whole units'}, not ${price}`;
+  return null;
+}
+
 export class SimProducts {
   /** The filtered, sorted item ids of a shop's last list query, until its catalogue changes. */
   private readonly listCache = new Map<number, { key: string; ids: number[] }>();
 
-  constructor(private readonly market: SimMarket) {}
+  constructor(
+    private readonly market: SimMarket,
+    private readonly currency: (region: string) => string,
+  ) {}
 
   itemList(shop: SimShop, q: URLSearchParams): SimResponse {
     const offset = Number(q.get('offset') ?? '');
@@ -56,7 +69,7 @@ export class SimProducts {
       if (!i) return [];
       return [{
         item_id: i.item_id, item_sku: i.item_sku, item_status: i.item_status, update_time: i.update_time, has_model: i.models !== null,
-        ...(i.models ? {} : { stock_info_v2: this.stockInfo(i.stock, i.reserved) }),
+        ...(i.models ? {} : { price_info: this.priceInfo(shop, i.price), stock_info_v2: this.stockInfo(i.stock, i.reserved) }),
       }];
     });
     if (item_list.length === 0) return fail('error_item_not_found', 'Item_id is not found.');
@@ -69,7 +82,7 @@ export class SimProducts {
     if (owner === undefined) return fail('error_item_not_found', 'Item_id is not found.');
     if (owner !== shop.shop_id) return fail('error_item_not_belong_shop', 'Item not belong to shop.');
     const item = shop.items.get(itemId)!;
-    const model = (item.models ?? []).map((m) => ({ model_id: m.model_id, model_sku: m.model_sku, stock_info_v2: this.stockInfo(m.stock, m.reserved) }));
+    const model = (item.models ?? []).map((m) => ({ model_id: m.model_id, model_sku: m.model_sku, price_info: this.priceInfo(shop, m.price), stock_info_v2: this.stockInfo(m.stock, m.reserved) }));
     return ok({ response: { tier_variation: [], model } });
   }
 
@@ -114,6 +127,39 @@ export class SimProducts {
     const response = { failure_list, success_list };
     if (success_list.length === 0) return fail('error_busi_update_stock_failed', 'Update stock failed, please check failure_list for detailed reason', { response });
     return ok({ response }, failure_list.length ? 'Some models failed: see failure_list.' : '');
+  }
+
+  updatePrice(shop: SimShop, body: Record<string, unknown>): SimResponse {
+    if (!isInt(body.item_id)) return fail('product.error_param', 'invalid field ItemId: value must Not Null');
+    const list = body.price_list;
+    if (!Array.isArray(list) || list.length < 1 || list.length > 50) {
+      return fail('error_param', 'Parameter is not match the constraints, price_list length should be between 1 to 50.');
+    }
+    const owner = this.market.itemShop.get(body.item_id);
+    if (owner === undefined) return fail('error_item_not_found', 'Item_id is not found.');
+    if (owner !== shop.shop_id) return fail('error_item_not_belong_shop', 'Item not belong to shop.');
+    const item = shop.items.get(body.item_id)!;
+    const seen = new Set<number>();
+    const plan: { modelId: number; price: number; target: { price: number } }[] = [];
+    for (const entry of list as Record<string, unknown>[]) {
+      const modelId = entry?.model_id === undefined ? 0 : entry.model_id;
+      if (!isInt(modelId)) return fail('error_param', 'Wrong model_id.');
+      if (seen.has(modelId)) return fail('error_param', 'Repeat model_id.');
+      seen.add(modelId);
+      const target = modelId === 0 ? (item.models ? undefined : item) : item.models?.find((m) => m.model_id === modelId);
+      if (!target) return fail('error_param', 'Wrong model_id.');
+      // UNCONFIRMED whether a bad price fails the whole call or only its model: the whole call, as error_invalid_price.
+      if (priceProblem(shop.region, entry.original_price)) return fail('error_invalid_price', 'Invalid price, please use the correct format');
+      plan.push({ modelId, price: entry.original_price as number, target });
+    }
+    for (const p of plan) p.target.price = p.price;
+    this.market.changed();
+    return ok({ response: { failure_list: [], success_list: plan.map((p) => ({ model_id: p.modelId, original_price: p.price })) } });
+  }
+
+  /** One entry in the shop's currency; no promotion runs in the simulator, so current_price is original_price. */
+  private priceInfo(shop: SimShop, price: number) {
+    return [{ currency: this.currency(shop.region), original_price: price, current_price: price, inflated_price_of_original_price: price, inflated_price_of_current_price: price }];
   }
 
   private stockInfo(stock: number, reserved: number) {

@@ -3,10 +3,13 @@
 // The control surface (tests, `tsunagi sandbox`) works on it by market code, channel or shop id.
 import { PersistentState } from '../sandbox/state.js';
 import type { ItemStatus } from './config.js';
+import { priceProblem } from './simulator-products.js';
 
 export interface SimModel {
   model_id: number;
   model_sku: string;
+  /** original_price in the shop's currency (a JSON number, as Shopee keeps it); 0 = not priced yet. */
+  price: number;
   stock: number;
   /** Promotion stock: seller_stock may not go below it. */
   reserved: number;
@@ -17,7 +20,8 @@ export interface SimItem {
   item_sku: string;
   item_status: ItemStatus;
   update_time: number;
-  /** Items without models hold their stock themselves. */
+  /** Items without models hold their price and stock themselves. */
+  price: number;
   stock: number;
   reserved: number;
   models: SimModel[] | null;
@@ -44,7 +48,9 @@ export interface ItemSpec {
   status?: ItemStatus;
   /** When the listing last changed (unix seconds; default now). */
   update_time?: number;
-  models?: { model_sku: string; stock?: number; reserved?: number }[];
+  /** original_price; default 0 (not priced yet: the pricing module sets it). */
+  price?: number;
+  models?: { model_sku: string; price?: number; stock?: number; reserved?: number }[];
 }
 
 interface Snapshot {
@@ -120,18 +126,23 @@ export class SimMarket {
     };
     check(spec.stock, 'stock');
     check(spec.reserved, 'reserved');
+    for (const price of [spec.price, ...(spec.models ?? []).map((m) => m.price)]) {
+      const problem = price === undefined ? null : priceProblem(shop.region, price);
+      if (problem) throw new Error(`shopee simulator: ${problem}`);
+    }
     const item: SimItem = {
       item_id: this.nextId++,
       item_sku: spec.item_sku ?? '',
       item_status: spec.status ?? 'NORMAL',
       update_time: spec.update_time ?? now(),
+      price: spec.models ? 0 : (spec.price ?? 0),
       stock: spec.models ? 0 : (spec.stock ?? 0),
       reserved: spec.models ? 0 : (spec.reserved ?? 0),
       models: spec.models
         ? spec.models.map((m) => {
             check(m.stock, 'model stock');
             check(m.reserved, 'model reserved');
-            return { model_id: this.nextId++, model_sku: m.model_sku, stock: m.stock ?? 0, reserved: m.reserved ?? 0 };
+            return { model_id: this.nextId++, model_sku: m.model_sku, price: m.price ?? 0, stock: m.stock ?? 0, reserved: m.reserved ?? 0 };
           })
         : null,
     };
@@ -191,6 +202,9 @@ export class SimMarket {
   }
 
   private insert(shop: SimShop, item: SimItem): void {
+    // State files written before listings had prices.
+    item.price ??= 0;
+    for (const m of item.models ?? []) m.price ??= 0;
     shop.items.set(item.item_id, item);
     this.itemShop.set(item.item_id, shop.shop_id);
     this.nextId = Math.max(this.nextId, item.item_id + 1, ...(item.models ?? []).map((m) => m.model_id + 1));

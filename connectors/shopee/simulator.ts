@@ -1,8 +1,9 @@
 // A local Shopee Open Platform v2 with the rules the real one enforces (integration-contracts §1): the HMAC
 // signature and its 5-minute timestamp window, the shop authorisation (auth_partner → code once within 10
 // minutes → token/get), access tokens of 4 hours, single-use refresh tokens of 30 days, the 365-day authorisation,
-// shop ownership of items, update_stock's 1–50 models and non-negative seller_stock, per-model failures, the
-// envelope with HTTP 200, and a configurable rate limit answered with error_system_busy (UNCONFIRMED: README).
+// shop ownership of items, update_stock's 1–50 models and non-negative seller_stock, update_price's market precision,
+// per-model failures, the envelope with HTTP 200, and a configurable rate limit answered with error_system_busy
+// (UNCONFIRMED: README).
 import { randomBytes } from 'node:crypto';
 import { FaultPlan } from '../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
@@ -10,7 +11,8 @@ import { TokenBucket } from '../../platform/http/token-bucket.js';
 import type { RateLimit } from '../../platform/http/index.js';
 import { PATHS, signature, signatureBase } from './client.js';
 import type { ItemStatus, ShopeeConfig } from './config.js';
-import { fail, ok, rid, SimProducts } from './simulator-products.js';
+import { priceDecimals } from './prices.js';
+import { fail, ok, priceProblem, rid, SimProducts } from './simulator-products.js';
 import { SimMarket, type ItemSpec, type SimShop } from './simulator-state.js';
 import { ORDER_PATHS } from './orders.js';
 import { SimOrders, type PushSent, type SimOrder } from './simulator-orders.js';
@@ -86,7 +88,7 @@ export class ShopeeSimulator {
       authorization: (opts.authorizationDays ?? 365) * 86_400,
     };
     this.market = new SimMarket(opts.stateFile);
-    this.products = new SimProducts(this.market);
+    this.products = new SimProducts(this.market, (region) => SHOPEE_MARKETS[region] ?? 'USD');
     this.orders = new SimOrders(opts.stateFile?.replace(/(\.json)?$/, '-orders.json'), this.market, this.partner.partnerKey, (region) => SHOPEE_MARKETS[region] ?? 'USD');
     this.server = new SimulatorServer('shopee', async (req) => {
       await this.faults.wait(req);
@@ -156,6 +158,24 @@ export class ShopeeSimulator {
     if ((s.skus.get(sku) ?? []).length !== 1) return null;
     const { item, model } = this.market.listing(s, sku);
     return model ? model.stock : item.stock;
+  }
+
+  /** original_price of a SKU's listing, set out of band (as the seller would in Seller Centre), in the market's precision. */
+  setPrice(shop: string | number, sku: string, price: number): void {
+    const s = this.market.shop(shop);
+    const problem = priceProblem(s.region, price);
+    if (problem) throw new Error(`shopee simulator: ${problem}`);
+    const { item, model } = this.market.listing(s, sku);
+    (model ?? item).price = price;
+    this.market.changed();
+  }
+
+  /** original_price of a SKU's listing as decimal text in the market's precision ("12.30", "123"); null where no (single) listing. */
+  getPrice(shop: string | number, sku: string): string | null {
+    const s = this.market.shop(shop);
+    if ((s.skus.get(sku) ?? []).length !== 1) return null;
+    const { item, model } = this.market.listing(s, sku);
+    return (model ?? item).price.toFixed(priceDecimals(s.region));
   }
 
   /** Promotion stock a listing must keep (update_stock below it fails for that model). */
@@ -258,6 +278,7 @@ export class ShopeeSimulator {
       case PATHS.itemBaseInfo: return this.shopCall(req, 'GET', ({ shop }) => this.products.itemBaseInfo(shop, req.query));
       case PATHS.modelList: return this.shopCall(req, 'GET', ({ shop }) => this.products.modelList(shop, req.query));
       case PATHS.updateStock: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updateStock(shop, body));
+      case PATHS.updatePrice: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updatePrice(shop, body));
       case ORDER_PATHS.orderList: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderList(shop, req.query));
       case ORDER_PATHS.orderDetail: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderDetail(shop, req.query));
       case ORDER_PATHS.shippingParameter: return this.shopCall(req, 'GET', ({ shop }) => this.orders.shippingParameter(shop, req.query));

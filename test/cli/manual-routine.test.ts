@@ -40,16 +40,17 @@ describe("the manual's routine in the sandbox", () => {
     const before = await cli('sandbox', 'show', 'AMZ-P-001');
     // The Shopee shops list the sandbox's demo SKUs, not the master's: no listing there; the warehouse has none of it.
     const shopee = { SG: null, MY: null, TH: null, TW: null, PH: null, VN: null, BR: null };
-    expect(before).toEqual({ sku: 'AMZ-P-001', amazon: null, yahoo: 0, rakuten: 0, shopee, wms: null });
+    const shopeePrices = shopee;
+    expect(before).toEqual({ sku: 'AMZ-P-001', amazon: null, yahoo: 0, rakuten: 0, shopee, shopeePrices, wms: null });
     await cli('sandbox', 'set-stock', 'AMZ-P-001', '20');
     const sync = await cli('sync');
     // The sandbox's demo SKUs are synced too; the master's SKU is what the routine checks.
     expect(sync).toMatchObject({ status: 'SUCCESS', failed: 0 });
     // The manual's tiers: 20 and above → 1/5.
-    expect(await cli('sandbox', 'show', 'AMZ-P-001')).toEqual({ sku: 'AMZ-P-001', amazon: 20, yahoo: 4, rakuten: 4, shopee, wms: null });
+    expect(await cli('sandbox', 'show', 'AMZ-P-001')).toEqual({ sku: 'AMZ-P-001', amazon: 20, yahoo: 4, rakuten: 4, shopee, shopeePrices, wms: null });
 
     const rollback = await cli('rollback');
     expect(rollback).toMatchObject({ status: 'SUCCESS' });
-    expect(await cli('sandbox', 'show', 'AMZ-P-001')).toEqual({ sku: 'AMZ-P-001', amazon: 20, yahoo: 0, rakuten: 0, shopee, wms: null });
+    expect(await cli('sandbox', 'show', 'AMZ-P-001')).toEqual({ sku: 'AMZ-P-001', amazon: 20, yahoo: 0, rakuten: 0, shopee, shopeePrices, wms: null });
   }, 120_000);
 });
