@@ -181,6 +181,8 @@ const ordersSchema = z
     outbox: retrySchema(10),
     /** Messages each worker processes at once. */
     concurrency: positiveInt().default(16),
+    /** How long a claimed message stays a worker's before another may take it (the worker died mid-way). */
+    claimLeaseSeconds: positiveInt().default(120),
     /** Webhook routes by receiver (the connector that knows the format). */
     webhooks: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a receiver id such as oms'), webhookRouteSchema).default({}),
   })

@@ -30,8 +30,6 @@ export interface OrdersServiceOptions {
   logger: Logger;
   alerts: Alerts;
   config: Config['orders'];
-  /** How long a claimed message is a worker's before another may take it (a worker that died). */
-  leaseMs?: number;
   /** The connectors, by what the module needs of them. */
   connectors: {
     source(system: string): OrderSource | undefined;
@@ -53,7 +51,7 @@ export class OrdersService {
 
   constructor(private readonly opts: OrdersServiceOptions) {
     const { db, events, mappings, sealer, logger, alerts, config, connectors } = opts;
-    const leaseMs = opts.leaseMs ?? 120_000;
+    const leaseMs = config.claimLeaseSeconds * 1000;
     this.records = new OrderRecords(db, events, mappings, sealer);
     const canSendBack = (system: string) => connectors.fulfilment(system) !== undefined;
     this.inbox = new OrderInbox({ db, records: this.records, logger, alerts, policy: config.inbox, leaseMs, source: connectors.source, canSendBack });
