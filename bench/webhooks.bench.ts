@@ -1,14 +1,14 @@
 // Webhook ingress benchmark: autocannon (in a process of its own, bench/webhooks-load.ts) POSTs signed Shopee
 // order-status pushes at the gateway's /webhooks/shopee, 50 connections for 20 s, each push for another order the
-// Shopee simulator holds. The hub (this process: the gateway, and the orders' inbox and outbox loops as the
-// worker runs them) acknowledges each once it is in the inbox, and works them meanwhile: each order fetched from
-// Shopee and created in the OMS. After the load, it waits for the queues to empty and counts the acknowledged
-// orders the OMS simulator holds. Simulators in a process of their own, without rate limits; a scratch database
-// of the PostgreSQL server (DATABASE_URL, default 127.0.0.1:5432), dropped afterwards.
-// `--worker process` runs those loops in a process of their own instead (bench/webhooks-worker.ts), as the
-// distributed deployment does: the gateway's process then only acknowledges.
-// Last line: `webhook-bench worker=same|process acked=N rps=R p99_ms=X oms_orders=M lost=L`.
-// Usage: npm run bench:webhooks [-- --connections 50 --duration 20 --worker same|process]
+// Shopee simulator holds. The gateway (this process) acknowledges each once it is in the inbox; the orders' inbox
+// and outbox loops work them meanwhile, each order fetched from Shopee and created in the OMS: by default in a
+// worker process of their own (bench/webhooks-worker.ts), as the production deployment runs them beside the
+// gateway; `--worker same` runs them in the gateway's process, as the one-process hub of `npm start` does. After
+// the load, it waits for the queues to empty and counts the acknowledged orders the OMS simulator holds.
+// Simulators in a process of their own, without rate limits; a scratch database of the PostgreSQL server
+// (DATABASE_URL, default 127.0.0.1:5432), dropped afterwards.
+// Last line: `webhook-bench worker=process|same acked=N rps=R p99_ms=X oms_orders=M lost=L`.
+// Usage: npm run bench:webhooks [-- --connections 50 --duration 20 --worker process|same]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ const TARGETS = { ackedPerSecond: 1000, p99Ms: 50, lost: 0 };
 const DRAIN_LIMIT_MS = 15 * 60_000;
 
 const { values } = parseArgs({
-  options: { connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '20' }, orders: { type: 'string', default: '140000' }, worker: { type: 'string', default: 'same' } },
+  options: { connections: { type: 'string', default: '50' }, duration: { type: 'string', default: '20' }, orders: { type: 'string', default: '140000' }, worker: { type: 'string', default: 'process' } },
 });
 const worker = values.worker;
 if (worker !== 'same' && worker !== 'process') throw new Error(`--worker must be same or process, got ${worker}`);
