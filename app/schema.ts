@@ -42,6 +42,7 @@ import { Order } from '../subgraphs/orders/entities/order.js';
 import { OrderLine } from '../subgraphs/orders/entities/order-line.js';
 import { OrderStatusEntry } from '../subgraphs/orders/entities/order-status.js';
 import { Migration20261202100000Orders } from '../subgraphs/orders/migrations/Migration20261202100000Orders.js';
+import { Migration20261203000000MessageCorrelation } from '../subgraphs/orders/migrations/Migration20261203000000MessageCorrelation.js';
 import { StockReservation } from '../subgraphs/inventory/entities/stock-reservation.js';
 import { Migration20261202200000StockReservations } from '../subgraphs/inventory/migrations/Migration20261202200000StockReservations.js';
 
@@ -62,6 +63,7 @@ const migrations = [
   Migration20261202000000RealtimeRuns,
   Migration20261202100000Orders,
   Migration20261202200000StockReservations,
+  Migration20261203000000MessageCorrelation,
 ];
 
 export const SCHEMA: DatabaseSchema = {

@@ -49,6 +49,8 @@ async function runCommandCorrelated(cmd: Command, body: CommandBody, check?: (co
       keepFiles: config.logging.keepFiles,
       timezone: config.timezone,
     });
+    // The command's first line: `tsunagi logs --run` shows it with the run the command went on to start.
+    logger.info({ command }, `tsunagi ${command} started`);
     await check?.(config);
     (await import('../platform/heap.js')).keepHeapCompact();
     const { createContext } = await import('../app/context.js');

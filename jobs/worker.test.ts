@@ -344,6 +344,22 @@ describe('daily report job', () => {
   });
 });
 
+describe('job outcomes', () => {
+  it('counts each job that succeeds and each that fails in tsunagi_jobs_total{job,outcome}', async () => {
+    const counted = async (outcome: string) => {
+      const metric = (await app.ctx.hubMetrics()).registry.getSingleMetric('tsunagi_jobs_total')!;
+      return (await metric.get()).values.find((v) => v.labels.job === DAILY_REPORT_JOB && v.labels.outcome === outcome)?.value ?? 0;
+    };
+    const [ok, failed] = [await counted('success'), await counted('failed')];
+    const worker = await start();
+    expect((await runNow(worker, DAILY_REPORT_JOB)).attrs.failReason).toBeUndefined();
+    app.sims.notify.email.failNext({ code: 550, message: 'Mailbox unavailable' });
+    expect((await runNow(worker, DAILY_REPORT_JOB)).attrs.failReason).toBeDefined();
+    expect(await counted('success')).toBe(ok + 1);
+    expect(await counted('failed')).toBe(failed + 1);
+  });
+});
+
 describe('job store selection', () => {
   it('builds the MongoDB backend from MONGODB_URL without connecting', async () => {
     const store = createJobStore({ databaseUrl: app.t.url, embedded: false, mongoUrl: 'mongodb://127.0.0.1:1/tsunagi', logger: app.ctx.logger });

@@ -119,6 +119,7 @@ export interface Worker {
 
 export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Promise<Worker> {
   const { config, logger } = ctx;
+  const metrics = await ctx.hubMetrics();
   const store = createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
   try {
     await store.connect();
@@ -135,10 +136,15 @@ export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Pr
     // One-off runs (agenda.now) leave no row behind once they succeed; failed ones stay for inspection.
     removeOnComplete: true,
   });
+  // Job outcomes are counted (tsunagi_jobs_total) where they ran: other workers' arrive here too (remote), they count their own.
   agenda.on('error', (err) => logger.error({ err }, 'job worker error'));
+  agenda.on('success', (job: JobWithId, remote?: false) => {
+    if (!remote) metrics.observeJob(job.attrs.name, 'success');
+  });
   agenda.on('fail', (err: Error, job: JobWithId, remote?: false) => {
-    // Other workers' failures arrive here too (remote); they log their own.
-    if (!remote) logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
+    if (remote) return;
+    logger.error({ err, job: job.attrs.name }, `job ${job.attrs.name} failed`);
+    metrics.observeJob(job.attrs.name, 'failed');
   });
   const jobs = scheduledJobs(config);
   defineOperationJobs(agenda, jobs, { hub: ctx.hub, inventory: ctx.inventory, logger, alerts: ctx.alerts });

@@ -79,6 +79,15 @@ function validateOrder(doc: Record<string, unknown>): { field: string; message: 
   return errors;
 }
 
+/** A call as the simulator received it: what a test asks of the caller's headers. */
+export interface ReceivedCall {
+  method: string;
+  path: string;
+  correlationId: string | null;
+}
+
+const RECEIVED_KEPT = 1000;
+
 export class OmsSimulator {
   readonly faults = new FaultPlan();
   private readonly server: SimulatorServer;
@@ -92,6 +101,7 @@ export class OmsSimulator {
   private readonly deliveriesById = new Map<string, Delivery>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private downUntil = 0;
+  private readonly received: ReceivedCall[] = [];
 
   constructor(opts: OmsSimulatorOptions = {}) {
     this.credentials = opts.credentials ?? OMS_SANDBOX_CREDENTIALS;
@@ -100,6 +110,9 @@ export class OmsSimulator {
     this.state = new PersistentState<Snapshot>(opts.stateFile, () => ({ orders: [], keys: {}, webhookUrl: null, nextId: 1 }));
     for (const o of this.state.data.orders) this.index(o);
     this.server = new SimulatorServer('oms', async (req) => {
+      const correlationId = req.headers['x-correlation-id'];
+      this.received.push({ method: req.method, path: req.path, correlationId: typeof correlationId === 'string' ? correlationId : null });
+      if (this.received.length > RECEIVED_KEPT) this.received.shift();
       await this.faults.wait(req);
       return this.handle(req);
     });
@@ -124,6 +137,7 @@ export class OmsSimulator {
     this.tokens.clear();
     this.faults.clear();
     this.downUntil = 0;
+    this.received.length = 0;
     Object.assign(this.state.data, { orders: [], keys: {}, nextId: 1 });
     this.state.changed();
   }
@@ -163,6 +177,11 @@ export class OmsSimulator {
   clearFaults(): void {
     this.faults.clear();
     this.downUntil = 0;
+  }
+
+  /** The latest API calls received (up to 1000), oldest first, with the caller's x-correlation-id. */
+  calls(): ReceivedCall[] {
+    return [...this.received];
   }
 
   /** The webhook deliveries made, with their outcome. */

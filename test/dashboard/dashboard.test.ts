@@ -4,7 +4,10 @@
 // Screenshots of each widget go to test-output/screenshots (docs/screenshots with TSUNAGI_UPDATE_SCREENSHOTS=1).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobWithId } from 'agenda';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ALERT_RULES_JOB, DAILY_REPORT_JOB } from '../../jobs/reports.js';
+import { startWorker } from '../../jobs/worker.js';
 import { issueToken } from '../../platform/auth/tokens.js';
 import { JWT_SECRET, seedDemo, startHarness, token, type Harness } from '../graphql/support.js';
 import { launchBrowser } from '../support/browser.js';
@@ -146,7 +149,8 @@ describe('the dashboard, as an operator uses it', () => {
     await h.app.ctx.inventory.sync.setChannelStock({ sku: 'AMZ-000001', channel: 'yahoo', quantity: 7, actor: 'cli-user' });
     await page.locator('ol.feed li', { hasText: /AMZ-000001 yahoo: 4 → 7/ }).waitFor();
     await page.locator('#show-stock').click();
-    await expect(page.locator('table.stock tr[data-channel="yahoo"]').textContent()).resolves.toContain('7');
+    // The table is redrawn when the query answers: wait for the quantity column to show it.
+    await page.locator('table.stock tr[data-channel="yahoo"] td:nth-child(3)', { hasText: /^7$/ }).waitFor();
     await shot('stock', '#stock-widget');
   });
 
@@ -182,11 +186,35 @@ describe('the dashboard, as an operator uses it', () => {
     await shot('simulate', '#simulate-widget');
   });
 
-  test('health lists the database, each system with its credential expiry, and the scheduler\'s next runs', async () => {
+  test('health lists the database, each system with its credential expiry, and the scheduler\'s next and last runs', async () => {
+    // A worker runs two scheduled jobs (polling every 200 ms, their time made to come): one succeeds, one fails.
+    const worker = await startWorker(h.app.ctx, { processEvery: 200 });
+    try {
+      const runScheduled = async (name: string) => {
+        const done = new Promise<JobWithId>((resolve) => worker.agenda.once(`complete:${name}`, resolve));
+        await h.app.t.db.em().execute("update agenda_jobs set next_run_at = now() where name = ? and type = 'single'", [name]);
+        return done;
+      };
+      expect((await runScheduled(ALERT_RULES_JOB)).attrs.failReason).toBeUndefined();
+      h.app.sims.notify.email.failNext({ code: 550, message: 'Mailbox unavailable' });
+      expect((await runScheduled(DAILY_REPORT_JOB)).attrs.failReason).toContain('SMTP 550');
+    } finally {
+      await worker.stop();
+    }
     await tab('health');
     await page.locator('table.health tr[data-component="database"]').waitFor();
     await expect(page.locator('table.health tbody tr').count()).resolves.toBeGreaterThanOrEqual(4);
     await expect(page.locator('table.schedules').textContent()).resolves.toMatch(/amazon\.stock_sync\s*0 4 \* \* \* \(Asia\/Tokyo\)\s*\d{2}\/\d{2}\/\d{4}, 04:00:00 (JST|GMT\+9)/);
+    // Each job's last run and its outcome: never run (—), succeeded, failed with the reason.
+    const date = /^\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2}:\d{2} (JST|GMT\+9)$/;
+    const row = async (job: string) => (await cells(`table.schedules tr[data-job="${job}"]`))[0]!;
+    expect((await row('amazon.stock_sync')).slice(3)).toEqual(['—', '—']);
+    const [, , , rulesAt, rulesOutcome] = await row(ALERT_RULES_JOB);
+    expect([rulesAt, rulesOutcome]).toEqual([expect.stringMatching(date), 'OK']);
+    const [, , , reportAt, reportOutcome] = await row(DAILY_REPORT_JOB);
+    expect(reportAt).toMatch(date);
+    expect(reportOutcome).toMatch(/^Failed\s+daily report .*SMTP 550/);
+    await expect(page.locator(`table.schedules tr[data-job="${DAILY_REPORT_JOB}"] .badge.status-failed`).count()).resolves.toBe(1);
     // Colour by days left: green from 14 days, amber under 14, red under 3.
     const rakuten = page.locator('table.health tr[data-component="rakuten"] .badge[class*="expiry-"]');
     await expect(rakuten.getAttribute('class')).resolves.toContain('expiry-green');

@@ -86,6 +86,8 @@ const MESSAGES = {
   job: ['Job', 'ジョブ'],
   schedule: ['Schedule', 'スケジュール'],
   nextRun: ['Next run', '次回実行'],
+  previousRun: ['Previous run', '前回実行'],
+  outcome: ['Outcome', '結果'],
   lastRun: ['Last run', '直近の実行'],
   checkedAt: ['Checked {at}', '{at} に確認'],
   ok: ['OK', '正常'],

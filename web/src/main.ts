@@ -499,8 +499,10 @@ function healthView() {
       </table></div>
       <h3>${t('schedules')}</h3>
       <table class="schedules">
-        <thead><tr><th>${t('job')}</th><th>${t('schedule')}</th><th>${t('nextRun')}</th></tr></thead>
-        <tbody>${h.schedules.map((s) => html`<tr><td>${s.name}</td><td><code>${s.schedule}</code> (${s.timezone})</td><td>${fmtDate(s.nextRunAt)}</td></tr>`)}</tbody>
+        <thead><tr><th>${t('job')}</th><th>${t('schedule')}</th><th>${t('nextRun')}</th><th>${t('previousRun')}</th><th>${t('outcome')}</th></tr></thead>
+        <tbody>${h.schedules.map((s) => html`<tr data-job=${s.name}><td>${s.name}</td><td><code>${s.schedule}</code> (${s.timezone})</td><td>${fmtDate(s.nextRunAt)}</td>
+          <td>${fmtDate(s.lastRunAt)}</td><td>${s.lastRunFailed === null ? '—' : html`<span class="badge ${s.lastRunFailed ? 'status-failed' : 'status-success'}">${t(s.lastRunFailed ? 'failed' : 'ok')}</span>
+          ${s.failReason ? html`<span class="fail-reason">${s.failReason}</span>` : nothing}`}</td></tr>`)}</tbody>
       </table>
       <h3>${t('lastRun')}</h3>
       ${h.lastRun ? html`<p>#${h.lastRun.id} ${h.lastRun.kind} ${statusBadge(h.lastRun.status)} ${fmtDate(h.lastRun.startedAt)}</p>` : html`<p>${t('noRuns')}</p>`}`}

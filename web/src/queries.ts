@@ -16,7 +16,7 @@ export interface RollbackReport { runId: number; rollbackOf: number; status: str
 export interface Health {
   ok: boolean;
   components: { name: string; ok: boolean; detail: string; expiresInDays: number | null }[];
-  schedules: { name: string; schedule: string; timezone: string; nextRunAt: string | null }[];
+  schedules: { name: string; schedule: string; timezone: string; nextRunAt: string | null; lastRunAt: string | null; lastRunFailed: boolean | null; failReason: string | null }[];
   lastRun: Pick<Run, 'id' | 'kind' | 'status' | 'startedAt'> | null;
 }
 export interface Tier { min: number; max: number | null; share: string }
@@ -55,7 +55,7 @@ export const START_SYNC = 'mutation StartSync($source: String) { startStockSync(
 export const ROLLBACK = `mutation Rollback($dryRun: Boolean!, $runId: Int, $source: String) { rollbackStockSync(dryRun: $dryRun, runId: $runId, source: $source) {
   runId rollbackOf status changes { channel sku code from to } } }`;
 export const HEALTH = `query Health { health { ok components { name ok detail expiresInDays }
-  schedules { name schedule timezone nextRunAt } lastRun { id kind status startedAt } } }`;
+  schedules { name schedule timezone nextRunAt lastRunAt lastRunFailed failReason } lastRun { id kind status startedAt } } }`;
 export const SIMULATE = `query Simulate($quantities: [Int!]!, $source: String) { simulateAllocation(quantities: $quantities, source: $source) { quantity allocated tier { ${TIER} } } }`;
 export const INVENTORY = `query Inventory($sku: String, $first: Int!, $offset: Int!, $source: String) { simulateInventory(sku: $sku, first: $first, offset: $offset, source: $source) {
   total items { sku sourceQuantity channels { channel quantity } } } }`;

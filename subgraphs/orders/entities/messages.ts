@@ -27,6 +27,8 @@ export const InboxMessageRow = defineEntity({
     nextAttemptAt: p.datetime(),
     lastError: p.text().nullable(),
     processedAt: p.datetime().nullable(),
+    /** The delivery's correlation id: its processing runs under it. */
+    correlationId: p.string().length(64).nullable(),
   },
   uniques: [{ properties: ['receiver', 'dedupKey'] }],
   indexes: [{ properties: ['state', 'nextAttemptAt'] }],
@@ -49,6 +51,8 @@ export const OutboxMessageRow = defineEntity({
     lastError: p.text().nullable(),
     createdAt: p.datetime(),
     doneAt: p.datetime().nullable(),
+    /** The id of the work that decided the call: sending it runs under it. */
+    correlationId: p.string().length(64).nullable(),
   },
   uniques: [{ properties: ['orderId', 'kind', 'ref'] }],
   indexes: [{ properties: ['state', 'nextAttemptAt'] }],

@@ -3,12 +3,13 @@
 // source's batch size per call) and recorded; an OMS shipment carries what it says and is recorded as is.
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db/index.js';
+import { correlated, currentCorrelation } from '../../../platform/log/correlation.js';
 import type { InboxMessage } from '../../../platform/webhooks/index.js';
 import { RejectedError, type Alerts, type OrderSource, type Shipment } from '../ports.js';
 import { MessageTable, type RetryPolicy } from './messages.js';
 import type { OrderRecords } from './records.js';
 
-/** Rows one write takes at most (PostgreSQL allows 65,535 parameters; a row has 8). */
+/** Rows one write takes at most (PostgreSQL allows 65,535 parameters; a row has 9). */
 const MAX_ROWS_PER_WRITE = 2000;
 
 export interface InboxRow extends Record<string, unknown> {
@@ -20,6 +21,7 @@ export interface InboxRow extends Record<string, unknown> {
   order_ref: string | null;
   payload: Record<string, unknown> | null;
   attempts: number;
+  correlation_id: string | null;
 }
 
 export interface InboxDeps {
@@ -46,18 +48,22 @@ export class OrderInbox {
    * Writes one delivery's messages to the inbox; a message already there (same receiver and key) is left as it is.
    * Resolves once they are durable; returns how many were new. Deliveries arriving together (many senders at once)
    * are written by one statement, one short transaction: each still waits for its own rows to be committed.
+   * Each message keeps the delivery's correlation id: its processing runs under it.
    */
   receive(receiver: string, system: string, body: string, messages: InboxMessage[]): Promise<number> {
     if (messages.length === 0) return Promise.resolve(0);
+    const correlationId = currentCorrelation()?.id ?? null;
     return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ receiver, system, body, messages, resolve, reject });
+      this.waiting.push({ receiver, system, body, messages, correlationId, resolve, reject });
       this.waitingRows += messages.length;
       if (this.waitingRows >= MAX_ROWS_PER_WRITE) void this.write();
       else this.writeSoon ??= setImmediate(() => void this.write());
     });
   }
 
-  private readonly waiting: { receiver: string; system: string; body: string; messages: InboxMessage[]; resolve(n: number): void; reject(err: unknown): void }[] = [];
+  private readonly waiting: {
+    receiver: string; system: string; body: string; messages: InboxMessage[]; correlationId: string | null; resolve(n: number): void; reject(err: unknown): void;
+  }[] = [];
   private waitingRows = 0;
   private writeSoon: NodeJS.Immediate | undefined;
 
@@ -70,10 +76,10 @@ export class OrderInbox {
     const rows = batch.flatMap((d) => d.messages.map((m) => ({ d, m })));
     try {
       const added = await this.deps.db.em().execute<{ receiver: string; dedup_key: string }[]>(
-        `insert into order_inbox (receiver, system, kind, dedup_key, account_ref, order_ref, payload, body, received_at, state, attempts, next_attempt_at)
-         values ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), 'pending', 0, now())").join(', ')}
+        `insert into order_inbox (receiver, system, kind, dedup_key, account_ref, order_ref, payload, body, correlation_id, received_at, state, attempts, next_attempt_at)
+         values ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, now(), 'pending', 0, now())").join(', ')}
          on conflict (receiver, dedup_key) do nothing returning receiver, dedup_key`,
-        rows.flatMap(({ d, m }) => [d.receiver, d.system, m.kind, m.dedupKey, m.accountRef ?? null, m.orderRef ?? null, m.payload ? JSON.stringify(m.payload) : null, d.body]),
+        rows.flatMap(({ d, m }) => [d.receiver, d.system, m.kind, m.dedupKey, m.accountRef ?? null, m.orderRef ?? null, m.payload ? JSON.stringify(m.payload) : null, d.body, d.correlationId]),
       );
       const fresh = new Set(added.map((r) => `${r.receiver}\u0000${r.dedup_key}`));
       // A key twice in one batch is new once: the first delivery carrying it counts it.
@@ -141,9 +147,12 @@ export class OrderInbox {
     for (let i = 0; i < sns.length; i += source.maxFetch) {
       const chunk = sns.slice(i, i + source.maxFetch);
       const waiting = rows.filter((r) => chunk.includes(r.order_ref!));
+      // One call for messages of several deliveries runs under the claim's id, and says whose orders it fetched.
+      const ids = [...new Set(waiting.map((r) => r.correlation_id))];
+      if (ids.length > 1) this.deps.logger.info({ system, orders: chunk.length, correlationIds: ids.filter(Boolean) }, `fetching ${chunk.length} ${system} orders for ${ids.length} deliveries`);
       let fetched;
       try {
-        fetched = await source.fetchOrders(accountRef || undefined, chunk);
+        fetched = await correlated(() => source.fetchOrders(accountRef || undefined, chunk), ids.length === 1 ? (ids[0] ?? undefined) : undefined);
       } catch (err) {
         await Promise.all(waiting.map((r) => this.settle(r, done, async () => { throw err; })));
         continue;
@@ -176,8 +185,15 @@ export class OrderInbox {
     if (!found) throw new Error(`no order matches the shipment (${shipment.omsOrderId ?? ''} ${shipment.orderSn ?? ''})`.trim());
   }
 
-  /** Runs one message's work: done (its id joins `done`), retried later, or a dead letter with an alert. */
-  private async settle(r: InboxRow, done: number[], work: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs one message's work under its delivery's correlation id (the claim's when it has none): done (its id joins
+   * `done`), retried later, or a dead letter with an alert.
+   */
+  private settle(r: InboxRow, done: number[], work: () => Promise<unknown>): Promise<void> {
+    return correlated(() => this.settleNow(r, done, work), r.correlation_id ?? undefined);
+  }
+
+  private async settleNow(r: InboxRow, done: number[], work: () => Promise<unknown>): Promise<void> {
     const id = Number(r.id);
     try {
       await work();

@@ -4,6 +4,7 @@
 // a status waits for the order's creation in the OMS.
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db/index.js';
+import { correlated } from '../../../platform/log/correlation.js';
 import { RejectedError, type Alerts, type OrderFulfilment, type OrderSink, type StockReservations } from '../ports.js';
 import { MessageTable, type RetryPolicy } from './messages.js';
 import type { OrderRecords } from './records.js';
@@ -14,6 +15,7 @@ export interface OutboxRow extends Record<string, unknown> {
   kind: string;
   ref: string;
   attempts: number;
+  correlation_id: string | null;
 }
 
 export interface OutboxDeps {
@@ -55,7 +57,8 @@ export class OrderOutbox {
   async sendDue(limit: number): Promise<number> {
     const rows = await this.table.claim<OutboxRow>(limit);
     const done: number[] = [];
-    await Promise.all(rows.map((r) => this.settle(r, done)));
+    // Each call runs under the id of the work that decided it (the webhook's, the command's), the claim's otherwise.
+    await Promise.all(rows.map((r) => correlated(() => this.settle(r, done), r.correlation_id ?? undefined)));
     await this.table.done(done);
     return rows.length;
   }

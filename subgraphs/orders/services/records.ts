@@ -5,6 +5,7 @@ import type { FieldSealer } from '../../../platform/auth/credential-store.js';
 import type { Database, EntityManager } from '../../../platform/db/index.js';
 import { InvalidInputError } from '../../../platform/errors.js';
 import type { Emit, EventBus } from '../../../platform/events/index.js';
+import { currentCorrelation } from '../../../platform/log/correlation.js';
 import { MappingError, type MappingSet } from '../../../platform/transform/index.js';
 import { ORDER_STATUSES, type OrderStatus } from '../entities/order.js';
 import { TOPICS } from '../events.js';
@@ -72,9 +73,9 @@ export type IngestOutcome = 'created' | 'updated' | 'unchanged';
 /** An order's outbox decision, in the transaction that made it. */
 export async function enqueue(em: EntityManager, orderId: number, kind: string, ref = ''): Promise<void> {
   await em.execute(
-    `insert into order_outbox (order_id, kind, ref, state, attempts, next_attempt_at, created_at)
-     values (?, ?, ?, 'pending', 0, now(), now()) on conflict (order_id, kind, ref) do nothing`,
-    [orderId, kind, ref],
+    `insert into order_outbox (order_id, kind, ref, correlation_id, state, attempts, next_attempt_at, created_at)
+     values (?, ?, ?, ?, 'pending', 0, now(), now()) on conflict (order_id, kind, ref) do nothing`,
+    [orderId, kind, ref, currentCorrelation()?.id ?? null],
   );
 }
 
@@ -172,11 +173,11 @@ export class OrderRecords {
         await em.execute(
           `with lines as (insert into order_line (order_id, line_no, sku, name, quantity, unit_price_minor) values ${lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}),
                 history as (insert into order_status_history (order_id, status, channel_status, at, recorded_at, source) values (?, ?, ?, ?, now(), 'channel'))
-           insert into order_outbox (order_id, kind, ref, state, attempts, next_attempt_at, created_at)
-           values ${calls.map(() => "(?, ?, '', 'pending', 0, now(), now())").join(', ')} on conflict (order_id, kind, ref) do nothing`,
+           insert into order_outbox (order_id, kind, ref, correlation_id, state, attempts, next_attempt_at, created_at)
+           values ${calls.map(() => "(?, ?, '', ?, 'pending', 0, now(), now())").join(', ')} on conflict (order_id, kind, ref) do nothing`,
           [
             ...lines.flatMap((l, i) => [id, i + 1, l.sku, l.name ?? null, l.quantity, l.unit_price_minor]),
-            id, status, order.channelStatus, order.updatedAt, ...calls.flatMap((kind) => [id, kind]),
+            id, status, order.channelStatus, order.updatedAt, ...calls.flatMap((kind) => [id, kind, currentCorrelation()?.id ?? null]),
           ],
         );
         await this.announce(emit, { orderId: id, channel: order.channel, orderSn: order.orderSn, status, change: 'created' });

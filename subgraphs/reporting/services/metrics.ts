@@ -23,6 +23,7 @@ export class HubMetrics {
   readonly registry = new Registry();
   private readonly calls: Counter<'system' | 'operation' | 'outcome'>;
   private readonly latency: Histogram<'system' | 'operation'>;
+  private readonly jobs: Counter<'job' | 'outcome'>;
   private health: { at: number; value: Promise<ConnectorHealth[]> } | undefined;
 
   constructor(private readonly deps: HubMetricsDeps) {
@@ -34,6 +35,10 @@ export class HubMetrics {
     this.latency = new Histogram({
       name: 'tsunagi_external_call_duration_seconds', help: 'Latency of external calls, retries and their waits included, by system and operation',
       labelNames: ['system', 'operation'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
+    });
+    this.jobs = new Counter({
+      name: 'tsunagi_jobs_total', help: 'Agenda job occurrences this process ran, by job and outcome (success, failed)',
+      labelNames: ['job', 'outcome'], registers,
     });
     new Gauge({
       name: 'tsunagi_runs', help: 'Stock runs recorded (within retention) by kind, status and dry run',
@@ -66,6 +71,11 @@ export class HubMetrics {
   observeCall = (o: CallOutcome): void => {
     this.calls.inc({ system: o.system, operation: o.operation, outcome: o.ok ? 'ok' : 'failed' });
     this.latency.observe({ system: o.system, operation: o.operation }, o.durationMs / 1000);
+  };
+
+  /** The worker's hook: an Agenda job it ran finished. */
+  observeJob = (job: string, outcome: 'success' | 'failed'): void => {
+    this.jobs.inc({ job, outcome });
   };
 
   private cachedHealth(): Promise<ConnectorHealth[]> {
