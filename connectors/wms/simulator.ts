@@ -221,9 +221,12 @@ export class WmsSimulator {
     return this.ftp.read(path);
   }
 
-  /** Timestamps never go back, so that a changed item always sorts after every unchanged one. */
+  /**
+   * Each write a later millisecond than the last (as a database's updated_at would be), so that a changed item
+   * always sorts after every unchanged one, even within the millisecond of a seed.
+   */
   private tick(): string {
-    this.lastMs = Math.max(Date.now(), this.lastMs);
+    this.lastMs = Math.max(Date.now(), this.lastMs + 1);
     return new Date(this.lastMs).toISOString();
   }
 
