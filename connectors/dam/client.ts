@@ -22,15 +22,6 @@ export class DamResponseError extends Error {
   override readonly name = 'DamResponseError';
 }
 
-function describe(err: HttpError): string {
-  try {
-    const body = JSON.parse(err.body) as { code?: string; message?: string };
-    return [body.code, body.message].filter(Boolean).join(': ') || err.body.slice(0, 200);
-  } catch {
-    return err.body.slice(0, 200);
-  }
-}
-
 export interface DamClientOptions {
   config: DamConfig;
   policy?: Partial<HttpPolicy>;
@@ -74,7 +65,7 @@ export class DamClient implements ImageSource, HealthCheck {
       const res = await this.http.request({ url: url.href, operation: 'downloadAsset', headers, bytes: { maxBytes } });
       return res.bytes!;
     } catch (err) {
-      if (err instanceof HttpError) throw new Error(`${this.name} downloadAsset: HTTP ${err.status}: ${describe(err)}`);
+      if (err instanceof HttpError) throw new Error(`${this.name} downloadAsset: HTTP ${err.status}: ${err.detail}`);
       throw err;
     }
   }
@@ -109,7 +100,7 @@ export class DamClient implements ImageSource, HealthCheck {
       return res.json<T>();
     } catch (err) {
       if (err instanceof HttpError) {
-        const why = err.status === 401 ? 'the DAM refused the API key (auth.key)' : describe(err);
+        const why = err.status === 401 ? 'the DAM refused the API key (auth.key)' : err.detail;
         throw new Error(`${this.name} ${operation}: HTTP ${err.status}: ${why}`);
       }
       throw err;

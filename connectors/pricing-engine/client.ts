@@ -32,15 +32,6 @@ export class PricingEngineResponseError extends Error {
   override readonly name = 'PricingEngineResponseError';
 }
 
-function describe(err: HttpError): string {
-  try {
-    const body = JSON.parse(err.body) as { code?: string; message?: string };
-    return [body.code, body.message].filter(Boolean).join(': ') || err.body.slice(0, 200);
-  } catch {
-    return err.body.slice(0, 200);
-  }
-}
-
 export interface PricingEngineClientOptions {
   config: PricingEngineConfig;
   policy?: Partial<HttpPolicy>;
@@ -124,7 +115,7 @@ export class PricingEngineClient implements PriceSource, HealthCheck {
       return res.json<T>();
     } catch (err) {
       if (err instanceof HttpError) {
-        const why = err.status === 401 ? 'the engine refused the API key (auth.key)' : describe(err);
+        const why = err.status === 401 ? 'the engine refused the API key (auth.key)' : err.detail;
         throw new Error(`${this.name} ${operation}: HTTP ${err.status}: ${why}`);
       }
       throw err;

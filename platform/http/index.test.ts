@@ -65,7 +65,10 @@ test('retries a 503 after its Retry-After, signing each attempt afresh; a 400 is
   const err = await client().request({ url: '/y', operation: 'y' }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HttpError);
   expect((err as HttpError).status).toBe(400);
+  expect((err as HttpError).detail).toBe('bad field');
   expect(seen.filter((s) => s.url === '/y')).toHaveLength(1);
+  handler = (_req, res) => res.writeHead(422, { 'content-type': 'application/json' }).end('{"code":"invalid_sku","message":"no such SKU"}');
+  expect(((await client().request({ url: '/z', operation: 'z' }).catch((e: unknown) => e)) as HttpError).detail).toBe('invalid_sku: no such SKU');
 });
 
 test('a peer that does not finish its answer in time fails the attempt with a timeout', async () => {

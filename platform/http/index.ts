@@ -46,6 +46,18 @@ export class HttpError extends UpstreamError {
     super(message, upstreamCode);
     this.name = 'HttpError';
   }
+
+  /** The body's own words: `code: message` when it is the common JSON error shape, else its first 200 characters. */
+  get detail(): string {
+    try {
+      const body = JSON.parse(this.body) as { code?: unknown; message?: unknown };
+      const words = [body.code, body.message].filter((v) => typeof v === 'string' && v !== '').join(': ');
+      if (words) return words;
+    } catch {
+      // not JSON: the raw body below
+    }
+    return this.body.slice(0, 200);
+  }
 }
 
 export class CircuitOpenError extends UpstreamError {
