@@ -70,7 +70,7 @@ export function exchange(url: URL, ex: Exchange): Promise<Answer> {
       request.destroy();
       fail(new ResponseTooLargeError(url, ex.maxBytes!));
     };
-    request.once('error', fail);
+    request.on('error', fail);
     request.once('response', (res) => {
       const status = res.statusCode ?? 0;
       const limit = status < 400 ? ex.maxBytes : undefined;
@@ -82,7 +82,7 @@ export function exchange(url: URL, ex: Exchange): Promise<Answer> {
         if (limit !== undefined && total > limit) return tooLarge();
         chunks.push(chunk);
       });
-      res.once('error', fail);
+      res.on('error', fail);
       res.once('end', () => {
         clearTimeout(timer);
         resolve({ status, headers: headersOf(res.headers), body: Buffer.concat(chunks, total) });
