@@ -1,7 +1,6 @@
 // Contract test: the Shopee client (signing, envelope, tokens, authorisation, health) against ShopeeSimulator
 // over real HTTP on 127.0.0.1; the cross-process refresh on the real PostgreSQL server.
 import { createServer } from 'node:net';
-import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
 import { DatabaseCredentialStore, resolveSecretKey } from '../../platform/auth/credential-store.js';
 import { TokenManager } from '../../platform/auth/token-manager.js';
 import { databaseLock } from '../../platform/db/lease.js';
@@ -11,21 +10,12 @@ import { authorizationUrl, authorizeShop } from './auth.js';
 import { PATHS, shopCredential, ShopeeApiError, ShopeeClient, signature, signatureBase } from './client.js';
 import type { ShopeeConfig } from './config.js';
 import { ShopeeShops } from './shops.js';
+import { MemoryCredentials } from './testing.js';
 import { SHOPEE_SANDBOX_PARTNER, sandboxShopId, ShopeeSimulator, shopeeSandboxConfig, type ShopeeSimulatorOptions } from './simulator.js';
 
 const policy: Partial<HttpPolicy> = { timeoutMs: 3000, retries: 3, backoffBaseMs: 10, backoffMaxMs: 40 };
 const SG = sandboxShopId('SG');
 const MY = sandboxShopId('MY');
-
-class MemoryCredentials implements CredentialStore {
-  readonly values = new Map<string, StoredCredential>();
-  async get(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async put(name: string, value: string, expiresAt: Date | null = null) {
-    this.values.set(name, { value, expiresAt, updatedAt: new Date() });
-  }
-}
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {

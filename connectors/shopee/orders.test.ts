@@ -1,26 +1,14 @@
 // Contract test: Shopee's order, logistics and push calls (orders.ts) against ShopeeSimulator over real HTTP.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
-import type { CallOutcome, HttpPolicy } from '../../platform/http/index.js';
+import type { HttpPolicy } from '../../platform/http/index.js';
 import { RejectedError } from '../../subgraphs/orders/ports.js';
-import { shopCredential, ShopeeClient } from './client.js';
 import { ORDER_LIST_WINDOW_DAYS } from './orders.js';
 import { shopeePushReceiver } from './push.js';
-import { ShopeeShops } from './shops.js';
-import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator, shopeeSandboxConfig } from './simulator.js';
+import { sandboxShopId, SHOPEE_SANDBOX_PARTNER } from './simulator.js';
+import { simulatedShops } from './testing.js';
 
 const policy: Partial<HttpPolicy> = { timeoutMs: 3000, retries: 1, backoffBaseMs: 10, backoffMaxMs: 40 };
-
-class MemoryCredentials implements CredentialStore {
-  readonly values = new Map<string, StoredCredential>();
-  async get(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async put(name: string, value: string, expiresAt: Date | null = null) {
-    this.values.set(name, { value, expiresAt, updatedAt: new Date() });
-  }
-}
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -28,16 +16,7 @@ afterEach(async () => {
 });
 
 async function harness() {
-  const sim = new ShopeeSimulator({ rateLimit: false });
-  const url = await sim.listen();
-  open.push(sim);
-  sim.ensureShops(['SG', 'VN'].map((c) => ({ shopId: sandboxShopId(c), country: c })));
-  const config = shopeeSandboxConfig(url, {}, ['SG', 'VN']);
-  const credentials = new MemoryCredentials();
-  for (const shop of config.shops) await credentials.put(shopCredential('shopee', config.partnerId, shop.shopId, 'refresh_token'), sim.issueTokens(shop.shopId!).refreshToken);
-  const outcomes: CallOutcome[] = [];
-  const shops = new ShopeeShops(new ShopeeClient({ config, credentials, policy, onOutcome: (o) => outcomes.push(o) }));
-  open.push(shops);
+  const { sim, shops, outcomes } = await simulatedShops(['SG', 'VN'], { open, policy });
   sim.addItem('SG', { item_sku: 'AMZ-000001', stock: 100 });
   sim.addItem('SG', { item_sku: 'BAG', models: [{ model_sku: 'BAG-RED', stock: 5 }] });
   sim.addItem('VN', { item_sku: 'AMZ-000001', stock: 100 });

@@ -1,22 +1,11 @@
 // Contract test: the shops as price targets (price_info original_price through the SKU map, update_price per item
 // with its models, each market's precision) against ShopeeSimulator over real HTTP on 127.0.0.1.
-import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
 import type { HttpPolicy } from '../../platform/http/index.js';
-import { PATHS, shopCredential, ShopeeApiError, ShopeeClient } from './client.js';
-import { ShopeeShops } from './shops.js';
-import { sandboxShopId, ShopeeSimulator, shopeeSandboxConfig } from './simulator.js';
+import { PATHS, ShopeeApiError } from './client.js';
+import { simulatedShops } from './testing.js';
+import { sandboxShopId } from './simulator.js';
 
 const policy: Partial<HttpPolicy> = { timeoutMs: 3000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 40 };
-
-class MemoryCredentials implements CredentialStore {
-  readonly values = new Map<string, StoredCredential>();
-  async get(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async put(name: string, value: string, expiresAt: Date | null = null) {
-    this.values.set(name, { value, expiresAt, updatedAt: new Date() });
-  }
-}
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -24,16 +13,7 @@ afterEach(async () => {
 });
 
 async function harness() {
-  const sim = new ShopeeSimulator({ rateLimit: false });
-  const url = await sim.listen();
-  open.push(sim);
-  sim.ensureShops(['SG', 'TW'].map((c) => ({ shopId: sandboxShopId(c), country: c })));
-  const config = shopeeSandboxConfig(url, {}, ['SG', 'TW']);
-  const credentials = new MemoryCredentials();
-  for (const shop of config.shops) await credentials.put(shopCredential('shopee', config.partnerId, shop.shopId, 'refresh_token'), sim.issueTokens(shop.shopId!).refreshToken);
-  const client = new ShopeeClient({ config, credentials, policy });
-  const shops = new ShopeeShops(client);
-  open.push(shops);
+  const { sim, client, shops } = await simulatedShops(['SG', 'TW'], { open, policy });
   const [sg, tw] = shops.priceTargets();
   return { sim, client, shops, sg: sg!, tw: tw!, updates: () => sim.counts.calls[PATHS.updatePrice] ?? 0 };
 }

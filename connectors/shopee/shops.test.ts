@@ -1,23 +1,13 @@
 // Contract test: the shops as stock targets (SKU map, seller_stock, update_stock per item) against
 // ShopeeSimulator over real HTTP on 127.0.0.1.
-import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
-import type { CallOutcome, HttpPolicy } from '../../platform/http/index.js';
-import { PATHS, shopCredential, ShopeeApiError, ShopeeClient } from './client.js';
+import type { HttpPolicy } from '../../platform/http/index.js';
+import { PATHS, ShopeeApiError } from './client.js';
 import type { ShopeeConfig } from './config.js';
-import { MODELS_PER_STOCK_CALL, ShopeeShops } from './shops.js';
-import { sandboxShopId, ShopeeSimulator, shopeeSandboxConfig } from './simulator.js';
+import { MODELS_PER_STOCK_CALL } from './shops.js';
+import { sandboxShopId } from './simulator.js';
+import { simulatedShops } from './testing.js';
 
 const policy: Partial<HttpPolicy> = { timeoutMs: 3000, retries: 2, backoffBaseMs: 10, backoffMaxMs: 40 };
-
-class MemoryCredentials implements CredentialStore {
-  readonly values = new Map<string, StoredCredential>();
-  async get(name: string) {
-    return this.values.get(name) ?? null;
-  }
-  async put(name: string, value: string, expiresAt: Date | null = null) {
-    this.values.set(name, { value, expiresAt, updatedAt: new Date() });
-  }
-}
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -25,16 +15,7 @@ afterEach(async () => {
 });
 
 async function harness(overrides: Partial<ShopeeConfig> = {}) {
-  const sim = new ShopeeSimulator({ rateLimit: false });
-  const url = await sim.listen();
-  open.push(sim);
-  sim.ensureShops(['SG', 'MY'].map((c) => ({ shopId: sandboxShopId(c), country: c })));
-  const config = shopeeSandboxConfig(url, overrides, ['SG', 'MY']);
-  const credentials = new MemoryCredentials();
-  for (const shop of config.shops) await credentials.put(shopCredential('shopee', config.partnerId, shop.shopId, 'refresh_token'), sim.issueTokens(shop.shopId!).refreshToken);
-  const outcomes: CallOutcome[] = [];
-  const shops = new ShopeeShops(new ShopeeClient({ config, credentials, policy, onOutcome: (o) => outcomes.push(o) }));
-  open.push(shops);
+  const { sim, shops, outcomes } = await simulatedShops(['SG', 'MY'], { open, policy, overrides });
   const calls = (operation: string) => outcomes.filter((o) => o.operation === operation).length;
   return { sim, shops, sg: shops.target('shopee:SG'), my: shops.target('MY'), outcomes, calls };
 }
