@@ -31,6 +31,8 @@ import type { ImageSource } from '../subgraphs/media/ports.js';
 import { MediaService } from '../subgraphs/media/service.js';
 import { FileMediaStore } from '../subgraphs/media/store.js';
 import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
+import { ListingPublisher } from '../subgraphs/catalog/listing-publisher.js';
+import type { ListingTargets } from '../subgraphs/catalog/ports.js';
 import { PricingService } from '../subgraphs/pricing/service.js';
 import { ReportingService } from '../subgraphs/reporting/service.js';
 import type { Notifier } from '../subgraphs/reporting/ports.js';
@@ -145,7 +147,6 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       await prepareSandbox(sandbox, integrations, registry, deps);
     }
 
-    const products = new ProductCatalog({ db, auditTrail: reporting, logger, categories: config.catalog.categories, markets: config.markets });
     const hub = new IntegrationHub({
       registry, integrations, deps, logger, record: reporting.recordCall, lastRuns: (systems) => reporting.lastOperationRuns(systems),
     });
@@ -195,6 +196,14 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
       store: new FileMediaStore(config.media.dir ? resolve(PROJECT_ROOT, config.media.dir) : join(config.dataDir, 'media'), config.media.baseUrl),
       source: imageSources.length ? hub.connector<ImageSource>(imageSources[0]!, 'ImageSource') : null,
     });
+    const publisher = new ListingPublisher({
+      db, logger, markets: config.markets, categories: config.catalog.categories,
+      targets: hub.implementing('ListingTarget').flatMap((name) => hub.connector<ListingTargets>(name, 'ListingTarget').listingTargets()),
+      images: (skus, channel) => media.listingImages(skus, channel),
+      readImage: (key) => media.read(key),
+      quote: (skus, channel) => pricing.quote(skus, channel),
+    });
+    const products = new ProductCatalog({ db, auditTrail: reporting, logger, categories: config.catalog.categories, markets: config.markets, publisher });
     hub.bind({
       products,
       pricing,

@@ -16,6 +16,8 @@ import { SkuMapping } from '../subgraphs/catalog/entities/sku-mapping.js';
 import { Migration20261127110000Listings } from '../subgraphs/catalog/migrations/Migration20261127110000Listings.js';
 import { Migration20261127130000CatalogSku } from '../subgraphs/catalog/migrations/Migration20261127130000CatalogSku.js';
 import { Migration20261201100000Products } from '../subgraphs/catalog/migrations/Migration20261201100000Products.js';
+import { Migration20261204000000ListingContent } from '../subgraphs/catalog/migrations/Migration20261204000000ListingContent.js';
+import { ListingChange, ListingContentRow } from '../subgraphs/catalog/entities/listing-publish.js';
 import { AllocationRuleSet } from '../subgraphs/inventory/entities/allocation-rule-set.js';
 import { LedgerEntry } from '../subgraphs/inventory/entities/ledger-entry.js';
 import { StockSnapshot } from '../subgraphs/inventory/entities/stock-snapshot.js';
@@ -64,13 +66,14 @@ const migrations = [
   Migration20261202100000Orders,
   Migration20261202200000StockReservations,
   Migration20261203000000MessageCorrelation,
+  Migration20261204000000ListingContent,
 ];
 
 export const SCHEMA: DatabaseSchema = {
   entities: [
     Credential, OutboxEvent, RunLeaseRow, SkuMapping, Listing, AllocationRuleSet, LedgerEntry, StockSnapshot, SyncRun, AuditEntry, IntegrationLogEntry,
     AlertThrottle, AlertState, IntegrationStateRow,
-    CatalogProduct, ProductImportRun, PriceRow, PricingRun, PriceChange, MediaVariant, ProductImage,
+    CatalogProduct, ProductImportRun, ListingContentRow, ListingChange, PriceRow, PricingRun, PriceChange, MediaVariant, ProductImage,
     Order, OrderLine, OrderStatusEntry, InboxMessageRow, OutboxMessageRow, StockReservation,
   ],
   // Listed explicitly (not globbed) so the same list runs from TypeScript (tests) and dist/.

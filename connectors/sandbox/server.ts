@@ -9,6 +9,8 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (uploads: multipart/form-data). */
+  rawBody: Buffer;
 }
 
 export interface SimResponse {
@@ -38,6 +40,7 @@ export class SimulatorServer {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const url = new URL(req.url ?? '/', 'http://sim');
+      const rawBody = Buffer.concat(chunks);
       let out: SimResponse;
       try {
         out = await this.handler({
@@ -45,7 +48,8 @@ export class SimulatorServer {
           path: url.pathname,
           query: url.searchParams,
           headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
+          body: rawBody.toString('utf8'),
+          rawBody,
         });
       } catch (err) {
         out = { status: 500, body: { error: `${this.name} simulator failed: ${(err as Error).message}` } };

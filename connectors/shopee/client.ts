@@ -22,6 +22,9 @@ export const PATHS = {
   modelList: '/api/v2/product/get_model_list',
   updateStock: '/api/v2/product/update_stock',
   updatePrice: '/api/v2/product/update_price',
+  addItem: '/api/v2/product/add_item',
+  updateItem: '/api/v2/product/update_item',
+  uploadImage: '/api/v2/media_space/upload_image',
 } as const;
 
 /** Access tokens live 4 hours; refresh tokens 30 days and work once; a shop's authorisation at most 365 days. */
@@ -113,6 +116,8 @@ export interface RequestArgs {
   /** Arrays go as repeated keys (item_status=NORMAL&item_status=UNLIST). */
   query?: Record<string, string | number | readonly (string | number)[] | undefined>;
   body?: unknown;
+  /** For a body that is not JSON (an upload's multipart/form-data). */
+  contentType?: string;
   signal?: AbortSignal;
   /** Error codes returned to the caller instead of thrown (update_stock's error_busi_update_stock_failed). */
   accept?: readonly string[];
@@ -316,6 +321,7 @@ export class ShopeeClient implements HealthCheck {
       operation: args.shop ? `${operation} ${args.shop.country}` : operation,
       bucket: args.shop?.country ?? 'auth',
       body: args.body,
+      ...(args.contentType ? { headers: { 'content-type': args.contentType } } : {}),
       signal: args.signal,
       // Signed at each attempt, after the rate-limit wait: the timestamp must be within 5 minutes of Shopee's clock.
       query: () => {

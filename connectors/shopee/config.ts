@@ -39,6 +39,8 @@ const shopSchema = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as SGD'),
   /** seller_stock location (v2.shop.get_warehouse_detail); empty when the seller has no warehouses. */
   location_id: optionalString,
+  /** The logistics channels (v2.logistics.get_channel_list logistics_channel_id) enabled on items Tsunagi creates. */
+  logistic_ids: z.array(z.number().int().positive()).default([]),
 });
 
 export const shopeeConfigSchema = integrationBlock({
@@ -88,6 +90,7 @@ export interface ShopConfig {
   shopId?: number;
   currency: string;
   locationId?: string;
+  logisticIds: number[];
 }
 
 /** What the client reads. */
@@ -115,7 +118,7 @@ export const shopeeClientConfig = (b: ShopeeBlock): ShopeeConfig => ({
   partnerId: b.auth.partner_id,
   partnerKey: b.auth.partner_key,
   redirectUrl: b.auth.redirect_url,
-  shops: b.settings.shops.map((s) => ({ country: s.country, channel: `${b.name}:${s.country}`, shopId: s.shop_id, currency: s.currency, locationId: s.location_id })),
+  shops: b.settings.shops.map((s) => ({ country: s.country, channel: `${b.name}:${s.country}`, shopId: s.shop_id, currency: s.currency, locationId: s.location_id, logisticIds: s.logistic_ids })),
   itemStatuses: b.settings.item_statuses,
   missRefreshMs: b.settings.miss_refresh_seconds * 1000,
   mapMaxAgeMs: b.settings.item_map_max_age_hours * 3_600_000,

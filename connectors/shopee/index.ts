@@ -5,8 +5,10 @@ import type { ConnectorDescriptor } from '../../platform/integrations/index.js';
 import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './client.js';
 import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
+import { LISTING_MAPPING } from './listings.js';
 import { shopeePushReceiver } from './push.js';
 import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
+import { SANDBOX_LOGISTIC_ID } from './simulator-listings.js';
 import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
 
 const market = z.string().regex(/^[A-Z]{2}$/, 'a market code such as SG');
@@ -15,7 +17,7 @@ const LOST_PUSH_ROUNDS = 50;
 
 export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   id: 'shopee',
-  implements: ['StockTarget', 'PriceTarget', 'HealthCheck', 'OrderSource', 'OrderFulfilment'],
+  implements: ['StockTarget', 'PriceTarget', 'ListingTarget', 'HealthCheck', 'OrderSource', 'OrderFulfilment'],
   configSchema: shopeeConfigSchema,
   credentials: (b) => ({
     'auth.partner_id': b.auth.partner_id?.toString(),
@@ -25,6 +27,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   create: (block, deps) =>
     new ShopeeShops(
       new ShopeeClient({ config: shopeeClientConfig(block), credentials: deps.credentials, tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+      deps.mappings.get(LISTING_MAPPING),
     ),
   channels: shopChannels,
   stockTarget: (shops, channel) => shops.target(channel),
@@ -77,7 +80,7 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   simulator: {
     create: ({ stateFile, rateLimits }) => new ShopeeSimulator({ stateFile, ...(rateLimits ? {} : { rateLimit: false }) }),
     controlMethods: [
-      'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setPrice', 'getPrice', 'setReserved', 'setSku', 'setItemStatus',
+      'ensureShops', 'shopList', 'addItem', 'seed', 'addMissing', 'setQuantity', 'getQuantity', 'setPrice', 'getPrice', 'getListing', 'setReserved', 'setSku', 'setItemStatus',
       'clear', 'reset', 'issueTokens', 'knowsRefreshToken', 'expireAccessTokens', 'setAuthorizationEnd',
       'setWebhookUrl', 'placeOrder', 'createOrders', 'setOrderStatus', 'getOrder', 'listOrders', 'lostPushes',
     ],
@@ -85,7 +88,10 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       ...block,
       endpoints: { ...block.endpoints, api: url },
       auth: { ...block.auth, partner_id: SHOPEE_SANDBOX_PARTNER.partnerId, partner_key: SHOPEE_SANDBOX_PARTNER.partnerKey },
-      settings: { ...block.settings, shops: block.settings.shops.map((s) => ({ ...s, shop_id: sandboxShopId(s.country) })) },
+      settings: {
+        ...block.settings,
+        shops: block.settings.shops.map((s) => ({ ...s, shop_id: sandboxShopId(s.country), logistic_ids: s.logistic_ids.length ? s.logistic_ids : [SANDBOX_LOGISTIC_ID] })),
+      },
     }),
     // Nobody logs in to a sandbox shop: the simulator authorises each one and issues its first refresh token.
     async prepare(call, { credentials }, block) {

@@ -4,10 +4,13 @@
 // is older than config says. Stock is seller_stock; update_stock takes one item and up to 50 models per call.
 import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
 import type { OrderFulfilment, OrderSource, SourceOrder } from '../../subgraphs/orders/ports.js';
+import type { Mapping } from '../../platform/transform/index.js';
+import type { ListingTargets } from '../../subgraphs/catalog/ports.js';
 import type { PriceTargets } from '../../subgraphs/pricing/ports.js';
 import { PATHS, ShopeeApiError, type ShopeeBody, type ShopeeClient } from './client.js';
 import { ItemMap, type ItemMapSummary, type Listing } from './item-map.js';
 import { ORDERS_PER_DETAIL_CALL, ShopeeOrders } from './orders.js';
+import { ShopeeListings } from './listings.js';
 import { ShopeePrices } from './prices.js';
 import type { ShopConfig } from './config.js';
 
@@ -56,7 +59,7 @@ export interface ListingInfo {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in order; the first failure rejects. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -242,6 +245,11 @@ export class ShopeeShop implements StockTarget {
 
   // ---- the SKU map ----------------------------------------------------------------------------------------
 
+  /** An item Tsunagi just created (model 0 carries the SKU): known to the map before the shop is read again. */
+  learnItem(itemId: number, sku: string): void {
+    this.map.setItem(itemId, [{ sku, modelId: 0 }]);
+  }
+
   /** Each code's one listing; absent where the shop has none or several. Reads the map as config says. */
   async resolve(codes: string[]): Promise<Map<string, Listing>> {
     const now = Date.now();
@@ -342,7 +350,7 @@ export class ShopeeShop implements StockTarget {
 }
 
 /** What the descriptor builds: the client, and one stock target and one price target per configured shop. */
-export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, PriceTargets {
+export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, PriceTargets, ListingTargets {
   readonly shops: ShopeeShop[];
   /** The shops as price targets (prices.ts), in the same order. */
   readonly prices: ShopeePrices[];
@@ -352,9 +360,16 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, P
   readonly lineMapping = 'shopee_to_oms_line';
   readonly maxFetch = ORDERS_PER_DETAIL_CALL;
 
-  constructor(readonly client: ShopeeClient) {
+  /** The shops as listing targets (listings.ts); none without the `pim_to_shopee` mapping. */
+  private readonly listings: ShopeeListings[];
+
+  constructor(
+    readonly client: ShopeeClient,
+    listingMapping?: Mapping,
+  ) {
     this.shops = client.config.shops.map((s) => new ShopeeShop(client, s));
     this.prices = this.shops.map((s) => new ShopeePrices(s));
+    this.listings = listingMapping ? this.shops.map((s) => new ShopeeListings(s, listingMapping)) : [];
     this.orders = new ShopeeOrders(client);
   }
 
@@ -378,6 +393,10 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, P
 
   priceTargets(): ShopeePrices[] {
     return this.prices;
+  }
+
+  listingTargets(): ShopeeListings[] {
+    return this.listings;
   }
 
   /** Re-reads the SKU map of one shop or of every shop. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimResponse } from '../sandbox/server.js';
 import { ITEM_STATUSES } from './config.js';
 import { priceDecimals } from './prices.js';
-import type { SimMarket, SimShop } from './simulator-state.js';
+import type { SimItemContent, SimMarket, SimShop } from './simulator-state.js';
 
 export const rid = () => randomBytes(16).toString('hex');
 /** Success: HTTP 200, `error` empty (UNCONFIRMED for errors too: Shopee's statuses on errors are not documented). */
@@ -70,6 +70,7 @@ export class SimProducts {
       return [{
         item_id: i.item_id, item_sku: i.item_sku, item_status: i.item_status, update_time: i.update_time, has_model: i.models !== null,
         ...(i.models ? {} : { price_info: this.priceInfo(shop, i.price), stock_info_v2: this.stockInfo(i.stock, i.reserved) }),
+        ...(i.content ? this.contentInfo(i.content) : {}),
       }];
     });
     if (item_list.length === 0) return fail('error_item_not_found', 'Item_id is not found.');
@@ -155,6 +156,15 @@ export class SimProducts {
     for (const p of plan) p.target.price = p.price;
     this.market.changed();
     return ok({ response: { failure_list: [], success_list: plan.map((p) => ({ model_id: p.modelId, original_price: p.price })) } });
+  }
+
+  /** The product data as get_item_base_info answers it (weight as a string, images as ids and URLs). */
+  private contentInfo(c: SimItemContent) {
+    return {
+      item_name: c.item_name, description: c.description, category_id: c.category_id, weight: String(c.weight), dimension: c.dimension,
+      brand: c.brand, image: { image_id_list: c.image_id_list, image_url_list: c.image_id_list.map((id) => `https://cf.shopee.sg/file/${id}`) },
+      logistic_info: c.logistic_info,
+    };
   }
 
   /** One entry in the shop's currency; no promotion runs in the simulator, so current_price is original_price. */

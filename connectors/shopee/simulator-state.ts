@@ -15,6 +15,19 @@ export interface SimModel {
   reserved: number;
 }
 
+/** An item's product data as add_item / update_item set it (none on items seeded by the control surface). */
+export interface SimItemContent {
+  item_name: string;
+  description: string;
+  category_id: number;
+  /** kg. */
+  weight: number;
+  dimension: { package_length: number; package_width: number; package_height: number } | null;
+  brand: { brand_id: number; original_brand_name: string } | null;
+  image_id_list: string[];
+  logistic_info: { logistic_id: number; enabled: boolean }[];
+}
+
 export interface SimItem {
   item_id: number;
   item_sku: string;
@@ -25,6 +38,7 @@ export interface SimItem {
   stock: number;
   reserved: number;
   models: SimModel[] | null;
+  content?: SimItemContent | null;
 }
 
 export interface SimShop {
@@ -57,6 +71,8 @@ interface Snapshot {
   nextId: number;
   shops: (Omit<SimShop, 'items' | 'skus' | 'version'> & { items: SimItem[] })[];
   refreshTokens: [string, { shopId: number; expiresAt: number }][];
+  /** Image ids upload_image handed out. */
+  images?: string[];
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -67,6 +83,7 @@ export class SimMarket {
   readonly itemShop = new Map<number, number>();
   readonly refreshTokens: Map<string, { shopId: number; expiresAt: number }>;
   private nextId: number;
+  private readonly images: Set<string>;
   private readonly state: PersistentState<Snapshot>;
 
   constructor(stateFile: string | undefined) {
@@ -78,18 +95,30 @@ export class SimMarket {
       for (const item of s.items) this.insert(shop, item);
     }
     this.refreshTokens = new Map(this.state.data.refreshTokens);
+    this.images = new Set(this.state.data.images ?? []);
     // The live maps are the state; the snapshot is taken from them whenever PersistentState writes its file.
     Object.defineProperty(this.state.data, 'toJSON', {
       value: (): Snapshot => ({
         nextId: this.nextId,
         shops: [...this.shops.values()].map(({ items, skus: _skus, version: _version, ...rest }) => ({ ...rest, items: [...items.values()] })),
         refreshTokens: [...this.refreshTokens],
+        images: [...this.images],
       }),
     });
   }
 
   changed(): void {
     this.state.changed();
+  }
+
+  addImage(imageId: string): void {
+    if (this.images.has(imageId)) return;
+    this.images.add(imageId);
+    this.changed();
+  }
+
+  hasImage(imageId: string): boolean {
+    return this.images.has(imageId);
   }
 
   flush(): void {

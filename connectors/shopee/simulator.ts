@@ -13,8 +13,9 @@ import { PATHS, signature, signatureBase } from './client.js';
 import type { ItemStatus, ShopeeConfig } from './config.js';
 import { priceDecimals } from './prices.js';
 import { fail, ok, priceProblem, rid, SimProducts } from './simulator-products.js';
-import { SimMarket, type ItemSpec, type SimShop } from './simulator-state.js';
+import { SimMarket, type SimItemContent, type ItemSpec, type SimShop } from './simulator-state.js';
 import { ORDER_PATHS } from './orders.js';
+import { SANDBOX_LOGISTIC_ID, SimListings } from './simulator-listings.js';
 import { SimOrders, type PushSent, type SimOrder } from './simulator-orders.js';
 
 /** The public test partner the sandbox accepts (not a secret: `tsunagi sandbox credentials` prints it). */
@@ -33,7 +34,7 @@ export function shopeeSandboxConfig(baseUrl: string, overrides: Partial<ShopeeCo
     host: baseUrl,
     ...SHOPEE_SANDBOX_PARTNER,
     redirectUrl: 'http://127.0.0.1:8977/shopee/callback',
-    shops: markets.map((c) => ({ country: c, channel: `shopee:${c}`, shopId: sandboxShopId(c), currency: SHOPEE_MARKETS[c] ?? 'USD' })),
+    shops: markets.map((c) => ({ country: c, channel: `shopee:${c}`, shopId: sandboxShopId(c), currency: SHOPEE_MARKETS[c] ?? 'USD', logisticIds: [SANDBOX_LOGISTIC_ID] })),
     itemStatuses: ['NORMAL', 'UNLIST'],
     missRefreshMs: 60_000,
     mapMaxAgeMs: 24 * 3_600_000,
@@ -66,6 +67,7 @@ export class ShopeeSimulator {
   readonly faults = new FaultPlan();
   readonly market: SimMarket;
   private readonly products: SimProducts;
+  private readonly listings: SimListings;
   readonly orders: SimOrders;
   /** Counts for tests: refreshes granted, rate-limited calls, calls per path. */
   readonly counts = { refreshes: 0, busy: 0, calls: {} as Record<string, number> };
@@ -89,6 +91,7 @@ export class ShopeeSimulator {
     };
     this.market = new SimMarket(opts.stateFile);
     this.products = new SimProducts(this.market, (region) => SHOPEE_MARKETS[region] ?? 'USD');
+    this.listings = new SimListings(this.market);
     this.orders = new SimOrders(opts.stateFile?.replace(/(\.json)?$/, '-orders.json'), this.market, this.partner.partnerKey, (region) => SHOPEE_MARKETS[region] ?? 'USD');
     this.server = new SimulatorServer('shopee', async (req) => {
       await this.faults.wait(req);
@@ -176,6 +179,14 @@ export class ShopeeSimulator {
     if ((s.skus.get(sku) ?? []).length !== 1) return null;
     const { item, model } = this.market.listing(s, sku);
     return (model ?? item).price.toFixed(priceDecimals(s.region));
+  }
+
+  /** A SKU's item with its product data (null content: never set through add_item / update_item); null where no (single) listing. */
+  getListing(shop: string | number, sku: string): { itemId: number; updateTime: number; content: SimItemContent | null } | null {
+    const s = this.market.shop(shop);
+    if ((s.skus.get(sku) ?? []).length !== 1) return null;
+    const { item } = this.market.listing(s, sku);
+    return { itemId: item.item_id, updateTime: item.update_time, content: item.content ?? null };
   }
 
   /** Promotion stock a listing must keep (update_stock below it fails for that model). */
@@ -279,6 +290,9 @@ export class ShopeeSimulator {
       case PATHS.modelList: return this.shopCall(req, 'GET', ({ shop }) => this.products.modelList(shop, req.query));
       case PATHS.updateStock: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updateStock(shop, body));
       case PATHS.updatePrice: return this.shopCall(req, 'POST', ({ shop, body }) => this.products.updatePrice(shop, body));
+      case PATHS.addItem: return this.shopCall(req, 'POST', ({ shop, body }) => this.listings.addItem(shop, body));
+      case PATHS.updateItem: return this.shopCall(req, 'POST', ({ shop, body }) => this.listings.updateItem(shop, body));
+      case PATHS.uploadImage: return this.upload(req);
       case ORDER_PATHS.orderList: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderList(shop, req.query));
       case ORDER_PATHS.orderDetail: return this.shopCall(req, 'GET', ({ shop }) => this.orders.orderDetail(shop, req.query));
       case ORDER_PATHS.shippingParameter: return this.shopCall(req, 'GET', ({ shop }) => this.orders.shippingParameter(shop, req.query));
@@ -348,6 +362,16 @@ export class ShopeeSimulator {
     const parsed = this.parseBody(req);
     if ('refused' in parsed) return parsed.refused;
     return then(parsed.body);
+  }
+
+  /** upload_image: signed like a partner-level call (UNCONFIRMED), the body multipart/form-data rather than JSON. */
+  private upload(req: SimRequest): SimResponse {
+    const common = this.common(req, 'POST');
+    if ('status' in common) return common;
+    if (this.throttled(`${this.partner.partnerId}`)) return fail('error_system_busy', 'Our system is taking some time to respond, please try later.');
+    const expected = signature(this.partner.partnerKey, signatureBase(this.partner.partnerId, req.path, common.timestamp));
+    if (req.query.get('sign') !== expected) return fail('error_sign', 'Wrong sign.');
+    return this.listings.uploadImage(req.headers['content-type'] ?? '', req.rawBody);
   }
 
   private shopCall(req: SimRequest, method: string, then: (a: Authorised) => SimResponse | Promise<SimResponse>): SimResponse | Promise<SimResponse> {

@@ -84,7 +84,7 @@ export interface RequestOptions {
   /** Query parameters; a function is called again before every attempt (a signature over a fresh timestamp). */
   query?: QueryParams | (() => QueryParams);
   headers?: Record<string, string>;
-  /** Objects are sent as JSON; URLSearchParams as form-encoded; strings as they are. */
+  /** Objects are sent as JSON; URLSearchParams as form-encoded; strings and bytes as they are (set content-type). */
   body?: unknown;
   /** A short name for the integration log, e.g. "getInventorySummaries". */
   operation: string;
@@ -241,11 +241,11 @@ export class HttpClient {
     // The remote's logs can be matched with ours.
     const correlation = currentCorrelation();
     if (correlation) headers[CORRELATION_HEADER] ??= correlation.id;
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (req.body instanceof URLSearchParams) {
       body = req.body.toString();
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    } else if (typeof req.body === 'string') {
+    } else if (typeof req.body === 'string' || Buffer.isBuffer(req.body)) {
       body = req.body;
     } else if (req.body !== undefined) {
       body = JSON.stringify(req.body);

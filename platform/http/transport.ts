@@ -12,7 +12,7 @@ export interface ResponseHeaders {
 export interface Exchange {
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** For the whole exchange, body included. */
   timeoutMs: number;
   signal?: AbortSignal;

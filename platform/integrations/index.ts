@@ -201,7 +201,7 @@ export type SimulatorCall = (method: string, ...args: unknown[]) => Promise<unkn
 
 /** The domain interfaces a connector can implement (subgraphs' ports). */
 export type DomainInterface =
-  | 'StockSource' | 'StockStream' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'PriceSource' | 'PriceTarget' | 'ImageSource'
+  | 'StockSource' | 'StockStream' | 'StockTarget' | 'Notifier' | 'HealthCheck' | 'ProductSource' | 'ListingTarget' | 'PriceSource' | 'PriceTarget' | 'ImageSource'
   | 'OrderSource' | 'OrderSink' | 'OrderFulfilment';
 
 export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {

@@ -9,6 +9,7 @@ import { AppError, InvalidInputError } from '../../platform/errors.js';
 import type { CatalogSection, MarketConfig } from '../../platform/config/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { ProductImportRun, type ProductImportMode } from './entities/product-import-run.js';
+import type { ListingPublisher } from './listing-publisher.js';
 import type { ImportRequest, InvalidProduct, ProductImport, ProductImportReport, ProductRecord, ProductSource } from './ports.js';
 
 /** Another import from the same system is running (in any process): CONFLICT. */
@@ -71,7 +72,7 @@ interface Row {
 }
 
 /** JSON with object keys sorted, so that equal data hashes equally whatever order the source sent it in. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
@@ -87,6 +88,8 @@ export class ProductCatalog implements ProductImport {
       logger: Logger;
       categories: CatalogSection['categories'];
       markets: Record<string, MarketConfig>;
+      /** Publishes imported changes to the listing channels (none configured: nothing is published). */
+      publisher?: ListingPublisher;
     },
   ) {}
 
@@ -108,6 +111,7 @@ export class ProductCatalog implements ProductImport {
         const latest = maxUpdated && listingStart && listingStart < maxUpdated ? listingStart : (maxUpdated ?? listingStart ?? null);
         report.watermark = latest && since && latest < since ? since : (latest ?? since);
         report.status = report.invalid > 0 ? 'PARTIAL' : 'SUCCESS';
+        await this.publish(report);
       } catch (err) {
         report.status = 'FAILED';
         report.errorSummary = (err as Error).message;
@@ -140,6 +144,7 @@ export class ProductCatalog implements ProductImport {
         await this.finishRun(report);
         throw err;
       }
+      await this.publish(report);
       await this.finishRun(report);
       return report;
     });
@@ -174,13 +179,36 @@ export class ProductCatalog implements ProductImport {
     return Object.entries(byMarket).map(([channel, categoryId]) => ({ channel, country: this.deps.markets[channel]!.country, categoryId }));
   }
 
+  /**
+   * Publishes an applied run's changes to the listing channels. The products are stored either way: a channel's
+   * refusals, or publishing failing as a whole, make the run PARTIAL, and what was not published stays due.
+   */
+  private async publish(report: ProductImportReport): Promise<void> {
+    const publisher = this.deps.publisher;
+    if (report.dryRun || !publisher?.active) return;
+    let problem: string | null = null;
+    try {
+      report.listings = await publisher.publish(report.runId);
+      if (report.listings.failed > 0) {
+        problem = `${report.listings.failed} listing change(s) failed: ${report.listings.errors.slice(0, 3).map((e) => `${e.sku} ${e.channel}: ${e.error}`).join('; ')}`;
+      }
+    } catch (err) {
+      this.deps.logger.error({ err, runId: report.runId }, 'publishing the imported products to the listing channels failed');
+      problem = `publishing to the listing channels failed: ${(err as Error).message}`;
+    }
+    if (problem) {
+      report.status = 'PARTIAL';
+      report.errorSummary = [report.errorSummary, problem].filter(Boolean).join('; ');
+    }
+  }
+
   /** Recent import runs of a system, newest first. */
   async runs(system: string, limit = 20): Promise<ProductImportReport[]> {
     const rows = await this.deps.db.em().find(ProductImportRun, { system }, { orderBy: { id: 'desc' }, limit });
     return rows.map((r) => ({
       runId: r.id, system: r.system, mode: r.mode, dryRun: r.dryRun, status: r.status, since: r.since ?? null,
       watermark: r.watermark ?? null, read: r.read, created: r.created, updated: r.updated, unchanged: r.unchanged, invalid: r.invalid,
-      errors: r.errors, errorSummary: r.errorSummary ?? null,
+      errors: r.errors, errorSummary: r.errorSummary ?? null, listings: r.listings ?? null,
     }));
   }
 
@@ -217,7 +245,7 @@ export class ProductCatalog implements ProductImport {
     await em.flush();
     return {
       runId: run.id, system: req.system, mode, dryRun: req.dryRun, status: 'RUNNING', since, watermark: null,
-      read: 0, created: 0, updated: 0, unchanged: 0, invalid: 0, errors: [], errorSummary: null,
+      read: 0, created: 0, updated: 0, unchanged: 0, invalid: 0, errors: [], errorSummary: null, listings: null,
     };
   }
 
@@ -225,7 +253,7 @@ export class ProductCatalog implements ProductImport {
     const em = this.deps.db.em();
     await em.nativeUpdate(ProductImportRun, { id: report.runId }, {
       status: report.status, finishedAt: new Date(), watermark: report.watermark, read: report.read, created: report.created, updated: report.updated,
-      unchanged: report.unchanged, invalid: report.invalid, errors: report.errors, errorSummary: report.errorSummary,
+      unchanged: report.unchanged, invalid: report.invalid, errors: report.errors, errorSummary: report.errorSummary, listings: report.listings,
     });
     if (!report.dryRun && report.status !== 'FAILED') {
       await this.deps.auditTrail.audit({

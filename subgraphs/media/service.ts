@@ -11,7 +11,7 @@ import type { Logger } from '../../platform/log/index.js';
 import { MediaVariant } from './entities/media-variant.js';
 import { ProductImage } from './entities/product-image.js';
 import type { ImageSource, ImageSync, ImageSyncReport, SourceImage } from './ports.js';
-import type { FileMediaStore } from './store.js';
+import { CONTENT_HASH, type FileMediaStore } from './store.js';
 import { ruleKey, transcode } from './transcode.js';
 
 /** Another image sync is running (in any process). */
@@ -126,6 +126,24 @@ export class MediaService implements ImageSync {
       });
     }
     return out;
+  }
+
+  /** The SKUs' images for a channel's market as media keys (`<hash>.<format>`), in display order. */
+  async listingImages(skus: string[], channel: string): Promise<Map<string, string[]>> {
+    const market = this.deps.markets[channel];
+    if (!market) throw new InvalidInputError('channel', `no market ${channel} in config markets`);
+    const out = new Map<string, string[]>(skus.map((s) => [s, []]));
+    if (skus.length === 0) return out;
+    const rows = await this.deps.db.em().find(ProductImage, { sku: { $in: [...new Set(skus)] }, rule: market.imageRule }, { orderBy: { sku: 'asc', position: 'asc', assetId: 'asc' } });
+    for (const r of rows) out.get(r.sku)!.push(`${r.hash}.${r.format}`);
+    return out;
+  }
+
+  /** A media key's bytes, from the store. */
+  read(key: string): Promise<Buffer> {
+    const [hash, ext] = key.split('.');
+    if (!hash || !ext || !CONTENT_HASH.test(hash)) throw new InvalidInputError('key', `"${key}" is not a media key (<content hash>.<ext>)`);
+    return this.deps.store.read(hash, ext);
   }
 
   private async syncPage(source: ImageSource, page: SourceImage[], report: ImageSyncReport, dryRun: boolean): Promise<void> {

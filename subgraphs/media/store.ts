@@ -2,7 +2,7 @@
 // two-character fan-out, written through a temporary name so a reader never sees half a file. The gateway serves
 // the same layout at /media/<hash>.<ext> (gateway/media.ts).
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A content hash as the store names files: sha256 in lower-case hex. */
@@ -29,6 +29,10 @@ export class FileMediaStore {
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, data);
     await rename(tmp, path);
+  }
+
+  read(hash: string, ext: string): Promise<Buffer> {
+    return readFile(mediaPath(this.dir, hash, ext));
   }
 
   url(hash: string, ext: string): string {

@@ -7,7 +7,7 @@ import { newHolder, releaseLease, tryAcquireLease } from '../../platform/db/leas
 import type { Database } from '../../platform/db/index.js';
 import { AppError, ForbiddenError, InvalidInputError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log/index.js';
-import { decimalToMinor } from '../../platform/money.js';
+import { decimalToMinor, type Money } from '../../platform/money.js';
 import type { Actor } from '../../platform/auth/roles.js';
 import { PriceRow } from './entities/price.js';
 import { PriceChange, type PriceChangeStatus } from './entities/price-change.js';
@@ -253,6 +253,31 @@ export class PricingService implements PricingRuns {
       }
       return report;
     });
+  }
+
+  /**
+   * The price new listings in a channel start at: the engine's price for its market, at the market's precision,
+   * inside the guardrails' floor and ceiling; a string says why there is none.
+   */
+  async quote(skus: string[], channel: string): Promise<Map<string, Money | string>> {
+    const market = this.deps.markets[channel];
+    const source = this.deps.source;
+    const none = !market ? `${channel} is not in config markets` : !source ? 'no pricing engine is configured' : `the pricing engine has no price for ${channel}`;
+    const out = new Map<string, Money | string>(skus.map((sku) => [sku, none]));
+    if (!market || !source) return out;
+    for (let i = 0; i < skus.length; i += source.maxSkusPerCall) {
+      for (const c of await source.calculate(skus.slice(i, i + source.maxSkusPerCall), [market.country])) {
+        if (c.country !== market.country || !out.has(c.sku)) continue;
+        if (c.currency !== market.currency) {
+          out.set(c.sku, `the pricing engine prices ${channel} in ${c.currency}; the market sells in ${market.currency}`);
+          continue;
+        }
+        const amount = decimalToMinor(c.price, market.currency, { decimals: market.priceDecimals, rounding: this.deps.settings.rounding });
+        const held = this.guardrails.heldReason({ sku: c.sku, channel, currency: market.currency, before: null, after: amount });
+        out.set(c.sku, held ? `the engine's price is ${held}` : { amount, currency: market.currency });
+      }
+    }
+    return out;
   }
 
   /** The prices Tsunagi set, per SKU. */

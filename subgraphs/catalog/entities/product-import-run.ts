@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { ListingPublishReport } from '../ports.js';
 
 export const PRODUCT_IMPORT_MODES = ['FULL', 'INCREMENTAL', 'FILE'] as const;
 export type ProductImportMode = (typeof PRODUCT_IMPORT_MODES)[number];
@@ -37,5 +38,7 @@ export const ProductImportRun = defineEntity({
     /** The first invalid products, each named ({ sku, error }). */
     errors: p.json<{ sku: string | null; error: string }[]>(),
     errorSummary: p.text().nullable(),
+    /** What publishing the run's changes to the listing channels did. */
+    listings: p.json<ListingPublishReport>().nullable(),
   },
 });
