@@ -128,7 +128,10 @@ export class ShopeeListings implements ListingTarget {
 
   /** Shopee's item fields from the mapping; only those the changed content fields feed (all when `changed` is null). */
   private fields(sku: string, content: ListingContent, changed: ListingField[] | null): Record<string, unknown> {
-    const mapped = this.mapping.apply(mappingInput(sku, content));
+    // What the PIM does not say is not sent (a listing keeps its own); a dimension goes whole or not at all.
+    const mapped = Object.fromEntries(
+      Object.entries(this.mapping.apply(mappingInput(sku, content))).filter(([, v]) => v !== null && v !== undefined && !(typeof v === 'object' && Object.values(v).some((x) => x === null || x === undefined))),
+    );
     if (mapped.brand && typeof mapped.brand === 'object') mapped.brand = { brand_id: 0, ...mapped.brand };
     if (changed === null) return mapped;
     const wanted = new Set(changed.flatMap((f) => (f === 'images' ? [] : INPUTS[f].flatMap((input) => [...(this.fieldsOf.get(input) ?? [])]))));
