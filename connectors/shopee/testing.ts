@@ -1,9 +1,11 @@
 // For the connector's contract tests (not built into dist/): an in-memory credential store, and the simulator on
-// loopback with some shops authorised, the client and the shops over it.
+// loopback with some shops authorised, the client and the shops over it (listing targets with the shipped mapping).
 import type { CredentialStore, StoredCredential } from '../../platform/auth/credentials.js';
 import type { CallOutcome, HttpPolicy } from '../../platform/http/index.js';
 import { shopCredential, ShopeeClient } from './client.js';
 import type { ShopeeConfig } from './config.js';
+import { MappingSet } from '../../platform/transform/index.js';
+import { LISTING_MAPPING } from './listings.js';
 import { ShopeeShops } from './shops.js';
 import { sandboxShopId, ShopeeSimulator, shopeeSandboxConfig } from './simulator.js';
 
@@ -34,7 +36,7 @@ export async function simulatedShops(
   for (const shop of config.shops) await credentials.put(shopCredential('shopee', config.partnerId, shop.shopId, 'refresh_token'), sim.issueTokens(shop.shopId!).refreshToken);
   const outcomes: CallOutcome[] = [];
   const client = new ShopeeClient({ config, credentials, policy: opts.policy, onOutcome: (o) => outcomes.push(o) });
-  const shops = new ShopeeShops(client);
+  const shops = new ShopeeShops(client, MappingSet.load('config/data-mappings.json').get(LISTING_MAPPING));
   opts.open.push(shops);
   return { sim, client, shops, outcomes };
 }
