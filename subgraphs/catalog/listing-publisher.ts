@@ -1,6 +1,7 @@
-// Publishing the product master's data to the listing channels: after an import, every enabled product whose
-// category a market lists and that changed since it was last published there is created (with a price) or updated
-// (only the fields that differ from what was last sent), in the market's language. Ledgered like stock: each
+// Publishing the product master's data to the listing channels: after an import, every product the SKU master
+// sells (active) that the PIM has enabled, whose category a market lists and that changed since it was last
+// published there, is updated where the channel lists it (only the fields that differ from what was last sent) or
+// created where it does not (with a price), in the market's language. Ledgered like stock: each
 // change is written PENDING before the call and settled after it; a failed one stays due and is tried again by the
 // next run.
 import type { CatalogSection, MarketConfig } from '../../platform/config/index.js';
@@ -80,12 +81,13 @@ export class ListingPublisher {
     return report;
   }
 
-  /** Enabled products of the listed categories that changed after their content was last sent to the channel (or never sent). */
+  /** Sold, enabled products of the listed categories that changed after their content was last sent to the channel (or never sent). */
   private due(channel: string, codes: string[], after: string): Promise<ProductRow[]> {
     return this.deps.db.em().execute<ProductRow[]>(
       `select p.sku, p.name_ja, p.name_en, p.description_ja, p.description_en, p.brand, p.category_code, p.weight_grams, p.length_mm, p.width_mm,
               p.height_mm, p.changed_at, l.content as sent
-       from product p left join listing_content l on l.sku = p.sku and l.channel = ?
+       from product p join sku_mapping m on m.sku = p.sku and m.is_active
+            left join listing_content l on l.sku = p.sku and l.channel = ?
        where p.enabled and p.category_code in (select json_array_elements_text(?::json)) and p.sku > ?
          and (l.sku is null or l.product_changed_at < p.changed_at)
        order by p.sku limit ?`,

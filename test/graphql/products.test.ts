@@ -96,6 +96,8 @@ test('a product new in the PIM becomes an item in every shop: its price from the
   const operator = await token('operator');
   const sku = 'NEW-000001';
   pim.seed([sku]);
+  // The SKU master sells it: a product the PIM has but nobody sells is not listed anywhere.
+  await h.app.ctx.catalog.upsertMappings([{ sku, listings: { yahoo: `Y-${sku}` }, isActive: true }]);
   (h.app.sims['pricing-engine'] as unknown as { seed(skus: string[]): number }).seed([sku]);
   (h.app.sims.dam as unknown as { seed(skus: string[]): number }).seed([sku]);
 
