@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 17)) {
@@ -24,4 +25,9 @@ if (!existsSync(entry)) {
 }
 // Compiled code is cached on disk between runs (Node >= 22.1): a command starts in a fraction of the time.
 module.enableCompileCache?.();
+// A command that answers from a few queries, on the embedded database when no hub runs, spent half its CPU on V8
+// optimising PGlite's WebAssembly in the background (TurboFan, waited for at exit) for code that runs once: V8's
+// baseline compiler alone (Liftoff) answers sooner. Commands that run long (sync, imports) keep the optimiser.
+const BRIEF = new Set(['status', 'health', 'simulate', 'logs', 'token', 'rules', 'alerts']);
+if (BRIEF.has(process.argv[2])) v8.setFlagsFromString('--liftoff-only');
 await import(entry);
