@@ -142,12 +142,13 @@ export class ListingPublisher {
       if (w.action === 'CREATE') entry.price = { before: null, after: w.price };
       return { run_id: runId, sku: w.sku, channel: target.channel, action: w.action, fields: entry };
     });
-    const ids = await em.execute<{ id: string }[]>(
+    const inserted = await em.execute<{ id: string; sku: string }[]>(
       `insert into listing_change (run_id, sku, channel, action, fields, status, at)
        select x.run_id, x.sku, x.channel, x.action, x.fields, 'PENDING', now() from json_to_recordset(?::json) as x(run_id int, sku text, channel text, action text, fields jsonb)
-       returning id`,
+       returning id, sku`,
       [JSON.stringify(ledger)],
     );
+    const ids = new Map(inserted.map((r) => [r.sku, Number(r.id)]));
     let results;
     try {
       results = await target.write(batch, this.deps.readImage);
@@ -155,9 +156,9 @@ export class ListingPublisher {
       results = batch.map((w) => ({ sku: w.sku, ok: false, error: (err as Error).message }));
     }
     const outcome = new Map(results.map((r) => [r.sku, r]));
-    const settled = batch.map((w, i) => {
+    const settled = batch.map((w) => {
       const r = outcome.get(w.sku) ?? { ok: false, error: `${target.channel} gave no answer for ${w.sku}` };
-      return { id: Number(ids[i]!.id), status: r.ok ? 'APPLIED' : 'FAILED', error: r.ok ? null : (r.error ?? 'refused') };
+      return { id: ids.get(w.sku)!, status: r.ok ? 'APPLIED' : 'FAILED', error: r.ok ? null : (r.error ?? 'refused') };
     });
     await em.execute(
       `update listing_change c set status = x.status, error = x.error from json_to_recordset(?::json) as x(id bigint, status text, error text) where c.id = x.id`,
