@@ -396,5 +396,5 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   };
 }
 
-export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';
+export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection, S3StoreConfig } from './commerce.js';
 export type { NotificationsConfig } from './notifications.js';
