@@ -131,7 +131,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         observeCall?.(o);
         reporting.recordCall(o);
       },
-      mappings, state: new IntegrationStateStore(db), dataDir: config.dataDir,
+      mappings, state: new IntegrationStateStore(db), dataDir: config.dataDir, markets: config.markets,
     };
 
     let sandbox = opts.sandbox;

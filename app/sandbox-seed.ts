@@ -68,7 +68,7 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
     credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
-    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir,
+    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir, markets: ctx.config.markets,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

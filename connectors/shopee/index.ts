@@ -6,6 +6,7 @@ import { stockByCodeSchema } from '../../subgraphs/inventory/ports.js';
 import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './client.js';
 import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
 import { shopeePushReceiver } from './push.js';
+import { shopeeMarketProblems } from './prices.js';
 import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
 import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
 
@@ -25,7 +26,9 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   create: (block, deps) =>
     new ShopeeShops(
       new ShopeeClient({ config: shopeeClientConfig(block), credentials: deps.credentials, tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+      deps.markets,
     ),
+  marketProblems: shopeeMarketProblems,
   channels: shopChannels,
   stockTarget: (shops, channel) => shops.target(channel),
   health: (shops) => shops.health(),

@@ -4,6 +4,7 @@
 // is older than config says. Stock is seller_stock; update_stock takes one item and up to 50 models per call.
 import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
 import type { OrderFulfilment, OrderSource, SourceOrder } from '../../subgraphs/orders/ports.js';
+import type { MarketConfig } from '../../platform/config/index.js';
 import type { PriceTargets } from '../../subgraphs/pricing/ports.js';
 import { PATHS, ShopeeApiError, type ShopeeBody, type ShopeeClient } from './client.js';
 import { ItemMap, type ItemMapSummary, type Listing } from './item-map.js';
@@ -352,9 +353,13 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, P
   readonly lineMapping = 'shopee_to_oms_line';
   readonly maxFetch = ORDERS_PER_DETAIL_CALL;
 
-  constructor(readonly client: ShopeeClient) {
+  /** `markets`: config.yaml markets by channel; a shop's prices take its market's precision. */
+  constructor(
+    readonly client: ShopeeClient,
+    markets: Record<string, MarketConfig> = {},
+  ) {
     this.shops = client.config.shops.map((s) => new ShopeeShop(client, s));
-    this.prices = this.shops.map((s) => new ShopeePrices(s));
+    this.prices = this.shops.map((s) => new ShopeePrices(s, markets[s.channel]?.priceDecimals));
     this.orders = new ShopeeOrders(client);
   }
 

@@ -348,6 +348,11 @@ function checkStockSources(sources: RawConfig['sync']['sources'], systems: Integ
   return problems;
 }
 
+/** What each system's connector cannot take of the markets its channels are configured with. */
+function marketProblems(systems: IntegrationsConfig, markets: RawConfig['markets'], registry: IntegrationRegistry): string[] {
+  return Object.values(systems).flatMap((block) => registry.get(connectorIdOf(block))!.marketProblems?.(block, markets) ?? []);
+}
+
 /** Each system's unset credentials, when it has any credential at all. */
 function credentialState(systems: IntegrationsConfig, registry: IntegrationRegistry): { any: boolean; partial: [string, string[]][] } {
   let any = false;
@@ -373,7 +378,7 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const beside = resolve(dirname(mainPath), 'notifications.yaml');
   const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
   const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
-  const commerce = commerceProblems(raw);
+  const commerce = [...commerceProblems(raw), ...marketProblems(integrations, raw.markets, registry)];
   if (commerce.length > 0) throw new ConfigError(`${commerce.join('\n')}\n(in ${mainPath})`);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;

@@ -5,6 +5,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
+import type { MarketConfig } from '../config/commerce.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -168,6 +169,8 @@ export interface ConnectorDeps {
   state: IntegrationStateStore;
   /** The data directory (files a connector writes for other tools, e.g. extracts). */
   dataDir: string;
+  /** config.yaml `markets` by channel: each channel's currency and precision, which a connector applies at its edge. */
+  markets: Record<string, MarketConfig>;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
@@ -220,6 +223,11 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   channels?(block: B): string[];
   /** The StockTarget of one of channels(block). */
   stockTarget?(connector: C, channel: string): unknown;
+  /**
+   * What config.yaml `markets` asks of the block's channels that the system cannot take (e.g. a finer price than
+   * the marketplace accepts there): one line each as `config: <key>: <what>`, refused at load.
+   */
+  marketProblems?(block: B, markets: Record<string, MarketConfig>): string[];
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
   /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */
