@@ -107,9 +107,16 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       partnerKey: block.auth.partner_key,
       shops: block.settings.shops.map((s) => ({ country: s.country, shopId: s.shop_id })),
     }),
-    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0).
-    async seedDemo(call, block, skus) {
-      for (const s of block.settings.shops) await call('seed', s.shop_id, skus, 0);
+    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0) at a real price: a listing without one
+    // would give a pricing run a "before" of 0, which its rollback could not set back.
+    async seedDemo(call, block, skus, listPrice) {
+      for (const s of block.settings.shops) {
+        await call('seed', s.shop_id, skus, 0);
+        for (const sku of skus) {
+          const price = listPrice(sku, `${block.name}:${s.country}`);
+          if (price !== null) await call('setPrice', s.shop_id, sku, Number(price));
+        }
+      }
     },
   },
 };

@@ -195,8 +195,10 @@ export interface SimulatorDescriptor<B> {
   /**
    * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
    * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
+   * `listPrice` is what a demo SKU sells at in a channel before Tsunagi prices it: decimal text in the channel's
+   * market currency and precision, null where the channel has no market.
    */
-  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
+  seedDemo?(call: SimulatorCall, block: B, skus: string[], listPrice: (sku: string, channel: string) => string | null): Promise<void>;
 }
 
 /** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
