@@ -219,8 +219,9 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   credentials(block: B): Record<string, string | undefined>;
   create(block: B, deps: ConnectorDeps): C;
   /**
-   * The stock channels the block's connector serves, when it is not the one channel named after the block (a
-   * marketplace with one shop per market). Each is served by stockTarget(connector, channel).
+   * The channels the block's connector serves (as a StockTarget, a PriceTarget or both), when it is not the one
+   * channel named after the block (a marketplace with one shop per market). Each is served by
+   * stockTarget(connector, channel) and its price target. Two systems serving one channel are refused at load.
    */
   channels?(block: B): string[];
   /** The StockTarget of one of channels(block). */
