@@ -1,6 +1,9 @@
 // Demo data for sandbox mode: Amazon FBA SKUs, their SKU-master rows, and listings on Yahoo! and Rakuten — and
 // on every other simulated system whose descriptor lists demo SKUs itself (seedDemo: the Shopee shops).
+import { demoListPrice } from '../connectors/pricing-engine/simulator.js';
+import type { MarketConfig } from '../platform/config/index.js';
 import { connectorIdOf } from '../platform/integrations/index.js';
+import { decimalToMinor, minorToDecimal } from '../platform/money.js';
 import { IntegrationStateStore } from '../platform/integrations/state.js';
 import { prepareSandbox, type AppContext } from './context.js';
 
@@ -12,7 +15,7 @@ const rakutenCode = (n: string) => `rkt-${n}`;
 
 /**
  * Replaces the simulated catalogue (and the SKU master) with `count` SKUs. Every 10th SKU is inactive and every
- * 25th is left out of the master, so a sync shows its skip counts; listings start at 0 so the first sync has
+ * 25th is left out of the master, so a sync shows its skip counts; listings start at stock 0 so the first sync has
  * work to do.
  */
 export async function seedSandbox(ctx: AppContext, count: number): Promise<{ skus: number; mapped: number }> {
@@ -30,10 +33,20 @@ export async function seedSandbox(ctx: AppContext, count: number): Promise<{ sku
   for (const block of Object.values(ctx.integrations)) {
     const id = connectorIdOf(block);
     const seedDemo = ctx.registry.get(id)?.simulator?.seedDemo;
-    if (seedDemo && ctx.sandbox.urls[id]) await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus);
+    if (seedDemo && ctx.sandbox.urls[id]) {
+      await seedDemo((method, ...args) => ctx.sandbox!.call(id, method, ...args), block, skus, (sku, channel) => listPrice(ctx.config.markets[channel], sku));
+    }
   }
   await ctx.catalog.upsertMappings(rows, { replace: true });
   return { skus: skus.length, mapped: rows.length };
+}
+
+/** A demo SKU's list price in a market, in its currency rounded to its precision; null where there is none to give. */
+function listPrice(market: MarketConfig | undefined, sku: string): string | null {
+  const demo = market && demoListPrice(sku, market.country);
+  if (!demo || demo.currency !== market.currency) return null;
+  const amount = decimalToMinor(demo.price, market.currency, { decimals: market.priceDecimals, rounding: 'half_up' });
+  return minorToDecimal(amount, market.currency, market.priceDecimals);
 }
 
 /** On the first sandbox start the marketplace is empty: give the new user something to sync. */
@@ -68,7 +81,7 @@ export async function resetSandbox(ctx: AppContext): Promise<{ tables: string[];
   await ctx.db.em().getConnection().execute(`truncate ${tables.map((t) => `"${t}"`).join(', ')} restart identity cascade`, [], 'run');
   await prepareSandbox(ctx.sandbox, ctx.integrations, ctx.registry, {
     credentials: ctx.credentials, tokens: ctx.tokens, logger: ctx.logger, onOutcome: ctx.reporting.recordCall, mappings: ctx.mappings,
-    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir,
+    state: new IntegrationStateStore(ctx.db), dataDir: ctx.config.dataDir, markets: ctx.config.markets,
   });
   await seedSandbox(ctx, DEMO_SKUS);
   return { tables, skus: DEMO_SKUS };

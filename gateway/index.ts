@@ -522,7 +522,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   });
 
   const webhooks = createWebhookIngress(app);
-  const media = createMediaHandler({ dir: app.media.storeDir });
+  const media = createMediaHandler({ store: app.media.store, logger: app.logger });
 
   const httpServer = createServer((req, res) => {
     // Each request (a GraphQL operation, a webhook delivery) is one unit of work in the log: the caller's id when it

@@ -55,6 +55,16 @@ const error = (status: number, code: string, message: string, extra: Record<stri
 /** A base price for a SKU, the same every time: 1,000 to 19,900 yen. */
 export const demoBasePrice = (sku: string) => 1000 + (createHash('sha256').update(sku).digest().readUInt16BE(0) % 190) * 100;
 
+/**
+ * What a shop lists a demo SKU at before Tsunagi prices it: its base price at the country's rate with a margin a
+ * little under the default rules' (1.35), so the sandbox's first pricing run raises it by some 8 % (13 % in SG),
+ * inside the guardrails' largest change. Two decimals; null where the simulator has no rate.
+ */
+export function demoListPrice(sku: string, country: string): { currency: string; price: string } | null {
+  const rate = SIM_RATES[country];
+  return rate ? { currency: rate.currency, price: (demoBasePrice(sku) * rate.perYen * 1.25).toFixed(2) } : null;
+}
+
 export class PricingEngineSimulator {
   readonly faults = new FaultPlan();
   readonly stats = { calculations: 0, throttled: 0 };

@@ -63,3 +63,26 @@ test('production needs the partner and every shop id: a partial set is refused, 
     /shopee \(missing settings\.shops\.1\.shop_id \(MY\), settings\.shops\.2\.shop_id \(TH\), .*settings\.shops\.6\.shop_id \(BR\)\)/,
   );
 });
+
+/** The shipped config with one edit to config.yaml (its markets). */
+function marketsVariant(edit: (text: string) => string): string {
+  const d = mkdtempSync(join(dir, 'm-'));
+  for (const f of ['integrations.yaml', 'data-mappings.json']) copyFileSync(join('config', f), join(d, f));
+  const text = readFileSync('config/config.yaml', 'utf8');
+  const edited = edit(text);
+  expect(edited).not.toBe(text);
+  writeFileSync(join(d, 'config.yaml'), edited);
+  return join(d, 'config.yaml');
+}
+
+test('a market priced finer than Shopee takes there, or in another currency than its shop, is refused naming the key', () => {
+  expect(message(marketsVariant((t) => t.replace('currency: TWD, priceDecimals: 0', 'currency: TWD, priceDecimals: 2'))))
+    .toMatch(/^config: markets\.shopee:TW\.priceDecimals: Shopee takes whole units in TW \(update_price\), not 2$/m);
+  expect(message(marketsVariant((t) => t.replace('currency: SGD, priceDecimals: 2', 'currency: SGD, priceDecimals: 3'))))
+    .toMatch(/^config: markets\.shopee:SG\.priceDecimals: Shopee takes 2 decimal places in SG \(update_price\), not 3$/m);
+  expect(message(marketsVariant((t) => t.replace('country: MY, currency: MYR', 'country: MY, currency: SGD'))))
+    .toMatch(/^config: markets\.shopee:MY\.currency: the shopee shop in MY sells in MYR, not SGD$/m);
+  // Coarser than Shopee allows is the merchant's choice: whole Singapore dollars load.
+  const whole = loadConfig(marketsVariant((t) => t.replace('currency: SGD, priceDecimals: 2', 'currency: SGD, priceDecimals: 0')), env);
+  expect(whole.markets['shopee:SG']!.priceDecimals).toBe(0);
+});

@@ -7,6 +7,7 @@ import { REFRESH_TOKEN_LIFETIME_DAYS, ShopeeClient, shopCredential } from './cli
 import { shopChannels, shopeeClientConfig, shopeeConfigSchema, type ShopeeBlock } from './config.js';
 import { LISTING_MAPPING } from './listings.js';
 import { shopeePushReceiver } from './push.js';
+import { shopeeMarketProblems } from './prices.js';
 import { ITEMS_PER_INFO_CALL, ShopeeShops } from './shops.js';
 import { SANDBOX_LOGISTIC_ID } from './simulator-listings.js';
 import { sandboxShopId, SHOPEE_SANDBOX_PARTNER, ShopeeSimulator } from './simulator.js';
@@ -27,8 +28,10 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
   create: (block, deps) =>
     new ShopeeShops(
       new ShopeeClient({ config: shopeeClientConfig(block), credentials: deps.credentials, tokens: deps.tokens, policy: block.retry_config, logger: deps.logger, onOutcome: deps.onOutcome }),
+      deps.markets,
       deps.mappings.get(LISTING_MAPPING),
     ),
+  marketProblems: shopeeMarketProblems,
   channels: shopChannels,
   stockTarget: (shops, channel) => shops.target(channel),
   health: (shops) => shops.health(),
@@ -110,9 +113,16 @@ export const shopeeConnector: ConnectorDescriptor<ShopeeBlock, ShopeeShops> = {
       partnerKey: block.auth.partner_key,
       shops: block.settings.shops.map((s) => ({ country: s.country, shopId: s.shop_id })),
     }),
-    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0).
-    async seedDemo(call, block, skus) {
-      for (const s of block.settings.shops) await call('seed', s.shop_id, skus, 0);
+    // Every shop lists every demo SKU (item_sku = the SKU, seller_stock 0) at a real price: a listing without one
+    // would give a pricing run a "before" of 0, which its rollback could not set back.
+    async seedDemo(call, block, skus, listPrice) {
+      for (const s of block.settings.shops) {
+        await call('seed', s.shop_id, skus, 0);
+        for (const sku of skus) {
+          const price = listPrice(sku, `${block.name}:${s.country}`);
+          if (price !== null) await call('setPrice', s.shop_id, sku, Number(price));
+        }
+      }
     },
   },
 };

@@ -59,7 +59,7 @@ describe('prices per shop', () => {
       { sku: 'A', price: { amount: 12345, currency: 'TWD' } },
       { sku: 'B', price: { amount: 500, currency: 'SGD' } },
     ])).toEqual([
-      { sku: 'A', ok: false, error: 'shopee:TW: 123.45 TWD is finer than the 0 decimal places Shopee takes there' },
+      { sku: 'A', ok: false, error: "shopee:TW: 123.45 TWD is finer than the market's 0 decimal places" },
       { sku: 'B', ok: false, error: 'shopee:TW sells in TWD, not SGD' },
     ]);
     expect(await sg.setPrices([{ sku: 'A', price: { amount: 0, currency: 'SGD' } }])).toEqual([
@@ -68,6 +68,23 @@ describe('prices per shop', () => {
     expect(updates()).toBe(0);
     expect([sim.getPrice('TW', 'A'), sim.getPrice('TW', 'B'), sim.getPrice('SG', 'A')]).toEqual(['100', '100', '10.00']);
     await expect(sg.setPrices([{ sku: 'A', price: { amount: 1, currency: 'SGD' } }, { sku: 'A', price: { amount: 2, currency: 'SGD' } }])).rejects.toThrow('shopee:SG setPrices: SKU "A" appears twice in one batch');
+  });
+
+  test('a shop prices in its market’s configured precision: SG configured in whole dollars refuses cents', async () => {
+    const markets = { 'shopee:SG': { country: 'SG', currency: 'SGD', priceDecimals: 0, language: 'en' as const, imageRule: 'shopee' } };
+    const { sim, shops } = await simulatedShops(['SG', 'TW'], { open, policy, markets });
+    const [sg, tw] = shops.priceTargets();
+    sim.addItem('SG', { item_sku: 'A', price: 10 });
+    sim.addItem('TW', { item_sku: 'A', price: 100 });
+    expect(await sg!.setPrices([{ sku: 'A', price: { amount: 1234, currency: 'SGD' } }])).toEqual([
+      { sku: 'A', ok: false, error: "shopee:SG: 12.34 SGD is finer than the market's 0 decimal places" },
+    ]);
+    expect(await sg!.setPrices([{ sku: 'A', price: { amount: 1200, currency: 'SGD' } }])).toEqual([{ sku: 'A', ok: true }]);
+    expect(sim.getPrice('SG', 'A')).toBe('12.00');
+    // A shop no market names keeps Shopee's own rule.
+    expect(await tw!.setPrices([{ sku: 'A', price: { amount: 12345, currency: 'TWD' } }])).toEqual([
+      { sku: 'A', ok: false, error: "shopee:TW: 123.45 TWD is finer than the market's 0 decimal places" },
+    ]);
   });
 
   test('the simulator refuses a decimal for TWD (and a third decimal for SGD) in Shopee’s envelope, and keeps the price', async () => {

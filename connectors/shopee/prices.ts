@@ -1,10 +1,13 @@
 // The shops as price targets, one per channel beside their stock targets (shops.ts), through the same SKU map. A
 // SKU's price is its listing's price_info original_price (the price update_price sets; current_price is after
-// promotions); update_price takes one item and up to 50 models per call. Shopee takes two decimals in some markets
-// and whole units in the others: a price finer than the shop's market takes is refused here, never rounded.
+// promotions); update_price takes one item and up to 50 models per call. A shop's precision is its market's in
+// config.yaml (markets.<channel>.priceDecimals), checked at load against what Shopee takes there: a price finer
+// than that is refused here, never rounded.
+import type { MarketConfig } from '../../platform/config/index.js';
 import { decimalToMinor, fitsPrecision, isoDigits, minorToDecimal, type Money } from '../../platform/money.js';
 import type { PriceTarget, PriceWriteResult } from '../../subgraphs/pricing/ports.js';
 import { PATHS } from './client.js';
+import type { ShopeeBlock } from './config.js';
 import type { ModelOutcomes, PriceInfo, ShopeeShop } from './shops.js';
 
 export const MODELS_PER_PRICE_CALL = 50;
@@ -15,8 +18,24 @@ export const MODELS_PER_PRICE_CALL = 50;
 const TWO_DECIMAL_MARKETS = new Set(['SG', 'MY', 'BR', 'MX', 'PL', 'ES', 'AR']);
 const PRICE_FAILED = ['error_update_price_fail', 'product.error_update_price_fail'];
 
-/** Decimal places update_price takes in a market. */
+/** Decimal places update_price takes in a market: Shopee's published rule (the simulator enforces it too). */
 export const priceDecimals = (country: string): number => (TWO_DECIMAL_MARKETS.has(country) ? 2 : 0);
+
+/** The configured markets of the block's shops that Shopee cannot price as configured, by key. */
+export function shopeeMarketProblems(block: ShopeeBlock, markets: Record<string, MarketConfig>): string[] {
+  return block.settings.shops.flatMap((shop) => {
+    const channel = `${block.name}:${shop.country}`;
+    const market = markets[channel];
+    if (!market) return [];
+    const problems: string[] = [];
+    const takes = priceDecimals(shop.country);
+    if (market.priceDecimals > takes) {
+      problems.push(`config: markets.${channel}.priceDecimals: Shopee takes ${takes ? `${takes} decimal places` : 'whole units'} in ${shop.country} (update_price), not ${market.priceDecimals}`);
+    }
+    if (market.currency !== shop.currency) problems.push(`config: markets.${channel}.currency: the ${block.name} shop in ${shop.country} sells in ${shop.currency}, not ${market.currency}`);
+    return problems;
+  });
+}
 
 export class ShopeePrices implements PriceTarget {
   readonly channel: string;
@@ -25,11 +44,15 @@ export class ShopeePrices implements PriceTarget {
   private readonly currency: string;
   private readonly decimals: number;
 
-  constructor(private readonly shop: ShopeeShop) {
+  /** `decimals`: the market's configured precision; unset (a shop no market names, never priced): Shopee's rule. */
+  constructor(
+    private readonly shop: ShopeeShop,
+    decimals?: number,
+  ) {
     this.channel = shop.channel;
     this.maxBatch = shop.maxReadBatch;
     this.currency = shop.shop.currency;
-    this.decimals = priceDecimals(shop.shop.country);
+    this.decimals = decimals ?? priceDecimals(shop.shop.country);
   }
 
   /** original_price per SKU, in the currency price_info names; null where the shop has no (single) listing. */
@@ -58,7 +81,7 @@ export class ShopeePrices implements PriceTarget {
       if (price.currency !== this.currency) refused.set(sku, `${this.channel} sells in ${this.currency}, not ${price.currency}`);
       else if (!Number.isSafeInteger(price.amount) || price.amount <= 0) refused.set(sku, `${this.channel}: a price must be a positive amount, got ${price.amount} minor units of ${this.currency}`);
       else if (!fitsPrecision(price.amount, this.currency, this.decimals)) {
-        refused.set(sku, `${this.channel}: ${minorToDecimal(price.amount, this.currency)} ${this.currency} is finer than the ${this.decimals} decimal places Shopee takes there`);
+        refused.set(sku, `${this.channel}: ${minorToDecimal(price.amount, this.currency)} ${this.currency} is finer than the market's ${this.decimals} decimal places`);
       } else send.push({ code: sku, price: Number(minorToDecimal(price.amount, this.currency, this.decimals)) });
     }
     const outcomes = send.length

@@ -4,6 +4,7 @@
 // is older than config says. Stock is seller_stock; update_stock takes one item and up to 50 models per call.
 import type { ConnectorHealth, HealthCheck, StockTarget, StockUpdate, StockWriteResult } from '../../subgraphs/inventory/ports.js';
 import type { OrderFulfilment, OrderSource, SourceOrder } from '../../subgraphs/orders/ports.js';
+import type { MarketConfig } from '../../platform/config/index.js';
 import type { Mapping } from '../../platform/transform/index.js';
 import type { ListingTargets } from '../../subgraphs/catalog/ports.js';
 import type { PriceTargets } from '../../subgraphs/pricing/ports.js';
@@ -363,12 +364,14 @@ export class ShopeeShops implements HealthCheck, OrderSource, OrderFulfilment, P
   /** The shops as listing targets (listings.ts); none without the `pim_to_shopee` mapping. */
   private readonly listings: ShopeeListings[];
 
+  /** `markets`: config.yaml markets by channel; a shop's prices take its market's precision. */
   constructor(
     readonly client: ShopeeClient,
+    markets: Record<string, MarketConfig> = {},
     listingMapping?: Mapping,
   ) {
     this.shops = client.config.shops.map((s) => new ShopeeShop(client, s));
-    this.prices = this.shops.map((s) => new ShopeePrices(s));
+    this.prices = this.shops.map((s) => new ShopeePrices(s, markets[s.channel]?.priceDecimals));
     this.listings = listingMapping ? this.shops.map((s) => new ShopeeListings(s, listingMapping)) : [];
     this.orders = new ShopeeOrders(client);
   }

@@ -11,14 +11,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const original = readFileSync('config/config.yaml', 'utf8');
 
 /** The message loading the shipped config with one edit fails with. */
-function refusal(edit: (text: string) => string): string {
+function refusal(edit: (text: string) => string, env: NodeJS.ProcessEnv = {}): string {
   const d = mkdtempSync(join(dir, 'c-'));
   for (const f of ['integrations.yaml', 'data-mappings.json']) copyFileSync(join('config', f), join(d, f));
   const edited = edit(original);
-  expect(edited).not.toBe(original);
+  // An edit that changes nothing would test the shipped file, unless the environment is what differs.
+  if (Object.keys(env).length === 0) expect(edited).not.toBe(original);
   writeFileSync(join(d, 'config.yaml'), edited);
   try {
-    loadConfig(join(d, 'config.yaml'), { PATH: process.env.PATH });
+    loadConfig(join(d, 'config.yaml'), { PATH: process.env.PATH, ...env });
   } catch (err) {
     if (err instanceof ConfigError) return err.message;
     throw err;
@@ -60,4 +61,30 @@ test('a guardrail that names no market, has no bound, or bounds the wrong way is
 test('an image rule whose smallest side is above its largest is refused', () => {
   expect(refusal((t) => t.replace('minSide: 500, maxSide: 1024', 'minSide: 1500, maxSide: 1024'))).toMatch(/^config: media\.rules\.shopee: minSide is larger than maxSide/m);
   expect(refusal((t) => t.replace('quality: 85 }', 'quality: 185 }'))).toMatch(/^config: media\.rules\.shopee\.quality: /m);
+});
+
+describe('media.store', () => {
+  const S3 = {
+    TSUNAGI_MEDIA_STORE: 's3', TSUNAGI_MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9000', TSUNAGI_MEDIA_S3_BUCKET: 'images', TSUNAGI_MEDIA_S3_PREFIX: 'tsunagi/',
+    TSUNAGI_MEDIA_S3_FORCE_PATH_STYLE: 'true', TSUNAGI_MEDIA_S3_ACCESS_KEY_ID: 'AKIDEXAMPLE', TSUNAGI_MEDIA_S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  };
+
+  test('is the data directory by default; s3 reads the bucket and its keys from the environment', () => {
+    expect(loadConfig('config/config.yaml', { PATH: process.env.PATH }).media).toMatchObject({ store: 'file', s3: { region: 'us-east-1', forcePathStyle: false } });
+    expect(loadConfig('config/config.yaml', { PATH: process.env.PATH, ...S3 }).media).toMatchObject({
+      store: 's3',
+      s3: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'images', prefix: 'tsunagi/', forcePathStyle: true, accessKeyId: 'AKIDEXAMPLE', secretAccessKey: S3.TSUNAGI_MEDIA_S3_SECRET_ACCESS_KEY },
+    });
+  });
+
+  test('s3 with a setting missing is refused naming each key, never repeating a secret', () => {
+    const message = refusal((t) => t, { TSUNAGI_MEDIA_STORE: 's3', TSUNAGI_MEDIA_S3_SECRET_ACCESS_KEY: S3.TSUNAGI_MEDIA_S3_SECRET_ACCESS_KEY });
+    expect(message).toMatch(/^config: media\.s3\.bucket: required when media\.store is s3$/m);
+    expect(message).toMatch(/^config: media\.s3\.accessKeyId: required when media\.store is s3$/m);
+    expect(message).not.toMatch(/media\.s3\.(secretAccessKey|region)/);
+    expect(message).not.toContain(S3.TSUNAGI_MEDIA_S3_SECRET_ACCESS_KEY);
+    expect(refusal((t) => t.replace('${TSUNAGI_MEDIA_S3_REGION:-us-east-1}', ''), { ...S3 })).toMatch(/^config: media\.s3\.region: required when media\.store is s3$/m);
+    expect(refusal((t) => t, { ...S3, TSUNAGI_MEDIA_STORE: 'gcs' })).toMatch(/^config: media\.store: /m);
+    expect(refusal((t) => t, { ...S3, TSUNAGI_MEDIA_S3_ENDPOINT: 'minio:9000' })).toMatch(/^config: media\.s3\.endpoint: must be an http\(s\) URL$/m);
+  });
 });

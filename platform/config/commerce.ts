@@ -59,10 +59,33 @@ export const imageRuleSchema = z.strictObject({
   background: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as #ffffff').default('#ffffff'),
 });
 
+const optionalText = z.string().nullish().transform((v) => (v == null || v.trim() === '' ? undefined : v));
+
+/** An S3-compatible bucket (AWS S3, MinIO, Ceph, R2 ...) holding the images; checked when media.store is s3. */
+export const s3StoreSchema = z
+  .strictObject({
+    /** The service's URL; unset: AWS S3 of the region. */
+    endpoint: optionalText.refine((v) => v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v)), 'must be an http(s) URL'),
+    region: optionalText,
+    bucket: optionalText,
+    /** Put before every object key (e.g. media/), to share a bucket. */
+    prefix: optionalText.refine((v) => v === undefined || !v.startsWith('/'), 'a key prefix such as media/, without a leading /'),
+    /** Bucket in the path (http://host/bucket/key) rather than the host name: what most self-hosted servers need. */
+    forcePathStyle: z.preprocess((v) => (v === 'true' ? true : v === 'false' || v === '' || v == null ? false : v), z.boolean()).default(false),
+    accessKeyId: optionalText,
+    secretAccessKey: optionalText,
+  })
+  .prefault({});
+
+export const S3_REQUIRED = ['region', 'bucket', 'accessKeyId', 'secretAccessKey'] as const;
+
 export const mediaSectionSchema = z
   .strictObject({
-    /** Where optimised images are stored, by content hash; unset: <dataDir>/media. */
-    dir: z.string().nullish().transform((v) => (v == null || v.trim() === '' ? undefined : v)),
+    /** Where optimised images are stored, by content hash: the data directory (file) or a bucket (s3). */
+    store: z.preprocess((v) => (v == null || v === '' ? undefined : v), z.enum(['file', 's3']).default('file')),
+    /** The file store's directory; unset: <dataDir>/media. */
+    dir: optionalText,
+    s3: s3StoreSchema,
     /** The URL images are served under: the hub's /media, or a CDN in front of it. */
     baseUrl: z.string().min(1).default('/media'),
     /** A source image larger than this (bytes) is refused before it is decoded. */
@@ -82,6 +105,7 @@ export type ImageRule = z.infer<typeof imageRuleSchema>;
 export type CatalogSection = z.infer<typeof catalogSectionSchema>;
 export type PricingSection = z.infer<typeof pricingSectionSchema>;
 export type MediaSection = z.infer<typeof mediaSectionSchema>;
+export type S3StoreConfig = z.infer<typeof s3StoreSchema>;
 
 export interface CommerceSections {
   markets: Record<string, MarketConfig>;
@@ -129,6 +153,9 @@ export function commerceProblems(c: CommerceSections): string[] {
     const ceiling = amount('ceiling');
     if (floor !== undefined && ceiling !== undefined && floor > ceiling) problems.push(`config: ${key}: the floor is above the ceiling`);
   });
+  if (c.media.store === 's3') {
+    for (const key of S3_REQUIRED) if (c.media.s3[key] === undefined) problems.push(`config: media.s3.${key}: required when media.store is s3`);
+  }
   for (const [name, rule] of Object.entries(c.media.rules)) {
     if (rule.minSide > rule.maxSide) problems.push(`config: media.rules.${name}: minSide is larger than maxSide`);
   }

@@ -6,7 +6,8 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parse, YAMLError } from 'yaml';
 import { z } from 'zod';
-import { connectorIdOf, cronExpression, SYSTEM_NAME, type DomainInterface, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
+import { connectorIdOf, cronExpression, SYSTEM_NAME, type IntegrationRegistry, type SystemConfig } from '../integrations/index.js';
+import { channelClashes, servedChannels } from '../integrations/channels.js';
 import { PROJECT_ROOT } from '../project.js';
 import { catalogSectionSchema, commerceProblems, marketsSectionSchema, mediaSectionSchema, pricingSectionSchema } from './commerce.js';
 import { AppError } from '../errors.js';
@@ -324,11 +325,8 @@ function loadIntegrations(path: string, env: NodeJS.ProcessEnv, registry: Integr
  * by one source only. One line per problem, naming the key.
  */
 function checkStockSources(sources: RawConfig['sync']['sources'], systems: IntegrationsConfig, registry: IntegrationRegistry): string[] {
-  const implementing = (iface: DomainInterface) =>
-    Object.keys(systems).filter((name) => registry.get(connectorIdOf(systems[name]!))?.implements.includes(iface));
-  const sourceSystems = implementing('StockSource');
-  // A system's channels: its own name, or one per shop when its connector serves several.
-  const targetSystems = implementing('StockTarget').flatMap((name) => registry.get(connectorIdOf(systems[name]!))!.channels?.(systems[name]!) ?? [name]);
+  const sourceSystems = Object.keys(systems).filter((name) => registry.get(connectorIdOf(systems[name]!))?.implements.includes('StockSource'));
+  const targetSystems = servedChannels(systems, registry, 'StockTarget').map((c) => c.channel);
   const problems: string[] = [];
   const fedBy = new Map<string, string>();
   for (const [source, { channels }] of Object.entries(sources)) {
@@ -346,6 +344,11 @@ function checkStockSources(sources: RawConfig['sync']['sources'], systems: Integ
     });
   }
   return problems;
+}
+
+/** What each system's connector cannot take of the markets its channels are configured with. */
+function marketProblems(systems: IntegrationsConfig, markets: RawConfig['markets'], registry: IntegrationRegistry): string[] {
+  return Object.values(systems).flatMap((block) => registry.get(connectorIdOf(block))!.marketProblems?.(block, markets) ?? []);
 }
 
 /** Each system's unset credentials, when it has any credential at all. */
@@ -367,13 +370,15 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   const raw = validate(configSchema, readYaml(mainPath, env), mainPath);
   const integrationsPath = resolve(dirname(mainPath), 'integrations.yaml');
   const integrations = loadIntegrations(integrationsPath, env, registry);
+  const clashes = channelClashes(integrations, registry);
+  if (clashes.length > 0) throw new ConfigError(`${clashes.join('\n')}\n(in ${integrationsPath})`);
   const sourceProblems = checkStockSources(raw.sync.sources, integrations, registry);
   if (sourceProblems.length > 0) throw new ConfigError(`${sourceProblems.join('\n')}\n(in ${mainPath})`);
   // A config directory without its own notifications.yaml gets the shipped one (routing, templates, rules).
   const beside = resolve(dirname(mainPath), 'notifications.yaml');
   const notificationsPath = existsSync(beside) ? beside : join(PROJECT_ROOT, 'config', 'notifications.yaml');
   const notifications = validate(notificationsSchema, readYaml(notificationsPath, env), notificationsPath);
-  const commerce = commerceProblems(raw);
+  const commerce = [...commerceProblems(raw), ...marketProblems(integrations, raw.markets, registry)];
   if (commerce.length > 0) throw new ConfigError(`${commerce.join('\n')}\n(in ${mainPath})`);
   const credentials = credentialState(integrations, registry);
   const sandbox = !credentials.any;
@@ -396,5 +401,5 @@ export function loadConfig(configPath: string, env: NodeJS.ProcessEnv, registry:
   };
 }
 
-export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection } from './commerce.js';
+export type { CatalogSection, ImageRule, MarketConfig, MediaSection, PricingSection, S3StoreConfig } from './commerce.js';
 export type { NotificationsConfig } from './notifications.js';

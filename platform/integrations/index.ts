@@ -5,6 +5,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
+import type { MarketConfig } from '../config/commerce.js';
 import type { TokenManager } from '../auth/token-manager.js';
 import type { CallOutcome, HttpPolicy, RateLimit } from '../http/index.js';
 import type { Logger } from '../log/index.js';
@@ -168,6 +169,8 @@ export interface ConnectorDeps {
   state: IntegrationStateStore;
   /** The data directory (files a connector writes for other tools, e.g. extracts). */
   dataDir: string;
+  /** config.yaml `markets` by channel: each channel's currency and precision, which a connector applies at its edge. */
+  markets: Record<string, MarketConfig>;
 }
 
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
@@ -192,8 +195,10 @@ export interface SimulatorDescriptor<B> {
   /**
    * Lists the sandbox's demo SKUs in the simulated system, replacing what it listed (`tsunagi sandbox seed` and the
    * first start). A system that has it is also reset (control method `reset`) by `tsunagi sandbox reset`.
+   * `listPrice` is what a demo SKU sells at in a channel before Tsunagi prices it: decimal text in the channel's
+   * market currency and precision, null where the channel has no market.
    */
-  seedDemo?(call: SimulatorCall, block: B, skus: string[]): Promise<void>;
+  seedDemo?(call: SimulatorCall, block: B, skus: string[], listPrice: (sku: string, channel: string) => string | null): Promise<void>;
 }
 
 /** A control method call on a simulator (in this process or through the sandbox owner's control endpoint). */
@@ -214,12 +219,18 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   credentials(block: B): Record<string, string | undefined>;
   create(block: B, deps: ConnectorDeps): C;
   /**
-   * The stock channels the block's connector serves, when it is not the one channel named after the block (a
-   * marketplace with one shop per market). Each is served by stockTarget(connector, channel).
+   * The channels the block's connector serves (as a StockTarget, a PriceTarget or both), when it is not the one
+   * channel named after the block (a marketplace with one shop per market). Each is served by
+   * stockTarget(connector, channel) and its price target. Two systems serving one channel are refused at load.
    */
   channels?(block: B): string[];
   /** The StockTarget of one of channels(block). */
   stockTarget?(connector: C, channel: string): unknown;
+  /**
+   * What config.yaml `markets` asks of the block's channels that the system cannot take (e.g. a finer price than
+   * the marketplace accepts there): one line each as `config: <key>: <what>`, refused at load.
+   */
+  marketProblems?(block: B, markets: Record<string, MarketConfig>): string[];
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
   /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */

@@ -20,6 +20,7 @@ const SECRET_KEYS = [
   'x-amz-access-token', 'slackWebhookUrl', 'webhookUrl', 'email', 'phone', 'address', 'buyerName',
   // Order buyers: their personal data as the orders module and the marketplaces name it.
   'buyer', 'shipping', 'recipient_address', 'webhookSecret', 'webhook_secret', 'partner_key', 'partnerKey',
+  'secretAccessKey',
 ];
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)]
   .map((p) => p.replace(/^([^*][^.]*-[^.]*)$/, '["$1"]').replace(/\*\.([^.]*-[^.]*)$/, '*["$1"]'));

@@ -3,6 +3,7 @@
 // image the DAM did not change is not read again; a source already made by a rule is not transcoded again; a bad
 // image is refused by name while the others go on. Other modules reach it only here.
 import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import type { ImageRule, MarketConfig, MediaSection } from '../../platform/config/index.js';
 import { newHolder, releaseLease, tryAcquireLease } from '../../platform/db/lease.js';
 import type { Database } from '../../platform/db/index.js';
@@ -11,7 +12,7 @@ import type { Logger } from '../../platform/log/index.js';
 import { MediaVariant } from './entities/media-variant.js';
 import { ProductImage } from './entities/product-image.js';
 import type { ImageSource, ImageSync, ImageSyncReport, SourceImage } from './ports.js';
-import { CONTENT_HASH, type FileMediaStore } from './store.js';
+import { CONTENT_HASH, type MediaStore } from './store.js';
 import { ruleKey, transcode } from './transcode.js';
 
 /** Another image sync is running (in any process). */
@@ -36,7 +37,7 @@ export interface MediaDeps {
   logger: Logger;
   markets: Record<string, MarketConfig>;
   settings: MediaSection;
-  store: FileMediaStore;
+  store: MediaStore;
   /** The configured DAM; null when none is configured. */
   source: ImageSource | null;
 }
@@ -70,9 +71,9 @@ export class MediaService implements ImageSync {
     this.rules = used.map((name) => ({ name, rule: deps.settings.rules[name]!, key: ruleKey(deps.settings.rules[name]!) }));
   }
 
-  /** Where the image files are (the gateway serves them). */
-  get storeDir(): string {
-    return this.deps.store.dir;
+  /** Where the image files are (the gateway serves them from there). */
+  get store(): MediaStore {
+    return this.deps.store;
   }
 
   /** Every product's images from the DAM (or one SKU's), made by every market's rule. */
@@ -140,10 +141,12 @@ export class MediaService implements ImageSync {
   }
 
   /** A media key's bytes, from the store. */
-  read(key: string): Promise<Buffer> {
+  async read(key: string): Promise<Buffer> {
     const [hash, ext] = key.split('.');
     if (!hash || !ext || !CONTENT_HASH.test(hash)) throw new InvalidInputError('key', `"${key}" is not a media key (<content hash>.<ext>)`);
-    return this.deps.store.read(hash, ext);
+    const stored = await this.deps.store.read(hash, ext);
+    if (!stored) throw new Error(`image ${key} is not in the media store (${this.deps.store.where}): run images-sync`);
+    return buffer(stored.body);
   }
 
   private async syncPage(source: ImageSource, page: SourceImage[], report: ImageSyncReport, dryRun: boolean): Promise<void> {
@@ -153,19 +156,27 @@ export class MediaService implements ImageSync {
     const work: { image: SourceImage; rules: Rule[] }[] = [];
     const moved: (() => Promise<unknown>)[] = [];
     for (const image of page) {
-      const rules = this.rules.filter((rule) => {
-        const row = byKey.get(`${image.sku}\u0000${rule.name}\u0000${image.id}`);
-        // Unchanged in the DAM, made by this very rule, and its file still there: not even read again.
-        const current = row && row.ruleKey === rule.key && sameTime(row.sourceUpdatedAt, image.updatedAt) && this.deps.store.has(row.hash, row.format);
-        if (current) {
+      const rules: Rule[] = [];
+      try {
+        for (const rule of this.rules) {
+          const row = byKey.get(`${image.sku}\u0000${rule.name}\u0000${image.id}`);
+          // Unchanged in the DAM, made by this very rule, and its file still stored: not even read again.
+          const current = row && row.ruleKey === rule.key && sameTime(row.sourceUpdatedAt, image.updatedAt) && (await this.deps.store.has(row.hash, row.format));
+          if (!current) {
+            rules.push(rule);
+            continue;
+          }
           report.unchanged++;
           // Its place or alt text may change without the file changing.
           if (!dryRun && (row.position !== image.position || (row.alt ?? null) !== image.alt)) {
             moved.push(() => em.nativeUpdate(ProductImage, { sku: row.sku, rule: row.rule, assetId: row.assetId }, { position: image.position, alt: image.alt }));
           }
         }
-        return !current;
-      });
+      } catch (err) {
+        // The store failed to answer (its credentials, its bucket): this image is reported, the others go on.
+        this.refuse(report, image, err);
+        continue;
+      }
       if (rules.length) work.push({ image, rules });
     }
     if (dryRun) {
@@ -177,10 +188,14 @@ export class MediaService implements ImageSync {
       try {
         await this.makeVariants(source, image, rules, report);
       } catch (err) {
-        if (report.failed.length < MAX_FAILED_LISTED) report.failed.push({ sku: image.sku, image: image.id, url: image.url, error: (err as Error).message });
-        this.deps.logger.warn({ sku: image.sku, image: image.id, url: image.url, err: (err as Error).message }, `image ${image.id} of ${image.sku} refused`);
+        this.refuse(report, image, err);
       }
     });
+  }
+
+  private refuse(report: ImageSyncReport, image: SourceImage, err: unknown): void {
+    if (report.failed.length < MAX_FAILED_LISTED) report.failed.push({ sku: image.sku, image: image.id, url: image.url, error: (err as Error).message });
+    this.deps.logger.warn({ sku: image.sku, image: image.id, url: image.url, err: (err as Error).message }, `image ${image.id} of ${image.sku} refused`);
   }
 
   /** Reads one image and makes (or finds) its variant for each rule; records the product's image. */
@@ -190,7 +205,7 @@ export class MediaService implements ImageSync {
     const em = this.deps.db.em();
     for (const rule of rules) {
       let variant = await em.findOne(MediaVariant, { sourceHash, ruleKey: rule.key });
-      if (variant && this.deps.store.has(variant.hash, variant.format)) {
+      if (variant && (await this.deps.store.has(variant.hash, variant.format))) {
         report.reused++;
       } else {
         const made = await transcode(bytes, rule.rule, this.deps.settings.maxInputPixels);

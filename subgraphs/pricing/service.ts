@@ -7,7 +7,7 @@ import { newHolder, releaseLease, tryAcquireLease } from '../../platform/db/leas
 import type { Database } from '../../platform/db/index.js';
 import { AppError, ForbiddenError, InvalidInputError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/log/index.js';
-import { decimalToMinor, type Money } from '../../platform/money.js';
+import { decimalToMinor, minorToDecimal, type Money } from '../../platform/money.js';
 import type { Actor } from '../../platform/auth/roles.js';
 import { PriceRow } from './entities/price.js';
 import { PriceChange, type PriceChangeStatus } from './entities/price-change.js';
@@ -221,11 +221,18 @@ export class PricingService implements PricingRuns {
       if (hours > this.deps.settings.rollbackWindowHours) {
         throw new PricingRefusedError(`pricing run ${latest.id} finished ${hours.toFixed(1)} hours ago; it can be rolled back within ${this.deps.settings.rollbackWindowHours} hours`);
       }
-      const applied = await em.find(PriceChange, { runId: latest.id, status: 'APPLIED', before: { $ne: null } }, { orderBy: { id: 'asc' } });
+      const applied = await em.find(PriceChange, { runId: latest.id, status: 'APPLIED' }, { orderBy: { id: 'asc' } });
       const report = await this.startRun('ROLLBACK', opts, latest.rules, latest.id);
       const failures: string[] = [];
+      // A listing without a price before the run (unread, or 0: never priced) cannot be set back to that: it keeps
+      // its price, and the rollback says so for each rather than sending a price the shop refuses.
+      const restorable = applied.filter((e) => {
+        if (e.before !== null && e.before !== undefined && e.before > 0) return true;
+        failures.push(`${e.sku} ${e.channel}: had no price before run ${latest.id} (${e.before == null ? 'none could be read' : '0'}), so it keeps ${minorToDecimal(e.after, e.currency, this.deps.markets[e.channel]?.priceDecimals)} ${e.currency}; set it by hand if it must change`);
+        return false;
+      });
       try {
-        for (const [channel, entries] of groupBy(applied, (e) => e.channel)) {
+        for (const [channel, entries] of groupBy(restorable, (e) => e.channel)) {
           const target = this.targets.get(channel);
           if (!target) {
             failures.push(`${channel}: no configured shop serves it any more`);
@@ -383,7 +390,9 @@ export class PricingService implements PricingRuns {
   private finish(report: PricingReport, failures: string[], applied = report.applied): void {
     report.applied = applied;
     report.failed = failures.length;
-    report.status = failures.length === 0 ? 'SUCCESS' : report.applied > 0 || report.held > 0 ? 'PARTIAL' : 'FAILED';
+    // A dry run applies nothing: what it would send decides whether it would be partial.
+    const wouldApply = report.dryRun ? report.changes > 0 : report.applied > 0;
+    report.status = failures.length === 0 ? 'SUCCESS' : wouldApply || report.held > 0 ? 'PARTIAL' : 'FAILED';
     report.errorSummary = failures.length ? `${failures.length} failed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}` : null;
   }
 

@@ -58,10 +58,12 @@ describe('tsunagi and the Shopee shops (sandbox)', () => {
     const set = await runCli(['sandbox', 'shopee', 'set-stock', 'sg', 'AMZ-000002', '7'], env);
     expect(set).toMatchObject({ code: 0, stdout: '[SANDBOX] shopee:SG now holds AMZ-000002: 7 (seller_stock, changed outside Tsunagi).\n' });
     const show = json(await runCli(['--json', 'sandbox', 'show', 'AMZ-000002'], env));
-    // The demo listings are not priced yet (0), each written in its market's precision.
+    // The demo listings have a real price, each written in its market's precision.
+    const cents = expect.stringMatching(/^[1-9]\d*\.\d\d$/);
+    const whole = expect.stringMatching(/^[1-9]\d*$/);
     expect(show).toEqual({
       sku: 'AMZ-000002', amazon: expect.any(Number), wms: expect.any(Number), yahoo: 0, rakuten: 0, shopee: { SG: 7, MY: 0, TH: 0, TW: 0, PH: 0, VN: 0, BR: 0 },
-      shopeePrices: { SG: '0.00', MY: '0.00', TH: '0', TW: '0', PH: '0', VN: '0', BR: '0.00' },
+      shopeePrices: { SG: cents, MY: cents, TH: whole, TW: whole, PH: whole, VN: whole, BR: cents },
     });
 
     const badMarket = await runCli(['sandbox', 'shopee', 'set-stock', 'XX', 'AMZ-000002', '1'], env);

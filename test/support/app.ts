@@ -42,13 +42,15 @@ export interface TestAppOptions {
   lease?: { seconds: number; heartbeatSeconds: number };
   /** Another config.yaml (with its integrations.yaml beside it); default: the shipped one. */
   configPath?: string;
+  /** Environment variables the config's placeholders read, besides the process's own. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const t = await createTestDatabase();
   const sandbox = await openSandbox({ rateLimits: false });
   const dataDir = join(tmpdir(), `tsunagi-test-${t.name}`);
-  const base = loadConfig(opts.configPath ?? 'config/config.yaml', { ...process.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
+  const base = loadConfig(opts.configPath ?? 'config/config.yaml', { ...process.env, ...opts.env, DATABASE_URL: t.url, TSUNAGI_DATA_DIR: dataDir });
   const config = { ...withTestPolicy(base), sync: { ...base.sync, lease: opts.lease ?? base.sync.lease } };
   const ctx = await createContext({ config, databaseUrl: t.url, sandbox });
   const others: AppContext[] = [];
