@@ -1,11 +1,11 @@
-// The channels the configured systems serve, by kind of target (stock, prices): a system is its own channel
+// The channels the configured systems serve, by kind of target (stock, prices, listings): a system is its own channel
 // unless its descriptor lists several (one per shop). A channel is served by one system: two serving the same
 // one would leave which of them gets a sync, or a price, to config order.
 import type { IntegrationsConfig } from '../config/index.js';
 import { connectorIdOf, type DomainInterface, type IntegrationRegistry } from './index.js';
 
 /** The target interfaces whose channels are checked, and how a message names their channels. */
-const TARGETS: [DomainInterface, string][] = [['StockTarget', 'stock'], ['PriceTarget', 'price']];
+const TARGETS: [DomainInterface, string][] = [['StockTarget', 'stock'], ['PriceTarget', 'price'], ['ListingTarget', 'listing']];
 
 /** Every channel of the systems implementing `iface`, with the system serving it, in config order. */
 export function servedChannels(systems: IntegrationsConfig, registry: IntegrationRegistry, iface: DomainInterface): { channel: string; system: string }[] {
