@@ -47,12 +47,12 @@ test('the daily full run put the equal split of the warehouse in every shop: 70 
 });
 
 test('a WMS change reaches all seven shops and a graphql-ws stockChanged subscriber, ledgered in the REALTIME run of the hour', async () => {
-  await waitFor(async () => (consumers.active().length === 1 ? true : undefined), 5000, 'the consumer to take the stream');
-  await waitFor(async () => ((await h.app.ctx.hub.connector<{ streamReport(): Promise<{ connected: boolean } | undefined> }>('wms').streamReport())?.connected ? true : undefined), 5000, 'the stream to connect');
+  await waitFor(async () => (consumers.active().length === 1 ? true : undefined), 15_000, 'the consumer to take the stream');
+  await waitFor(async () => ((await h.app.ctx.hub.connector<{ streamReport(): Promise<{ connected: boolean } | undefined> }>('wms').streamReport())?.connected ? true : undefined), 15_000, 'the stream to connect');
   const c = wsClient(h.gateway.wsUrl, await token('partner'));
   clients.push(c);
   const events = c.iterate<{ stockChanged: Change }>({ query: STOCK_CHANGED });
-  await waitFor(async () => ((await metric(baseOf(h.gateway.url), 'tsunagi_graphql_subscriptions_active')) === 1 ? true : undefined), 5000, 'the subscription');
+  await waitFor(async () => ((await metric(baseOf(h.gateway.url), 'tsunagi_graphql_subscriptions_active')) === 1 ? true : undefined), 15_000, 'the subscription');
 
   const started = Date.now();
   wms.setStock('AMZ-000001', 140);
