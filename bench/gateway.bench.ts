@@ -435,7 +435,8 @@ try {
       console.log(`\nfan-out on ours-in-process: ${subscribers} graphql-ws subscribers, ${rounds} syncs × ${fan.eventsPerRound} stockChanged events${withProduct ? ' with product' : ''}, ${fan.deliveries} deliveries`);
       console.log(`delivery latency (publish → receipt): p50 ${fan.p50} ms, p99 ${fan.p99} ms, max ${fan.max} ms; target p99 < ${target} ms  ${verdict(fan.p99 < target)}`);
       console.log(`gateway process RSS with every subscriber connected: ${fan.rssMb} MB; target < ${TARGETS.fanoutRssMb} MB  ${verdict(fan.rssMb < TARGETS.fanoutRssMb)}`);
-      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} load1=${load1}`);
+      console.log(`gateway process CPU per delivery (syncs included): ${fan.cpuUsPerDelivery.toFixed(1)} µs`);
+      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} cpu_us_per_delivery=${fan.cpuUsPerDelivery.toFixed(1)} load1=${load1}`);
     }
   }
 } catch (err) {
