@@ -20,7 +20,7 @@ import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signin
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
-import { checkLimits, selectOperation, type Limits } from './limits.js';
+import { checkLimits, rememberedLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { Registry } from 'prom-client';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
@@ -323,6 +323,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
   // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
   // subscription router, derived from such an operation.
+  let httpLimits: ReturnType<typeof rememberedLimits> | undefined;
   const limitsPlugin: ApolloServerPlugin<SubgraphContext> = {
     async requestDidStart() {
       return {
@@ -330,7 +331,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
           if (!request.http) return;
           const operation = selectOperation(document, request.operationName, false);
           if (operation instanceof GraphQLError) throw operation;
-          const { cost, errors } = checkLimits(apiSchema, document, operation, request.variables, limits);
+          httpLimits ??= rememberedLimits(apiSchema, limits);
+          const { cost, errors } = httpLimits(document, operation, request.variables);
           if (errors.length) throw errors[0];
           const wait = costRate.take(contextValue.user!.name, cost);
           if (wait) throw rateLimited(wait);
