@@ -99,4 +99,8 @@ test('remembered costs: per document and variables; refusals are measured again 
   expect(check(document, operation, ok)).toEqual({ cost: 7, errors: [] });
   expect(check(document, operation, { n: 50, q: [1] }).cost).toBe(1 + 50 + 1 + 1 + 1);
   for (let i = 0; i < 2; i++) expect(check(document, operation, { n: 3, q: [1, 2, 3] }).errors.map((e) => e.message)).toEqual(['a list of 3 items exceeds the limit of 2']);
+  // Too deep for JSON.stringify: measured (and refused) rather than thrown.
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  expect(check(document, operation, { n: 3, q: [1], deep }).errors.map((e) => e.message)).toEqual(['a value nested 13 deep exceeds the depth limit of 12']);
 });

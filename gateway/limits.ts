@@ -239,7 +239,13 @@ const VERDICTS_PER_DOCUMENT = 64;
 export function rememberedLimits(schema: GraphQLSchema, limits: Limits) {
   const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): { cost: number; errors: GraphQLError[] } => {
-    const json = JSON.stringify(variables ?? null);
+    let json: string;
+    try {
+      json = JSON.stringify(variables ?? null);
+    } catch {
+      // Nested too deep for JSON.stringify's recursion: checkLimits walks it iteratively and refuses it.
+      return checkLimits(schema, document, operation, variables, limits);
+    }
     if (json.length > REMEMBERED_VARIABLES_CHARS) return checkLimits(schema, document, operation, variables, limits);
     // Operation names are GraphQL names (no line breaks): the first line is the name.
     const key = `${operation.name?.value ?? ''}\n${json}`;
