@@ -29,6 +29,12 @@ export interface FanoutResult {
   max: number;
   /** This process's (the gateway's) resident set with every subscriber connected, after the rounds. */
   rssMb: number;
+  /**
+   * This process's CPU time (user + system) per delivery over the counted rounds, µs: the fan-out's cost, which
+   * other work on the machine does not inflate as it does latencies. Includes the rounds' syncs (the sandbox's
+   * simulators run in this process too), a fixed cost per round.
+   */
+  cpuUsPerDelivery: number;
 }
 
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -89,6 +95,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     }
 
     let expected = 0;
+    let cpuFrom = process.cpuUsage();
     for (let round = 0; round <= o.rounds; round++) {
       // A new quantity every round: >= 20 allocates 1/5, so 1000 + 10·round gives each mall a new figure.
       for (const sku of skus) await ctx.sandbox.call('amazon', 'setQuantity', sku, 1000 + 10 * round);
@@ -100,8 +107,12 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       const reached = reply(child, 'reached', ROUND_TIMEOUT_MS);
       child.send({ type: 'expect', total: expected });
       await reached;
-      if (round === 0) child.send({ type: 'reset' });
+      if (round === 0) {
+        child.send({ type: 'reset' });
+        cpuFrom = process.cpuUsage();
+      }
     }
+    const cpu = process.cpuUsage(cpuFrom);
     const rssAfter = process.memoryUsage().rss;
     const result = reply<{ latencies: number[]; errors: string[]; errorCount: number }>(child, 'report', 10_000);
     child.send({ type: 'report' });
@@ -113,7 +124,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     const sorted = latencies.sort((a, b) => a - b);
     return {
       deliveries: sorted.length, eventsPerRound, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)!,
-      rssMb: Math.round(rssAfter / 2 ** 20),
+      rssMb: Math.round(rssAfter / 2 ** 20), cpuUsPerDelivery: (cpu.user + cpu.system) / sorted.length,
     };
   } finally {
     if (child.exitCode === null) {

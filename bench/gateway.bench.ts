@@ -105,6 +105,12 @@ interface Measured {
   loopMax: number;
   gcMs: number;
   gcMaxMs: number;
+  /**
+   * This process's CPU time (user + system) per GraphQL request answered (the /healthz probes' few included), µs:
+   * what a request costs, which other work on the machine does not inflate as it does latencies. In-process it
+   * includes the subgraphs; the distributed gateway's and the peer's subgraphs run in another process.
+   */
+  cpuUs: number;
 }
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
@@ -198,15 +204,18 @@ async function measure(target: Target, url: string, healthUrl: string, token: st
   const load1 = loadavg()[0]!.toFixed(2);
   const before = await durationBuckets(url);
   const stopWatching = watchLoop();
+  const cpuFrom = process.cpuUsage();
   // A probe as a load balancer would send it: one connection, 20 requests a second, through the same run.
   const [r, health] = await Promise.all([
     load(url, token, body, expected, connections, duration),
     autocannon(['-c', '1', '-R', '20', healthUrl], duration),
   ]);
+  const cpu = process.cpuUsage(cpuFrom);
   return {
     target, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
     bad: r.errors + r.timeouts + r.non2xx + (r.mismatches ?? 0) + health.errors + health.timeouts + health.non2xx + (health.mismatches ?? 0),
     load: load1, healthzP99: health.latency.p99, healthzMax: health.latency.max, ...stopWatching(),
+    cpuUs: (cpu.user + cpu.system) / Math.max(1, r.requests.total),
     serverP99: before && p99Bucket(before, await durationBuckets(url)),
   };
 }
@@ -391,11 +400,11 @@ try {
   if (results.length > 0) {
     console.log(`\n${PAGE} products per request (catalog + inventory + pricing), ${duration} s after ${warmup} s warm-up, ${cpus().length} CPUs shared;`);
     console.log('healthz: /healthz (the peer: /healthcheck) asked 20 times a second through the run; loop and GC: the gateway\'s event-loop delay and GC pauses');
-    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'bad', 'hz p99', 'hz max', 'srv p99≤', 'loop p99', 'loop max', 'gc ms', 'gc max', 'load1'];
+    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'bad', 'hz p99', 'hz max', 'srv p99≤', 'loop p99', 'loop max', 'gc ms', 'gc max', 'cpu/req µs', 'load1'];
     console.log(`${'setup'.padEnd(18)} ${cols.map((c) => c.padStart(8)).join(' ')}`);
     const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
     for (const r of results) {
-      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.requests, r.bad, r.healthzP99, r.healthzMax, r.serverP99 ?? '-', ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.load];
+      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.requests, r.bad, r.healthzP99, r.healthzMax, r.serverP99 ?? '-', ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.cpuUs.toFixed(0), r.load];
       console.log(`${r.target.padEnd(18)} ${cells.map((c) => String(c).padStart(8)).join(' ')}`);
     }
     const find = (target: Target, connections: number) => results.find((r) => r.target === target && r.connections === connections);
@@ -421,7 +430,7 @@ try {
         console.log(`INVALID: ${r.target} at ${r.connections} connections had ${r.bad} failed or wrong responses`);
       }
       if (r.target !== 'peer-no-dedup') {
-        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} healthz_p99_ms=${r.healthzP99} server_p99_le_ms=${r.serverP99 ?? '-'} loop_p99_ms=${ms(r.loopP99)} load1=${r.load}`);
+        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} healthz_p99_ms=${r.healthzP99} server_p99_le_ms=${r.serverP99 ?? '-'} loop_p99_ms=${ms(r.loopP99)} cpu_us_per_request=${r.cpuUs.toFixed(0)} load1=${r.load}`);
       }
     }
   }
@@ -435,7 +444,8 @@ try {
       console.log(`\nfan-out on ours-in-process: ${subscribers} graphql-ws subscribers, ${rounds} syncs × ${fan.eventsPerRound} stockChanged events${withProduct ? ' with product' : ''}, ${fan.deliveries} deliveries`);
       console.log(`delivery latency (publish → receipt): p50 ${fan.p50} ms, p99 ${fan.p99} ms, max ${fan.max} ms; target p99 < ${target} ms  ${verdict(fan.p99 < target)}`);
       console.log(`gateway process RSS with every subscriber connected: ${fan.rssMb} MB; target < ${TARGETS.fanoutRssMb} MB  ${verdict(fan.rssMb < TARGETS.fanoutRssMb)}`);
-      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} load1=${load1}`);
+      console.log(`gateway process CPU per delivery (syncs included): ${fan.cpuUsPerDelivery.toFixed(1)} µs`);
+      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} cpu_us_per_delivery=${fan.cpuUsPerDelivery.toFixed(1)} load1=${load1}`);
     }
   }
 } catch (err) {

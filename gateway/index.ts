@@ -20,13 +20,14 @@ import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signin
 import { clientErrorFormatter, redact } from './errors.js';
 import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
-import { checkLimits, selectOperation, type Limits } from './limits.js';
+import { checkLimits, rememberedLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
 import { Registry } from 'prom-client';
 import { ACTOR_HEADER, GATEWAY_SECRET_HEADER } from './subgraph-server.js';
 import { connectionCounter, rateLimiter } from './rate.js';
 import { createMediaHandler } from './media.js';
 import { createStaticHandler } from './static.js';
+import { multicast, type Delivery } from './multicast.js';
 import { createSubscriptionRouter, type SubscriptionResult } from './subscriptions.js';
 import { announceWebhookUrls, createWebhookIngress } from './webhooks.js';
 import { announceHub } from '../app/hub-presence.js';
@@ -191,100 +192,6 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<SubgraphContext> {
   }
 }
 
-/** Where a subscription's events go: the graphql-ws subscription `id` on `socket`. */
-interface Delivery {
-  socket: WebSocket;
-  id: string;
-}
-
-/**
- * One source stream per key, fanned out to every consumer: each event is executed and serialized to JSON once
- * however many subscribers share the key, and written to each subscriber's socket as a graphql-ws `next` message
- * (graphql-ws would validate, stringify and await it per socket: 15 % of the gateway's time at 10,000 subscribers).
- * graphql-ws keeps the subscription's life cycle: the iterator returned here ends when the source does, throws
- * when it fails, and leaves the group when the client completes. The source closes when its last consumer leaves.
- */
-function multicast(formatErrors: (errors: readonly GraphQLError[]) => unknown[]) {
-  interface Consumer { prefix: Buffer; socket: WebSocket; settle?: (failure?: unknown) => void }
-  interface Group { consumers: Set<Consumer>; opened: Promise<SubscriptionResult>; ended: boolean; failure?: unknown }
-  const groups = new Map<string, Group>();
-
-  async function pump(key: string, group: Group, source: AsyncIterableIterator<ExecutionResult>): Promise<void> {
-    try {
-      for (;;) {
-        const r = await source.next();
-        if (r.done) break;
-        // Errors go through the gateway's formatter, as graphql-ws's onNext would have sent them.
-        const event = r.value.errors?.length ? { ...r.value, errors: formatErrors(r.value.errors) } : r.value;
-        // Encoded once: each socket then gets its own prefix and the shared bytes, with no per-socket UTF-8 work.
-        const payload = Buffer.from(`${JSON.stringify(event)}}`);
-        for (const c of group.consumers) {
-          if (c.socket.readyState !== WebSocket.OPEN) continue;
-          c.socket.send(Buffer.concat([c.prefix, payload], c.prefix.length + payload.length), { binary: false });
-        }
-      }
-    } catch (err) {
-      group.failure = err;
-    } finally {
-      group.ended = true;
-      if (groups.get(key) === group) groups.delete(key);
-      for (const c of group.consumers) c.settle?.(group.failure);
-    }
-  }
-
-  return async (key: string, delivery: Delivery, open: () => Promise<SubscriptionResult>): Promise<SubscriptionResult> => {
-    let group = groups.get(key);
-    if (!group) {
-      const g: Group = { consumers: new Set(), opened: open(), ended: false };
-      groups.set(key, (group = g));
-      const first = await g.opened.catch((err: unknown) => {
-        groups.delete(key);
-        throw err;
-      });
-      if (!(Symbol.asyncIterator in first)) {
-        groups.delete(key);
-        return first;
-      }
-      void pump(key, g, first);
-    }
-    const g = group;
-    const source = await g.opened;
-    if (!(Symbol.asyncIterator in source)) return source;
-    const me: Consumer = { prefix: Buffer.from(`{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`), socket: delivery.socket };
-    g.consumers.add(me);
-    const leave = async () => {
-      if (!g.consumers.delete(me)) return;
-      me.settle?.();
-      if (g.consumers.size === 0 && groups.get(key) === g) {
-        groups.delete(key);
-        await source.return?.();
-      }
-    };
-    const done = { value: undefined, done: true } as const;
-    const events: AsyncIterableIterator<ExecutionResult> = {
-      // Yields nothing: events go straight to the socket. Settles when the stream ends, fails or is left.
-      async next() {
-        if (!g.ended && g.consumers.has(me)) await new Promise<unknown>((r) => (me.settle = r));
-        g.consumers.delete(me);
-        if (g.failure !== undefined) throw g.failure;
-        return done;
-      },
-      async return() {
-        await leave();
-        return done;
-      },
-      async throw(err) {
-        await leave();
-        throw err;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    return events;
-  };
-}
-
 /**
  * At most `size` operations executing at once, the others queued first come, first served. The gateway is CPU bound
  * on one thread: with every request of 200 connections in progress at once, the work that became ready in one turn
@@ -416,6 +323,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by
   // executeOperation (no `http`) come from the WebSocket, checked and charged in onSubscribe, or from the
   // subscription router, derived from such an operation.
+  let httpLimits: ReturnType<typeof rememberedLimits> | undefined;
   const limitsPlugin: ApolloServerPlugin<SubgraphContext> = {
     async requestDidStart() {
       return {
@@ -423,7 +331,8 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
           if (!request.http) return;
           const operation = selectOperation(document, request.operationName, false);
           if (operation instanceof GraphQLError) throw operation;
-          const { cost, errors } = checkLimits(apiSchema, document, operation, request.variables, limits);
+          httpLimits ??= rememberedLimits(apiSchema, limits);
+          const { cost, errors } = httpLimits(document, operation, request.variables);
           if (errors.length) throw errors[0];
           const wait = costRate.take(contextValue.user!.name, cost);
           if (wait) throw rateLimited(wait);
@@ -599,8 +508,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   }
 
   // Refused at the upgrade: an address over its request allowance (as an HTTP request would be).
+  // No permessage-deflate (ws's default, stated because multicast writes ready-made frames to the sockets).
   const wss = new WebSocketServer({
-    server: httpServer, path: '/graphql', maxPayload: maxBodyBytes,
+    server: httpServer, path: '/graphql', maxPayload: maxBodyBytes, perMessageDeflate: false,
     verifyClient: ({ req }, done) => {
       const wait = addressRate.take(addressOf(req));
       if (wait) done(false, 429, 'Too Many Requests', { 'retry-after': String(wait) });

@@ -1,7 +1,7 @@
 // The cost model on a small schema: what each construct costs, and that the analysis stays linear however
 // fragments nest (an exponential walk would not finish these tests).
-import { buildSchema, parse } from 'graphql';
-import { checkLimits, selectOperation, type Limits } from './limits.js';
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { checkLimits, rememberedLimits, selectOperation, type Limits } from './limits.js';
 
 const schema = buildSchema(`
   type Query {
@@ -88,4 +88,19 @@ test('which operation: named, the only one, or a 400', () => {
   expect((selectOperation(document, undefined, false) as Error).message).toBe('the document has 3 operations: give operationName');
   expect((selectOperation(document, 'S', false) as Error).message).toMatch(/subscriptions are served over WebSocket/);
   expect(selectOperation(document, 'S', true)).toMatchObject({ operation: 'subscription' });
+});
+
+test('remembered costs: per document and variables; refusals are measured again each time', () => {
+  const check = rememberedLimits(schema, { ...LIMITS, maxListLength: 2 });
+  const document = parse('query Q($n: Int, $q: [Int!]!) { products(first: $n) { sku } simulate(quantities: $q) { allocated } }');
+  const operation = selectOperation(document, undefined, false) as OperationDefinitionNode;
+  const ok = { n: 3, q: [1] };
+  expect(check(document, operation, ok)).toEqual({ cost: 1 + 3 + 1 + 1 + 1, errors: [] });
+  expect(check(document, operation, ok)).toEqual({ cost: 7, errors: [] });
+  expect(check(document, operation, { n: 50, q: [1] }).cost).toBe(1 + 50 + 1 + 1 + 1);
+  for (let i = 0; i < 2; i++) expect(check(document, operation, { n: 3, q: [1, 2, 3] }).errors.map((e) => e.message)).toEqual(['a list of 3 items exceeds the limit of 2']);
+  // Too deep for JSON.stringify: measured (and refused) rather than thrown.
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  expect(check(document, operation, { n: 3, q: [1], deep }).errors.map((e) => e.message)).toEqual(['a value nested 13 deep exceeds the depth limit of 12']);
 });
