@@ -115,7 +115,7 @@ export async function metric(baseUrl: string, name: string, headers: Record<stri
 }
 
 /** Waits until a metric shows `value`. */
-export const metricReaches = (baseUrl: string, name: string, value: number, ms = 5000, headers: Record<string, string> = {}) =>
+export const metricReaches = (baseUrl: string, name: string, value: number, ms = 15_000, headers: Record<string, string> = {}) =>
   waitFor(async () => ((await metric(baseUrl, name, headers)) === value ? true : undefined), ms, `${name} = ${value} at ${baseUrl}`);
 
 export const baseOf = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '');
