@@ -29,7 +29,7 @@ import type { HealthCheck, StockSource, StockTarget } from '../subgraphs/invento
 import { parseStockSources, StockSources } from '../subgraphs/inventory/sources.js';
 import type { ImageSource } from '../subgraphs/media/ports.js';
 import { MediaService } from '../subgraphs/media/service.js';
-import { createMediaStore } from '../subgraphs/media/s3-store.js';
+import { createMediaStore } from '../subgraphs/media/store.js';
 import type { PriceSource, PriceTargets } from '../subgraphs/pricing/ports.js';
 import { ListingPublisher } from '../subgraphs/catalog/listing-publisher.js';
 import type { ListingTargets } from '../subgraphs/catalog/ports.js';
@@ -191,7 +191,7 @@ export async function createContext(opts: ContextOptions): Promise<AppContext> {
         alerts.sendAlert({ type: 'price_changes_held', severity: 'warning', vars: { run_id: held.runId, count: held.count, changes: held.changes } }).then(() => {}),
     });
     const imageSources = hub.implementing('ImageSource');
-    const mediaStore = createMediaStore(config.media, config.media.dir ? resolve(PROJECT_ROOT, config.media.dir) : join(config.dataDir, 'media'));
+    const mediaStore = await createMediaStore(config.media, config.media.dir ? resolve(PROJECT_ROOT, config.media.dir) : join(config.dataDir, 'media'));
     closers.unshift(() => mediaStore.close());
     const media = new MediaService({
       db, logger, markets: config.markets, settings: config.media, store: mediaStore,

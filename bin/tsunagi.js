@@ -18,7 +18,8 @@ if (major < 22 || (major === 22 && minor < 17)) {
   process.exit(child.status ?? 1);
 }
 
-const entry = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
+// The CLI bundled (cli/bundle.mjs): a few files to load instead of some 900 modules.
+const entry = fileURLToPath(new URL('../dist/cli-bundle/index.js', import.meta.url));
 if (!existsSync(entry)) {
   console.error('tsunagi: dist/ is missing; run `npm run build` (npm ci does it) first');
   process.exit(2);

@@ -4,7 +4,6 @@
 // claims a decompression bomb's size. Enforces the API key, the page limit and its rate limit (429 + Retry-After).
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
 import { FaultPlan } from '../sandbox/faults.js';
 import { SimulatorServer, type SimRequest, type SimResponse } from '../sandbox/server.js';
 import { PersistentState } from '../sandbox/state.js';
@@ -170,6 +169,8 @@ export class DamSimulator {
     if (a.kind === 'not-an-image') bytes = Buffer.from('<!doctype html><title>Asset moved</title><p>This asset moved.</p>');
     else if (a.kind === 'pixel-bomb') bytes = pixelBombPng(a.width, a.height);
     else {
+      // Loaded on the first image served: a process that only joins a running sandbox never draws one.
+      const { default: sharp } = await import('sharp');
       const image = sharp(picture(a.seed, a.width, a.height));
       bytes = a.kind === 'png' ? await image.png().toBuffer() : await image.jpeg({ quality: 88 }).toBuffer();
       if (a.kind === 'truncated') bytes = bytes.subarray(0, Math.floor(bytes.length / 2));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { FtpSrv } from 'ftp-srv';
+import type { FtpSrv } from 'ftp-srv';
 import iconv from 'iconv-lite';
 
 /** How a dropped file is encoded: UTF-8 with or without a byte-order mark, or Shift_JIS. */
@@ -47,6 +47,8 @@ export class FtpDropBox {
   async listen(): Promise<void> {
     // ftp-srv quits the whole process on these signals: the process owner handles them, so they are taken back.
     const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+    // Loaded when the drop box opens: a process that only joins a running sandbox never needs the FTP server.
+    const { FtpSrv } = await import('ftp-srv');
     const server = new FtpSrv({ url: 'ftp://127.0.0.1:0', pasv_url: '127.0.0.1', log: silent, greeting: 'Tsunagi WMS simulator' });
     for (const signal of SIGNALS) for (const l of process.listeners(signal)) if (!before.get(signal)!.has(l)) process.removeListener(signal, l);
     const internals = server as unknown as FtpSrvInternals;

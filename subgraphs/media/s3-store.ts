@@ -3,8 +3,8 @@
 // remembered in a bounded set: the image sync's has() per variant costs a HEAD only the first time.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { MediaSection, S3StoreConfig } from '../../platform/config/index.js';
-import { CONTENT_HASH, FileMediaStore, MediaStoreError, mediaKey, mediaUrl, type MediaStore, type StoredMedia } from './store.js';
+import type { S3StoreConfig } from '../../platform/config/index.js';
+import { CONTENT_HASH, MediaStoreError, mediaKey, mediaUrl, type MediaStore, type StoredMedia } from './store.js';
 
 /** Keys remembered as stored; past this the oldest are forgotten (asked again with a HEAD). */
 const KNOWN_KEYS = 100_000;
@@ -100,10 +100,6 @@ export class S3MediaStore implements MediaStore {
     }
   }
 }
-
-/** The store media.store names; `dir` is the file store's directory. */
-export const createMediaStore = (settings: MediaSection, dir: string): MediaStore =>
-  settings.store === 's3' ? new S3MediaStore(settings.s3, settings.baseUrl) : new FileMediaStore(dir, settings.baseUrl);
 
 /** What went wrong, in words an operator acts on; S3's own code kept. */
 function explain(err: unknown, status: number | undefined, name: string | undefined): string {

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { MediaSection } from '../../platform/config/index.js';
 import { AppError } from '../../platform/errors.js';
 
 /** A content hash as the store names objects: sha256 in lower-case hex. */
@@ -87,4 +88,14 @@ export class FileMediaStore implements MediaStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * The store media.store names; `dir` is the file store's directory. The S3 store's SDK is loaded only when it is
+ * configured: it is most of what a CLI command would otherwise load and never use.
+ */
+export async function createMediaStore(settings: MediaSection, dir: string): Promise<MediaStore> {
+  if (settings.store !== 's3') return new FileMediaStore(dir, settings.baseUrl);
+  const { S3MediaStore } = await import('./s3-store.js');
+  return new S3MediaStore(settings.s3, settings.baseUrl);
 }

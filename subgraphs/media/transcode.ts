@@ -2,7 +2,7 @@
 // decoded, then laid on a square canvas at the market rule's size and encoded as WebP. A file that is not an image,
 // is truncated, or claims more pixels than allowed (a decompression bomb) is refused with the reason.
 import { createHash } from 'node:crypto';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import type { ImageRule } from '../../platform/config/index.js';
 
 export interface Variant {
@@ -30,6 +30,8 @@ export const canvasSide = (longest: number, rule: ImageRule) => Math.min(rule.ma
 const SHRINK = 0.85;
 
 export async function transcode(input: Buffer, rule: ImageRule, maxInputPixels: number): Promise<Variant> {
+  // libvips is loaded by the first image made, not by every process that builds the media service.
+  const { default: sharp } = await import('sharp');
   let meta: Metadata;
   try {
     // Reads the header only: nothing is decoded yet.

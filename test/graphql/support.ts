@@ -55,8 +55,20 @@ export async function gql<T = Record<string, any>>(
   return { status: res.status, body: (await res.json()) as GraphQLResponse<T>['body'] };
 }
 
+/** How test clients' WebSockets ended other than normally: named when a wait for a subscription times out. */
+const wsTrouble: string[] = [];
+
 export function wsClient(url: string, bearer: string): Client {
-  return createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bearer}` }, retryAttempts: 0 });
+  return createClient({
+    url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${bearer}` }, retryAttempts: 0,
+    on: {
+      closed: (e) => {
+        const { code, reason } = e as { code?: number; reason?: string };
+        if (code !== 1000) wsTrouble.push(`${new Date().toISOString()} ${url} closed ${code ?? '?'} ${reason ?? ''}`);
+      },
+      error: (err) => void wsTrouble.push(`${new Date().toISOString()} ${url} error ${(err as Error)?.message ?? String(err)}`),
+    },
+  });
 }
 
 /** The app as a process configured with this `gateway:` section would see it (startGateway reads it from config). */
@@ -93,12 +105,12 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 /** Polls `probe` until it returns something other than undefined, for at most `ms`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -115,7 +127,10 @@ export async function metric(baseUrl: string, name: string, headers: Record<stri
 }
 
 /** Waits until a metric shows `value`. */
-export const metricReaches = (baseUrl: string, name: string, value: number, ms = 15_000, headers: Record<string, string> = {}) =>
-  waitFor(async () => ((await metric(baseUrl, name, headers)) === value ? true : undefined), ms, `${name} = ${value} at ${baseUrl}`);
+export async function metricReaches(baseUrl: string, name: string, value: number, ms = 15_000, headers: Record<string, string> = {}): Promise<void> {
+  let last: number | undefined;
+  const what = () => `${name} = ${value} at ${baseUrl} (last seen ${last})${wsTrouble.length ? `; WebSockets: ${wsTrouble.join('; ')}` : ''}`;
+  await waitFor(async () => ((last = await metric(baseUrl, name, headers)) === value ? true : undefined), ms, what);
+}
 
 export const baseOf = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql$/, '');
