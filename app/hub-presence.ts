@@ -19,6 +19,8 @@ export interface HubStatus {
   ok: boolean;
   detail: string;
   url?: string;
+  /** When the running hub started (each output shows it in its own time format). */
+  since?: Date;
 }
 
 /** Announces this process's gateway; the returned function withdraws it (only while the file is still its own). */
@@ -44,7 +46,7 @@ export async function hubStatus(dataDir: string): Promise<HubStatus> {
   } catch (err) {
     return { ok: false, detail: `the hub (process ${info.pid}) does not answer at ${healthz.origin}: ${(err as Error).message}`, url: info.url };
   }
-  return { ok: true, detail: `running (process ${info.pid}) at ${info.url} since ${info.startedAt}`, url: info.url };
+  return { ok: true, detail: `running (process ${info.pid}) at ${info.url}`, url: info.url, since: new Date(info.startedAt) };
 }
 
 function read(file: string): HubInfo | undefined {

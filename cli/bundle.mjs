@@ -10,8 +10,8 @@ import { build } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}dist/cli-bundle`;
-/** Plain JavaScript packages with many modules each (the ORM and its SQL builder alone are over 400). */
-const BUNDLED = /^(kysely|@mikro-orm\/(core|sql|postgresql)|zod|yaml|commander|is-unsafe|fast-xml-parser|csv-parse|luxon|cron-parser)(\/|$)/;
+/** Plain JavaScript packages with many modules each (the ORM and its SQL builder alone are over 400; every @mikro-orm package together, or a second copy of its core loads). */
+const BUNDLED = /^(kysely|@mikro-orm\/(core|sql|postgresql|migrations)|zod|yaml|commander|is-unsafe|fast-xml-parser|csv-parse|luxon|cron-parser)(\/|$)/;
 
 const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 if (process.argv.includes('--if-changed') && mtime(`${outDir}/index.js`) > mtime(`${root}dist/.tsbuildinfo`)) process.exit(0);

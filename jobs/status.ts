@@ -47,7 +47,7 @@ export class SchedulerReader {
 
   private connect() {
     return (this.open ??= (async () => {
-      const store = createJobStore({ databaseUrl: this.opts.databaseUrl, embedded: this.opts.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger: this.opts.logger });
+      const store = await createJobStore({ databaseUrl: this.opts.databaseUrl, embedded: this.opts.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger: this.opts.logger });
       try {
         await store.connect();
       } catch (err) {

@@ -362,7 +362,7 @@ describe('job outcomes', () => {
 
 describe('job store selection', () => {
   it('builds the MongoDB backend from MONGODB_URL without connecting', async () => {
-    const store = createJobStore({ databaseUrl: app.t.url, embedded: false, mongoUrl: 'mongodb://127.0.0.1:1/tsunagi', logger: app.ctx.logger });
+    const store = await createJobStore({ databaseUrl: app.t.url, embedded: false, mongoUrl: 'mongodb://127.0.0.1:1/tsunagi', logger: app.ctx.logger });
     expect(store.kind).toBe('mongodb');
     expect(store.backend.name).toBe('MongoDB');
     expect(store.notificationChannel).toBeUndefined();

@@ -2,7 +2,6 @@
 // config, and the orders' inbox and outbox loops. The store is PostgreSQL by default (the server in DATABASE_URL,
 // or the embedded PGlite) and MongoDB when MONGODB_URL is set, as production runs it.
 import { hostname } from 'node:os';
-import { MongoBackend } from '@agendajs/mongo-backend';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda, InMemoryNotificationChannel, type AgendaBackend, type DrainResult, type JobWithId, type NotificationChannel } from 'agenda';
 import pg from 'pg';
@@ -44,8 +43,10 @@ export interface JobStoreOptions {
 }
 
 /** Builds the job store's backend; nothing connects until connect(). */
-export function createJobStore(opts: JobStoreOptions): JobStore {
+export async function createJobStore(opts: JobStoreOptions): Promise<JobStore> {
   if (opts.mongoUrl) {
+    // The MongoDB driver is loaded only where MONGODB_URL asks for it.
+    const { MongoBackend } = await import('@agendajs/mongo-backend');
     const backend = new MongoBackend({ address: opts.mongoUrl, collection: JOB_STORE_TABLE, logCollection: JOB_LOG_TABLE });
     return { kind: 'mongodb', backend: connected(backend), connect: () => backend.connect(), close: () => backend.disconnect() };
   }
@@ -120,7 +121,7 @@ export interface Worker {
 export async function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Promise<Worker> {
   const { config, logger } = ctx;
   const metrics = await ctx.hubMetrics();
-  const store = createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
+  const store = await createJobStore({ databaseUrl: ctx.db.url, embedded: ctx.db.embedded, mongoUrl: process.env.MONGODB_URL || undefined, logger });
   try {
     await store.connect();
   } catch (err) {

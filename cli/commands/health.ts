@@ -36,7 +36,7 @@ export function registerHealth(program: Command): void {
           const last = j.lastRunAt ? `last ${out.time(j.lastRunAt)}${latestRunFailed(j) ? ' FAILED' : ''}` : 'not run yet';
           out.line(`  ${j.name.padEnd(24)} ${last}; next ${j.nextRunAt ? out.time(j.nextRunAt) : '-'}${j.stored ? '' : ' (not scheduled by a worker)'}`);
         }
-        out.line(`${mark(system.hub.ok)} hub        ${system.hub.detail}`);
+        out.line(`${mark(system.hub.ok)} hub        ${system.hub.detail}${system.hub.since ? ` since ${out.time(system.hub.since)}` : ''}`);
         for (const d of system.disks) out.line(`${mark(d.ok)} ${d.name.padEnd(10)} ${d.detail}`);
         out.line(lastRun ? `Last run: #${lastRun.id} ${lastRun.kind.toLowerCase()} ${lastRun.dryRun ? '(dry run) ' : ''}${lastRun.status} at ${out.time(lastRun.startedAt)}` : 'Last run: none yet');
         const lastRunOk = !lastRun || ['SUCCESS', 'ROLLED_BACK', 'RUNNING'].includes(lastRun.status);

@@ -82,6 +82,10 @@ describe.each([['the embedded database', false], ['a PostgreSQL server', true]])
       const missed = (await within(resumed.next(), 15_000, 'the change made while disconnected')).value!.data!.stockChanged;
       expect(missed).toMatchObject({ sku: 'AMZ-000001', channel: 'yahoo', after: 7, runId: manual.runId });
       await resumed.return!();
+
+      // The CLI joined this hub: health names it, with its start in the configured zone like every time in text.
+      const health = await runCli(['health'], env);
+      expect(health.stdout).toMatch(/\[OK\] +hub +running \(process \d+\) at http:\/\/127\.0\.0\.1:\d+\/graphql since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+09:00\n/);
     } finally {
       await client.dispose();
     }

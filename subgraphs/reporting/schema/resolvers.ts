@@ -100,7 +100,8 @@ export class ReportingResolver {
     const [connectors, system, last] = await Promise.all([
       Promise.all(ctx.services.healthChecks().map((c) => c.health())), ctx.services.systemHealth.check(), ctx.services.inventory.history.lastRun(),
     ]);
-    const own = [system.scheduler, system.hub, ...system.disks].map(({ name, ok, detail }) => ({ name, ok, detail, expiresInDays: null }));
+    const hub = { ...system.hub, detail: system.hub.since ? `${system.hub.detail} since ${system.hub.since.toISOString()}` : system.hub.detail };
+    const own = [system.scheduler, hub, ...system.disks].map(({ name, ok, detail }) => ({ name, ok, detail, expiresInDays: null }));
     // A system with several channels (a marketplace's shops) is followed by each of them, with its own expiry.
     const components = [database, ...connectors.flatMap((c) => [c, ...(c.parts ?? [])]), ...own];
     // The job store's view when it can be read; the configured schedules otherwise.

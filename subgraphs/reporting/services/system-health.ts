@@ -13,13 +13,14 @@ export interface ComponentStatus {
 
 export interface SystemHealthReport {
   scheduler: ComponentStatus & { status: SchedulerStatus | null };
-  hub: ComponentStatus;
+  /** `since`: when the running hub started. */
+  hub: ComponentStatus & { since?: Date };
   disks: ComponentStatus[];
 }
 
 export interface SystemHealthDeps {
   scheduler: () => Promise<SchedulerStatus>;
-  hub: () => Promise<{ ok: boolean; detail: string }>;
+  hub: () => Promise<{ ok: boolean; detail: string; since?: Date }>;
   dirs: { dir: string; path: string }[];
   disk: NotificationsConfig['rules']['disk_space'];
 }
@@ -42,7 +43,7 @@ export class SystemHealth {
     }
   }
 
-  private async hub(): Promise<ComponentStatus> {
+  private async hub(): Promise<SystemHealthReport['hub']> {
     return { name: 'hub', ...(await this.deps.hub().catch((err: Error) => ({ ok: false, detail: err.message }))) };
   }
 
