@@ -317,7 +317,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => void (apiSchema = schema));
 
   const metrics = createMetrics();
-  app.hub.registerMetrics(metrics.registry);
+  app.hub.registerMetrics(metrics.connectors);
   // The hub's metrics (external calls, runs, alerts, credential expiry) beside the gateway's, counted from now on.
   const hubMetrics = await app.hubMetrics();
   // HTTP operations, after parsing (bounded by maxTokens) and validation, before planning. Operations run by

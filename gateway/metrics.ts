@@ -2,9 +2,12 @@
 import { constants, PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConnectorMetrics } from '../platform/integrations/index.js';
 
 export interface GatewayMetrics {
   registry: Registry;
+  /** Where connectors add their gauges (IntegrationHub.registerMetrics). */
+  connectors: ConnectorMetrics;
   subscriptions: Gauge;
   plugin: ApolloServerPlugin;
   /** Stops the event-loop sampler and the GC observer. */
@@ -78,7 +81,7 @@ export function createMetrics(): GatewayMetrics {
       };
     },
   };
-  return { registry, subscriptions, plugin, stop };
+  return { registry, connectors: connectorMetrics(registry), subscriptions, plugin, stop };
 }
 
 /** Counts `source` in `gauge` while it is open, however it ends (drained, returned by a leaving client, thrown). */
@@ -110,6 +113,21 @@ export function countOpen<T>(gauge: { inc(): void; dec(): void }, source: AsyncI
     },
     [Symbol.asyncIterator]() {
       return this;
+    },
+  };
+}
+
+/** Connectors' gauges on `registry`, labelled by system, read at each scrape. */
+function connectorMetrics(registry: Registry): ConnectorMetrics {
+  return {
+    gauge(name, help, collect) {
+      new Gauge({
+        name, help, labelNames: ['system'], registers: [registry],
+        async collect() {
+          this.reset();
+          for (const [system, value] of Object.entries(await collect())) if (value !== null) this.set({ system }, value);
+        },
+      });
     },
   };
 }

@@ -1,8 +1,7 @@
 // The wms connector's descriptor: the merchant's warehouse as a stock source (REST, WebSocket stream, FTP drops),
 // its stream's state on /metrics, and its simulator.
-import { Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
-import { syncRunSummarySchema, type ConnectorDescriptor, type SyncRunSummary } from '../../platform/integrations/index.js';
+import { syncRunSummarySchema, type ConnectorDescriptor, type ConnectorMetrics, type SyncRunSummary } from '../../platform/integrations/index.js';
 import { STREAM_REPORT_STALE_MS, WmsApiError, WmsClient, type WmsStockRecord } from './client.js';
 import { wmsClientConfig, wmsConfigSchema, type WmsBlock } from './config.js';
 import { WmsSimulator, wmsSandboxBlock } from './simulator.js';
@@ -28,34 +27,27 @@ async function* sourceItems(pages: AsyncIterable<WmsStockRecord[]>) {
   for await (const page of pages) yield page.map((r) => ({ sku: r.sku, quantity: r.available }));
 }
 
-/** Per metrics registry, the clients whose stream it reports (one set of gauges per registry). */
-const reported = new WeakMap<Registry, Set<WmsClient>>();
+/** Per process metrics, the clients whose stream it reports (one set of gauges each). */
+const reported = new WeakMap<ConnectorMetrics, Set<WmsClient>>();
 
-function registerStreamMetrics(client: WmsClient, registry: Registry): void {
-  const known = reported.get(registry);
+type StreamReport = NonNullable<Awaited<ReturnType<WmsClient['streamReport']>>>;
+
+function registerStreamMetrics(client: WmsClient, metrics: ConnectorMetrics): void {
+  const known = reported.get(metrics);
   if (known) return void known.add(client);
   const clients = new Set([client]);
-  reported.set(registry, clients);
+  reported.set(metrics, clients);
   // One read of the reports per scrape, whichever gauge asks first: they live in the database, so any process
   // serving /metrics shows the stream of the worker that consumes it.
-  let reading: { at: number; value: Promise<[string, Awaited<ReturnType<WmsClient['streamReport']>>][]> } | undefined;
+  let reading: { at: number; value: Promise<[string, StreamReport | undefined][]> } | undefined;
   const reports = () => {
     if (!reading || Date.now() - reading.at > 500) {
-      reading = { at: Date.now(), value: Promise.all([...clients].map(async (c) => [c.name, await c.streamReport().catch(() => undefined)] as [string, Awaited<ReturnType<WmsClient['streamReport']>>])) };
+      reading = { at: Date.now(), value: Promise.all([...clients].map(async (c) => [c.name, await c.streamReport().catch(() => undefined)] as [string, StreamReport | undefined])) };
     }
     return reading.value;
   };
-  const gauge = (name: string, help: string, value: (r: NonNullable<Awaited<ReturnType<WmsClient['streamReport']>>>) => number | null) =>
-    new Gauge({
-      name, help, labelNames: ['system'], registers: [registry],
-      async collect() {
-        this.reset();
-        for (const [system, r] of await reports()) {
-          const v = r ? value(r) : null;
-          if (v !== null) this.set({ system }, v);
-        }
-      },
-    });
+  const gauge = (name: string, help: string, value: (r: StreamReport) => number | null) =>
+    metrics.gauge(name, help, async () => Object.fromEntries((await reports()).map(([system, r]) => [system, r ? value(r) : null])));
   gauge('tsunagi_wms_stream_connected', 'WMS stream connected (1) or not (0), as its consumer last reported', (r) => (r.connected && r.ageMs <= STREAM_REPORT_STALE_MS ? 1 : 0));
   gauge('tsunagi_wms_stream_last_seq', 'Last WMS stream sequence number processed', (r) => r.lastSeq);
   gauge('tsunagi_wms_stream_lag_seconds', 'From the last processed change in the WMS to its processing', (r) => (r.lagMs === null ? null : r.lagMs / 1000));

@@ -1,12 +1,11 @@
 // The integration hub: the connectors the registry and the config name, built once; one operation run at a time
 // on request (CLI, API, scheduler), its input checked by the operation's schema and its outcome written to the
 // integration log either way.
-import type { Registry } from 'prom-client';
 import { InvalidInputError } from '../errors.js';
 import type { CallOutcome } from '../http/index.js';
 import type { Logger } from '../log/index.js';
 import {
-  connectorIdOf, type ConnectorDeps, type DomainInterface, type ConnectorDescriptor, type ConnectorHealth, type IntegrationRegistry, type OperationServices, type SystemConfig,
+  connectorIdOf, type ConnectorDeps, type ConnectorMetrics, type DomainInterface, type ConnectorDescriptor, type ConnectorHealth, type IntegrationRegistry, type OperationServices, type SystemConfig,
 } from './index.js';
 import type { IntegrationsConfig } from '../config/index.js';
 
@@ -152,9 +151,9 @@ export class IntegrationHub {
     return b.descriptor.health(b.connector).catch((err: Error) => ({ name, ok: false, detail: err.message, expiresInDays: null }));
   }
 
-  /** Every connector's own metrics, on `registry` (the gateway's /metrics). */
-  registerMetrics(registry: Registry): void {
-    for (const b of this.built.values()) b.descriptor.metrics?.(b.connector, registry);
+  /** Every connector's own metrics, on the gateway's /metrics. */
+  registerMetrics(metrics: ConnectorMetrics): void {
+    for (const b of this.built.values()) b.descriptor.metrics?.(b.connector, metrics);
   }
 
   healthChecks(): { health(): Promise<ConnectorHealth> }[] {

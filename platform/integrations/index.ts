@@ -2,7 +2,6 @@
 // system shares (config/integrations.yaml, in the specification's shape). Knows no vendor: the descriptors come
 // from connectors/, listed once by the composition root.
 import { CronExpressionParser } from 'cron-parser';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CredentialStore } from '../auth/credential-store.js';
 import type { MarketConfig } from '../config/commerce.js';
@@ -173,6 +172,15 @@ export interface ConnectorDeps {
   markets: Record<string, MarketConfig>;
 }
 
+/**
+ * The gauges a connector may add to a process's /metrics (one object per metrics registry). The process serving
+ * /metrics makes them: a connector never loads the metrics library, which most processes (the CLI) do not need.
+ */
+export interface ConnectorMetrics {
+  /** A gauge labelled by `system`; `collect` gives each system's value (null: none) whenever /metrics is read. */
+  gauge(name: string, help: string, collect: () => Promise<Record<string, number | null>>): void;
+}
+
 /** A simulator the sandbox starts: a local server speaking the system's protocol. */
 export interface Simulator {
   /** Starts serving; on `port` when given (the sandbox restarting a stopped simulator at its address). */
@@ -233,8 +241,8 @@ export interface ConnectorDescriptor<B extends SystemConfig = any, C = any> {
   marketProblems?(block: B, markets: Record<string, MarketConfig>): string[];
   health(connector: C): Promise<ConnectorHealth>;
   close?(connector: C): Promise<void>;
-  /** Registers the connector's own gauges (e.g. a stream's state) on a process's metrics registry (/metrics). */
-  metrics?(connector: C, registry: Registry): void;
+  /** Adds the connector's own gauges (e.g. a stream's state) to the metrics of a process that serves /metrics. */
+  metrics?(connector: C, metrics: ConnectorMetrics): void;
   operations: Record<string, OperationDescriptor<C>>;
   simulator?: SimulatorDescriptor<B>;
   /** The webhooks this system sends us: how they are signed and what they say (gateway/webhooks.ts). */
