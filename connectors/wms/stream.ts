@@ -32,6 +32,11 @@ export interface StreamTiming {
 }
 
 const DEFAULT_TIMING: StreamTiming = { pingMs: 15_000, backoffBaseMs: 500, backoffMaxMs: 30_000, maxQueued: 50_000, reportMs: 5_000 };
+/**
+ * Frames handed on at most in one batch: a backlog (a replay after a takeover) is applied and its position saved
+ * a batch at a time, so a process that dies during it leaves little to redo and progress shows as it goes.
+ */
+const MAX_BATCH = 500;
 
 /** The stream's state as health and /metrics read it. */
 export interface StreamReport {
@@ -302,7 +307,7 @@ export class WmsStream {
       }
       // A run of consecutive frames, taken together: the consumer coalesces what arrived while it was busy.
       const batch: Frame[] = [];
-      while (this.queue.length > 0 && !('catchUp' in this.queue[0]!)) {
+      while (this.queue.length > 0 && batch.length < MAX_BATCH && !('catchUp' in this.queue[0]!)) {
         const next = this.queue[0] as Frame;
         const prev = batch.length > 0 ? batch[batch.length - 1]!.seq : this.position.seq;
         if (prev !== null && next.seq !== prev + 1) break;
