@@ -116,5 +116,5 @@ export function isConnectionLoss(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code.startsWith('08') || CONNECTION_LOSS_CODES.has(code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
-  return /connection terminated|not queryable|timeout exceeded when trying to connect|connection (?:is )?(?:closed|ended)/i.test(message);
+  return /connection terminated|terminating connection due to administrator command|not queryable|timeout exceeded when trying to connect|connection (?:is )?(?:closed|ended)/i.test(message);
 }

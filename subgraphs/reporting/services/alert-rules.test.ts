@@ -162,6 +162,15 @@ describe('jobs, evaluated by the worker', () => {
     // Agenda keeps the last failure's reason; a success is a finish after it.
     const ok = (await runScheduled()).attrs;
     expect(ok.lastFinishedAt!.getTime()).toBeGreaterThan(ok.failedAt!.getTime());
+    // The rule reads the job store: evaluated once every row of the job shows that success and none is running.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { jobs } = await worker.agenda.queryJobs({ names: [sync] });
+      const latest = jobs.filter((j) => j.lastRunAt).sort((a, b) => b.lastRunAt!.getTime() - a.lastRunAt!.getTime())[0];
+      if (latest && !jobs.some((j) => j.lockedAt) && latest.lastFinishedAt! > latest.failedAt!) break;
+      if (Date.now() > deadline) throw new Error(`the job store never showed ${sync}'s success: ${JSON.stringify(jobs)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await runNow(ALERT_RULES_JOB);
     expect(await app.ctx.alertRules.firing()).toEqual([]);
     expect(headers()).toContain(`:information_source: INFO: 解決: 定期ジョブ ${sync}: 失敗しました`);
