@@ -92,15 +92,13 @@ test('kill -9 during a burst, a second consumer takes over: every shop ends at t
   expect(sent).toBe(4000);
   expect(lastByA).toBeLessThan(latestSeq);
   // B takes the stream once A's lease has expired, settles what A left pending and resumes after A's last batch.
-  // Catching up on a loaded machine can take a while: B fails only when its position stops moving for 30 s.
+  // On a loaded machine A and B may fall back to reading the warehouse over REST, which reports no stream position
+  // until it ends: B gets a long bound, and a timeout names where it stood.
   let seen: Report | undefined;
-  let progress = { seq: -1, at: Date.now() };
   const caughtUp = await waitFor(async () => {
     const r = (seen = await report(b));
-    if ((r.lastSeq ?? 0) > progress.seq) progress = { seq: r.lastSeq ?? 0, at: Date.now() };
-    if (Date.now() - progress.at > 30_000) throw new Error(`consumer B stopped at seq ${progress.seq} for 30 s short of ${latestSeq} (A's last ${lastByA}; B's report ${JSON.stringify(seen)}; B's last lines ${JSON.stringify(b.lines.slice(-3))})`);
     return r.active.length === 1 && (r.lastSeq ?? 0) >= latestSeq ? r : undefined;
-  }, 150_000, () => `consumer B to catch up to seq ${latestSeq} (A's last ${lastByA}; B's report ${JSON.stringify(seen)})`);
+  }, 150_000, () => `consumer B to catch up to seq ${latestSeq} (A's last ${lastByA}; B's report ${JSON.stringify(seen)}; B's last lines ${JSON.stringify(b.lines.slice(-3))})`);
   expect(caughtUp).toEqual({ lastSeq: latestSeq, active: ['wms'] });
   expect(b.lines.some((l) => l.applied)).toBe(true);
 
