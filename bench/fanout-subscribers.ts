@@ -3,7 +3,7 @@
 //   start {url, tokens, query}      → connected {n} once every client is acknowledged, or failed {message}
 //   expect {total}                  → reached {received} once that many events arrived in all
 //   reset                           → drops the latencies gathered so far (warm-up)
-//   report                          → report {latencies, errors}
+//   report                          → report {latencies, errors, cpuUs (this process's CPU time since reset, µs)}
 //   stop                            → closes every client and exits
 // Latency = receipt time here − StockChange.at (the time the inventory service published the change).
 import { createClient, type Client } from 'graphql-ws';
@@ -22,6 +22,7 @@ const RAMP_BATCH = 100;
 const send = (m: unknown) => process.send!(m);
 const clients: Client[] = [];
 let latencies: number[] = [];
+let cpuFrom = process.cpuUsage();
 let received = 0;
 let expected = Infinity;
 const errors: string[] = [];
@@ -80,9 +81,11 @@ process.on('message', (m: Message) => {
       break;
     case 'reset':
       latencies = [];
+      cpuFrom = process.cpuUsage();
       break;
     case 'report':
-      send({ type: 'report', latencies, errors: errors.slice(0, 20), errorCount: errors.length });
+      const cpu = process.cpuUsage(cpuFrom);
+      send({ type: 'report', latencies, errors: errors.slice(0, 20), errorCount: errors.length, cpuUs: cpu.user + cpu.system });
       break;
     case 'stop':
       void Promise.all(clients.map((c) => c.dispose())).finally(() => process.exit(0));

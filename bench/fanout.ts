@@ -35,6 +35,8 @@ export interface FanoutResult {
    * simulators run in this process too), a fixed cost per round.
    */
   cpuUsPerDelivery: number;
+  /** The subscribers' process's CPU time per delivery over the same rounds, µs: whether the receiving side keeps up. */
+  subscriberCpuUsPerDelivery: number;
 }
 
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -114,9 +116,9 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     }
     const cpu = process.cpuUsage(cpuFrom);
     const rssAfter = process.memoryUsage().rss;
-    const result = reply<{ latencies: number[]; errors: string[]; errorCount: number }>(child, 'report', 10_000);
+    const result = reply<{ latencies: number[]; errors: string[]; errorCount: number; cpuUs: number }>(child, 'report', 10_000);
     child.send({ type: 'report' });
-    const { latencies, errors, errorCount } = await result;
+    const { latencies, errors, errorCount, cpuUs } = await result;
     if (errorCount > 0) throw new Error(`${errorCount} subscriber errors, e.g. ${errors.join(' | ')}`);
     if (latencies.length !== o.rounds * eventsPerRound * o.subscribers) {
       throw new Error(`${latencies.length} deliveries measured; ${o.rounds * eventsPerRound * o.subscribers} expected`);
@@ -124,7 +126,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     const sorted = latencies.sort((a, b) => a - b);
     return {
       deliveries: sorted.length, eventsPerRound, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)!,
-      rssMb: Math.round(rssAfter / 2 ** 20), cpuUsPerDelivery: (cpu.user + cpu.system) / sorted.length,
+      rssMb: Math.round(rssAfter / 2 ** 20), cpuUsPerDelivery: (cpu.user + cpu.system) / sorted.length, subscriberCpuUsPerDelivery: cpuUs / sorted.length,
     };
   } finally {
     if (child.exitCode === null) {

@@ -9,11 +9,10 @@
 // through the services on a scratch database of the PostgreSQL server (DATABASE_URL, default 127.0.0.1:5432),
 // dropped afterwards. autocannon runs in its own processes; everything listens on 127.0.0.1.
 // Usage: npm run bench:gateway [-- --connections 50,200 --duration 10 --subscribers 1000,10000 --rounds 20 --only peer,fanout ...]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +34,7 @@ import { loadConfig } from '../app/config.js';
 import { createScratchDatabase, DEFAULT_SERVER_URL } from '../platform/db/scratch.js';
 import type { Actor } from '../subgraphs/federation.js';
 import { runFanout } from './fanout.js';
+import type { LoadOptions, LoadResult } from './gateway-load.js';
 
 const TARGETS = {
   /** In-process p99 at 50 connections. */
@@ -57,7 +57,7 @@ const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '50,200' },
     duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '5' },
     products: { type: 'string', default: '200' },
     subscribers: { type: 'string', default: '1000,10000' },
     rounds: { type: 'string', default: '20' },
@@ -93,6 +93,8 @@ interface Measured {
   p50: number;
   p99: number;
   requests: number;
+  /** Each connection's first response, connect included (p99 over the connections), ms: the ramp, apart from p99. */
+  rampP99: number;
   bad: number;
   load: string;
   /** /healthz answered during the run: p99 and max, ms. */
@@ -113,33 +115,30 @@ interface Measured {
   cpuUs: number;
 }
 
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
-
-/** One autocannon run in its own process (its arguments after the JSON flag). */
-function autocannon(args: string[], seconds: number): Promise<Record<string, any>> {
+/**
+ * A load process (bench/gateway-load.ts): a warm-up, then the measured window on the same connections. `window`
+ * runs when the window opens, and what it returns when the window closes.
+ */
+function load(options: LoadOptions, window: () => () => void = () => () => {}): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [autocannonBin, '--json', '-d', String(seconds), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const child = fork(fileURLToPath(new URL('./gateway-load.js', import.meta.url)), [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-    // 'close', not 'exit': at 'exit' the child's stdout may not all have been read (on a busy machine it was not).
+    let close: (() => void) | undefined;
+    let result: LoadResult | undefined;
+    child.stderr!.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), (options.warmupSeconds + options.seconds + 60) * 1000);
+    child.on('message', (m: { type: 'window'; open: boolean } | { type: 'result'; result: LoadResult }) => {
+      if (m.type === 'result') result = m.result;
+      else if (m.open) close = window();
+      else close?.();
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`autocannon ${args.at(-1)} exited with ${code}: ${err.slice(0, 500)}`));
-      try {
-        resolve(JSON.parse(out));
-      } catch {
-        reject(new Error(`autocannon ${args.at(-1)} printed no JSON: ${out.slice(0, 300)} ${err.slice(0, 300)}`));
-      }
+      if (code !== 0 || !result) reject(new Error(`the load process for ${options.url} exited with ${code}: ${err.slice(0, 500)}`));
+      else resolve(result);
     });
   });
 }
-
-/** POSTs of `body` on `connections` connections; `expected` is the exact body every response must carry. */
-const load = (url: string, token: string, body: string, expected: string, connections: number, seconds: number) =>
-  autocannon(['-c', String(connections), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${token}`, '-b', body, '-E', expected, url], seconds);
 
 /**
  * Our gateway's request-duration histogram for the bench's operation (cumulative count per bucket bound, s), from
@@ -200,23 +199,37 @@ async function measure(target: Target, url: string, healthUrl: string, token: st
   if (res.status !== 200 || parsed.errors || !isDeepStrictEqual(parsed.data, reference)) {
     throw new Error(`${target} answers differently from the data seeded (HTTP ${res.status}): ${expected.slice(0, 500)}`);
   }
-  if (warmup > 0) await load(url, token, body, expected, connections, warmup);
-  const load1 = loadavg()[0]!.toFixed(2);
-  const before = await durationBuckets(url);
-  const stopWatching = watchLoop();
-  const cpuFrom = process.cpuUsage();
-  // A probe as a load balancer would send it: one connection, 20 requests a second, through the same run.
+  // Taken over the measured window only: CPU, event loop and GC, the gateway's histogram. The /healthz probe (one
+  // connection, 20 requests a second, as a load balancer would send them) runs beside the load, windowed alike.
+  type Window = { load1: string; before: Promise<Map<number, number> | undefined>; after?: Promise<Map<number, number> | undefined> };
+  let window: Window | undefined;
+  let loop: ReturnType<ReturnType<typeof watchLoop>> | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
+  const measured = { warmupSeconds: warmup, seconds: duration };
   const [r, health] = await Promise.all([
-    load(url, token, body, expected, connections, duration),
-    autocannon(['-c', '1', '-R', '20', healthUrl], duration),
+    load({
+      ...measured, url, connections, method: 'POST', body, expectBody: expected,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    }, () => {
+      const stopWatching = watchLoop();
+      const cpuFrom = process.cpuUsage();
+      const w: Window = { load1: loadavg()[0]!.toFixed(2), before: durationBuckets(url) };
+      window = w;
+      return () => {
+        cpu = process.cpuUsage(cpuFrom);
+        loop = stopWatching();
+        w.after = durationBuckets(url);
+      };
+    }),
+    load({ ...measured, url: healthUrl, connections: 1, rate: 20, method: 'GET' }),
   ]);
-  const cpu = process.cpuUsage(cpuFrom);
+  if (!window?.after || !loop || !cpu) throw new Error(`${target}: the load process never opened and closed its measured window`);
+  const before = await window.before;
   return {
-    target, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total,
-    bad: r.errors + r.timeouts + r.non2xx + (r.mismatches ?? 0) + health.errors + health.timeouts + health.non2xx + (health.mismatches ?? 0),
-    load: load1, healthzP99: health.latency.p99, healthzMax: health.latency.max, ...stopWatching(),
-    cpuUs: (cpu.user + cpu.system) / Math.max(1, r.requests.total),
-    serverP99: before && p99Bucket(before, await durationBuckets(url)),
+    target, connections, rps: r.rps, p50: r.p50, p99: r.p99, requests: r.requests, rampP99: r.rampP99, bad: r.bad + health.bad,
+    load: window.load1, healthzP99: health.p99, healthzMax: health.max, ...loop,
+    cpuUs: (cpu.user + cpu.system) / Math.max(1, r.requests),
+    serverP99: before && p99Bucket(before, await window.after),
   };
 }
 
@@ -398,13 +411,14 @@ try {
   const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
   const line = (label: string, value: string, ok: boolean) => console.log(`target: ${label}`.padEnd(56) + `${value}  ${verdict(ok)}`);
   if (results.length > 0) {
-    console.log(`\n${PAGE} products per request (catalog + inventory + pricing), ${duration} s after ${warmup} s warm-up, ${cpus().length} CPUs shared;`);
-    console.log('healthz: /healthz (the peer: /healthcheck) asked 20 times a second through the run; loop and GC: the gateway\'s event-loop delay and GC pauses');
-    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'bad', 'hz p99', 'hz max', 'srv p99≤', 'loop p99', 'loop max', 'gc ms', 'gc max', 'cpu/req µs', 'load1'];
+    console.log(`\n${PAGE} products per request (catalog + inventory + pricing), ${duration} s after ${warmup} s warm-up on the same connections, ${cpus().length} CPUs shared;`);
+    console.log('ramp p99: each connection\'s first response, connect included (not in p50/p99); healthz: /healthz (the peer: /healthcheck) asked');
+    console.log('20 times a second through the window; loop and GC: the gateway\'s event-loop delay and GC pauses');
+    const cols = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'ramp p99', 'requests', 'bad', 'hz p99', 'hz max', 'srv p99≤', 'loop p99', 'loop max', 'gc ms', 'gc max', 'cpu/req µs', 'load1'];
     console.log(`${'setup'.padEnd(18)} ${cols.map((c) => c.padStart(8)).join(' ')}`);
     const ms = (n: number) => n.toFixed(n < 10 ? 1 : 0);
     for (const r of results) {
-      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.requests, r.bad, r.healthzP99, r.healthzMax, r.serverP99 ?? '-', ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.cpuUs.toFixed(0), r.load];
+      const cells = [r.connections, r.rps.toFixed(0), r.p50, r.p99, r.rampP99, r.requests, r.bad, r.healthzP99, r.healthzMax, r.serverP99 ?? '-', ms(r.loopP99), ms(r.loopMax), ms(r.gcMs), ms(r.gcMaxMs), r.cpuUs.toFixed(0), r.load];
       console.log(`${r.target.padEnd(18)} ${cells.map((c) => String(c).padStart(8)).join(' ')}`);
     }
     const find = (target: Target, connections: number) => results.find((r) => r.target === target && r.connections === connections);
@@ -430,7 +444,7 @@ try {
         console.log(`INVALID: ${r.target} at ${r.connections} connections had ${r.bad} failed or wrong responses`);
       }
       if (r.target !== 'peer-no-dedup') {
-        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} healthz_p99_ms=${r.healthzP99} server_p99_le_ms=${r.serverP99 ?? '-'} loop_p99_ms=${ms(r.loopP99)} cpu_us_per_request=${r.cpuUs.toFixed(0)} load1=${r.load}`);
+        console.log(`gateway-bench target=${r.target} connections=${r.connections} rps=${r.rps.toFixed(0)} p50_ms=${r.p50} p99_ms=${r.p99} ramp_p99_ms=${r.rampP99} healthz_p99_ms=${r.healthzP99} server_p99_le_ms=${r.serverP99 ?? '-'} loop_p99_ms=${ms(r.loopP99)} cpu_us_per_request=${r.cpuUs.toFixed(0)} load1=${r.load}`);
       }
     }
   }
@@ -444,8 +458,8 @@ try {
       console.log(`\nfan-out on ours-in-process: ${subscribers} graphql-ws subscribers, ${rounds} syncs × ${fan.eventsPerRound} stockChanged events${withProduct ? ' with product' : ''}, ${fan.deliveries} deliveries`);
       console.log(`delivery latency (publish → receipt): p50 ${fan.p50} ms, p99 ${fan.p99} ms, max ${fan.max} ms; target p99 < ${target} ms  ${verdict(fan.p99 < target)}`);
       console.log(`gateway process RSS with every subscriber connected: ${fan.rssMb} MB; target < ${TARGETS.fanoutRssMb} MB  ${verdict(fan.rssMb < TARGETS.fanoutRssMb)}`);
-      console.log(`gateway process CPU per delivery (syncs included): ${fan.cpuUsPerDelivery.toFixed(1)} µs`);
-      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} cpu_us_per_delivery=${fan.cpuUsPerDelivery.toFixed(1)} load1=${load1}`);
+      console.log(`CPU per delivery: gateway process ${fan.cpuUsPerDelivery.toFixed(1)} µs (syncs included), subscribers' process ${fan.subscriberCpuUsPerDelivery.toFixed(1)} µs`);
+      console.log(`fanout-bench subscribers=${subscribers} p50_ms=${fan.p50} p99_ms=${fan.p99} rss_mb=${fan.rssMb} cpu_us_per_delivery=${fan.cpuUsPerDelivery.toFixed(1)} subscriber_cpu_us_per_delivery=${fan.subscriberCpuUsPerDelivery.toFixed(1)} load1=${load1}`);
     }
   }
 } catch (err) {
