@@ -1,6 +1,7 @@
 // Node http glue for Apollo Server 5 (which ships no framework integration): body reading with a size limit,
-// and handing a request to executeHTTPGraphQLRequest.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// handing a request to executeHTTPGraphQLRequest, and listening.
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type ListenOptions, type Server as NetServer } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export class BodyTooLargeError extends Error {
@@ -58,4 +59,55 @@ export async function executeHttp<C extends BaseContext>(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * Listening sockets on Linux. libuv accepts one connection per turn of the event loop (libuv#3696), and a turn of
+ * the saturated gateway lasts tens of ms: 200 clients connecting at once waited up to 2.6 s in its accept queue
+ * (measured with `ss -ltn`). With SO_REUSEPORT the kernel spreads new connections over several queues, and each
+ * gives one per turn. Elsewhere reusePort is refused, so there is one.
+ */
+const ACCEPT_QUEUES = process.platform === 'linux' ? 8 : 1;
+
+const listening = (server: NetServer, options: ListenOptions) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+/**
+ * Listens for `server` on `port` (0: a free one) and `host` through ACCEPT_QUEUES sockets: the others hand their
+ * connections to `server` as its own. Resolves with a stop that closes every listening socket and settles once the
+ * connections they accepted have ended.
+ */
+export async function listenHttp(server: HttpServer, port: number, host: string): Promise<() => Promise<void>> {
+  const reusePort = ACCEPT_QUEUES > 1;
+  if (reusePort && port !== 0) {
+    // SO_REUSEPORT would let a second hub of the same user share a port in use and take half its connections: a
+    // port another process holds is refused (EADDRINUSE) as a plain listen would refuse it.
+    const probe = createNetServer();
+    await listening(probe, { port, host });
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+  await listening(server, { port, host, reusePort });
+  const bound = (server.address() as AddressInfo).port;
+  const others: NetServer[] = [];
+  try {
+    for (let i = 1; i < ACCEPT_QUEUES; i++) {
+      // The socket options http.createServer gives its own listener (it relies on half-open sockets).
+      const other = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
+      await listening(other, { port: bound, host, reusePort });
+      others.push(other);
+    }
+  } catch (err) {
+    for (const other of others) other.close();
+    server.close();
+    throw err;
+  }
+  return async () => {
+    await Promise.all([server, ...others].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  };
 }

@@ -18,7 +18,7 @@ import type { Config } from '../platform/config/index.js';
 import { resolverServices, type Actor, type SubgraphContext } from '../subgraphs/federation.js';
 import { apiTokenVerifier, AuthError, AuthUnavailableError, authenticate, signingKey, verifyBearer, type JwtVerifier } from '../platform/auth/tokens.js';
 import { clientErrorFormatter, redact } from './errors.js';
-import { BodyTooLargeError, executeHttp, readBody, sendGraphQLError, sendJson } from './http.js';
+import { BodyTooLargeError, executeHttp, listenHttp, readBody, sendGraphQLError, sendJson } from './http.js';
 import { introspectionRules } from './introspection.js';
 import { checkLimits, rememberedLimits, selectOperation, type Limits } from './limits.js';
 import { countOpen, createMetrics } from './metrics.js';
@@ -594,10 +594,7 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
     wss,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(opts.port ?? config.port, opts.host ?? config.host, () => resolve());
-  });
+  const stopListening = await listenHttp(httpServer, opts.port ?? config.port, opts.host ?? config.host);
   const address = httpServer.address() as AddressInfo;
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   app.logger.info({ url: `http://${hostPart}:${address.port}/graphql`, mode: distributed ? 'distributed' : 'in-process' }, 'gateway listening');
@@ -615,8 +612,9 @@ export async function startGateway(app: AppContext, opts: GatewayOptions = {}): 
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await Promise.all([...upstreamClients.values()].map((c) => c.dispose()));
+      const stopped = stopListening();
       httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await stopped;
       await server.stop();
     },
   };
